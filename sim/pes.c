@@ -1,0 +1,291 @@
+/*
+ * pes: a d-ary min-heap of 16-byte (time, seq|slot) keys over a pool of
+ * event slots. Keeping the payload (handler, context, argument) out of the
+ * heap makes every sift move 16 bytes and puts a 4-ary node's children in one
+ * 64-byte cache line (the heap array is offset by d - 1 entries so that each
+ * sibling group starts on a line boundary). Slots are recycled LIFO, so the
+ * event pushed by a handler reuses the slot just popped, which is hot.
+ *
+ * Structure and cancellation design were chosen by bench/hold (see README).
+ */
+#include "pes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT_MASK (((uint64_t)1 << PES_SLOT_BITS) - 1)
+#define SEQ_LIMIT ((uint64_t)1 << (64 - PES_SLOT_BITS))
+#define OFF (PES_ARITY - 1) /* heap entries of padding before the root */
+
+enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_DEAD = 2 }; /* lazy design states */
+
+static inline int key_less(pes_key_t a, pes_key_t b)
+{
+    return a.t < b.t || (a.t == b.t && a.key < b.key);
+}
+
+static inline uint32_t key_slot(pes_key_t k) { return (uint32_t)(k.key & SLOT_MASK); }
+
+/* Write key k at heap index i (and, eagerly, tell its slot where it is). */
+static inline void put(pes_t *q, size_t i, pes_key_t k)
+{
+    q->heap[i] = k;
+#if PES_CANCEL_EAGER
+    q->slots[key_slot(k)].state = (uint32_t)(i + 1);
+#endif
+}
+
+static void sift_up(pes_t *q, size_t i, pes_key_t k)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / PES_ARITY;
+        if (!key_less(k, q->heap[p]))
+            break;
+        put(q, i, q->heap[p]);
+        i = p;
+    }
+    put(q, i, k);
+}
+
+/* Index of the smallest child of i, or 0 if i has none. */
+static inline size_t min_child(const pes_t *q, size_t i)
+{
+    size_t c = PES_ARITY * i + 1;
+    if (c >= q->n)
+        return 0;
+    size_t end = c + PES_ARITY < q->n ? c + PES_ARITY : q->n;
+    size_t m = c;
+    for (size_t j = c + 1; j < end; j++)
+        if (key_less(q->heap[j], q->heap[m]))
+            m = j;
+    return m;
+}
+
+static void sift_down(pes_t *q, size_t i, pes_key_t k)
+{
+    for (;;) {
+        size_t m = min_child(q, i);
+        if (!m || !key_less(q->heap[m], k))
+            break;
+        put(q, i, q->heap[m]);
+        i = m;
+    }
+    put(q, i, k);
+}
+
+static int heap_grow(pes_t *q)
+{
+    size_t ncap = q->cap ? q->cap * 2 : 1024;
+    size_t bytes = (ncap + OFF) * sizeof(pes_key_t);
+    bytes = (bytes + 63) / 64 * 64; /* aligned_alloc wants a multiple */
+    pes_key_t *mem = aligned_alloc(64, bytes);
+    if (!mem)
+        return -1;
+    if (q->n)
+        memcpy(mem + OFF, q->heap, q->n * sizeof(pes_key_t));
+    free(q->heap_mem);
+    q->heap_mem = mem;
+    q->heap = mem + OFF;
+    q->cap = ncap;
+    return 0;
+}
+
+static int slots_grow(pes_t *q)
+{
+    if (q->nslots >= PES_MAX_PENDING)
+        return -1;
+    size_t ns = q->nslots ? (size_t)q->nslots * 2 : 1024;
+    if (ns > PES_MAX_PENDING)
+        ns = PES_MAX_PENDING;
+    pes_slot_t *s = realloc(q->slots, ns * sizeof *s);
+    if (!s)
+        return -1;
+    memset(s + q->nslots, 0, (ns - q->nslots) * sizeof *s);
+    q->slots = s;
+    q->nslots = (uint32_t)ns;
+    return 0;
+}
+
+static int slot_alloc(pes_t *q, uint32_t *out)
+{
+    if (q->free_head) {
+        *out = q->free_head - 1;
+        q->free_head = (uint32_t)q->slots[*out].ev.arg;
+        return 0;
+    }
+    if (q->nused == q->nslots && slots_grow(q) < 0)
+        return -1;
+    *out = q->nused++;
+    return 0;
+}
+
+static void slot_release(pes_t *q, uint32_t s)
+{
+    pes_slot_t *sl = &q->slots[s];
+    sl->gen++;
+    sl->state = SLOT_FREE;
+    sl->ev.arg = q->free_head;
+    q->free_head = s + 1;
+}
+
+int pes_init(pes_t *q, size_t cap_hint)
+{
+    memset(q, 0, sizeof *q);
+    while (q->cap < cap_hint)
+        if (heap_grow(q) < 0) {
+            pes_free(q);
+            return -1;
+        }
+    return 0;
+}
+
+void pes_free(pes_t *q)
+{
+    free(q->heap_mem);
+    free(q->slots);
+    memset(q, 0, sizeof *q);
+}
+
+pes_handle_t pes_push(pes_t *q, simtime_t t, const pes_event_t *ev)
+{
+    uint32_t s;
+    if (q->seq >= SEQ_LIMIT)
+        return 0;
+    if (q->n == q->cap && heap_grow(q) < 0)
+        return 0;
+    if (slot_alloc(q, &s) < 0)
+        return 0;
+    pes_slot_t *sl = &q->slots[s];
+    sl->ev = *ev;
+    sl->state = SLOT_LIVE;
+    pes_key_t k = {t, q->seq++ << PES_SLOT_BITS | s};
+    sift_up(q, q->n++, k);
+    q->live++;
+    return (uint64_t)sl->gen << 32 | (uint64_t)(s + 1);
+}
+
+/* Remove the root key (live or dead) and return it. Heap must be non-empty. */
+static pes_key_t pop_root(pes_t *q)
+{
+    pes_key_t top = q->heap[0];
+    pes_key_t last = q->heap[--q->n];
+    if (q->n)
+        sift_down(q, 0, last);
+    return top;
+}
+
+#if !PES_CANCEL_EAGER
+/* Drop dead keys at the root so heap[0], if any, is live. */
+static void prune_root(pes_t *q)
+{
+    while (q->n && q->slots[key_slot(q->heap[0])].state == SLOT_DEAD) {
+        slot_release(q, key_slot(pop_root(q)));
+        q->dead--;
+    }
+}
+#endif
+
+int pes_pop(pes_t *q, simtime_t *t, pes_event_t *ev)
+{
+#if !PES_CANCEL_EAGER
+    prune_root(q);
+#endif
+    if (!q->n)
+        return 0;
+    pes_key_t top = pop_root(q);
+    uint32_t s = key_slot(top);
+    *t = top.t;
+    *ev = q->slots[s].ev;
+    slot_release(q, s);
+    q->live--;
+    return 1;
+}
+
+simtime_t pes_peek(pes_t *q)
+{
+#if !PES_CANCEL_EAGER
+    prune_root(q);
+#endif
+    return q->n ? q->heap[0].t : SIMTIME_NEVER;
+}
+
+/* The slot a handle names if the handle is current, else UINT32_MAX. */
+static uint32_t handle_slot(const pes_t *q, pes_handle_t h)
+{
+    uint32_t s1 = (uint32_t)h;
+    if (s1 == 0 || s1 > q->nused)
+        return UINT32_MAX;
+    const pes_slot_t *sl = &q->slots[s1 - 1];
+    if (sl->gen != (uint32_t)(h >> 32) || sl->state == SLOT_FREE)
+        return UINT32_MAX;
+#if !PES_CANCEL_EAGER
+    if (sl->state != SLOT_LIVE)
+        return UINT32_MAX;
+#endif
+    return s1 - 1;
+}
+
+int pes_pending(const pes_t *q, pes_handle_t h) { return handle_slot(q, h) != UINT32_MAX; }
+
+#if PES_CANCEL_EAGER
+int pes_cancel(pes_t *q, pes_handle_t h)
+{
+    uint32_t s = handle_slot(q, h);
+    if (s == UINT32_MAX)
+        return 0;
+    size_t i = q->slots[s].state - 1;
+    pes_key_t last = q->heap[--q->n];
+    if (i < q->n) {
+        if (i > 0 && key_less(last, q->heap[(i - 1) / PES_ARITY]))
+            sift_up(q, i, last);
+        else
+            sift_down(q, i, last);
+    }
+    slot_release(q, s);
+    q->live--;
+    return 1;
+}
+#else
+/* Rebuild the heap without its dead keys (Floyd's bottom-up heapify): keeps
+ * memory and depth bounded when most armed timeouts are cancelled. */
+static void compact(pes_t *q)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < q->n; r++) {
+        uint32_t s = key_slot(q->heap[r]);
+        if (q->slots[s].state == SLOT_DEAD)
+            slot_release(q, s);
+        else
+            q->heap[w++] = q->heap[r];
+    }
+    q->n = w;
+    q->dead = 0;
+    for (size_t i = q->n / PES_ARITY + 1; i-- > 0;)
+        if (i < q->n)
+            sift_down(q, i, q->heap[i]);
+    q->compactions++;
+}
+
+int pes_cancel(pes_t *q, pes_handle_t h)
+{
+    uint32_t s = handle_slot(q, h);
+    if (s == UINT32_MAX)
+        return 0;
+    q->slots[s].state = SLOT_DEAD;
+    q->slots[s].gen++; /* the handle is stale from now on */
+    q->live--;
+    q->dead++;
+    if (q->dead > 4096 && q->dead > q->live)
+        compact(q);
+    return 1;
+}
+#endif
+
+const char *pes_design(void)
+{
+#if PES_CANCEL_EAGER
+    return PES_ARITY == 4 ? "4-ary heap, eager cancel" : "binary heap, eager cancel";
+#else
+    return PES_ARITY == 4 ? "4-ary heap, lazy cancel" : "binary heap, lazy cancel";
+#endif
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# deps.sh: the Debian packages retrysim needs, checked or installed.
+#   deps.sh check    print the missing packages (nothing if all present)
+#   deps.sh ensure   all present: print nothing. Missing and root: install
+#                    them (apt-get output on stderr). Missing otherwise: print
+#                    one line with the exact command to run, exit 1.
+#   deps.sh install  apt-get install everything (root, or through sudo)
+PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev gnuplot-nox"
+
+missing() {
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        # Not Debian: trust pkg-config and the tools on PATH instead.
+        pkg-config --exists gsl sqlite3 inih cmocka 2>/dev/null || echo "libgsl-dev libsqlite3-dev libinih-dev libcmocka-dev"
+        command -v gnuplot >/dev/null 2>&1 || echo "gnuplot-nox"
+        command -v sqlite3 >/dev/null 2>&1 || echo "sqlite3"
+        return
+    fi
+    for p in $PKGS; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$p"
+    done
+}
+
+install() {
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq >&2 && $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+case "${1:-check}" in
+check)
+    missing ;;
+ensure)
+    m=$(missing | xargs)
+    [ -z "$m" ] && exit 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "retrysim: installing missing Debian packages: $m" >&2
+        install $m && [ -z "$(missing | xargs)" ] && exit 0
+    fi
+    echo "retrysim needs Debian packages that are missing; run: sudo apt-get install -y $m (or: make deps)"
+    exit 1 ;;
+install)
+    install $PKGS ;;
+*)
+    echo "usage: $0 check|ensure|install" >&2; exit 2 ;;
+esac
