@@ -17,7 +17,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS_OPT) $(WARN) -MMD -MP -Isim -Imodels -Iresults -Icli
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS_OPT) $(WARN) -MMD -MP -Isim -Imodels -Iresults -Iconfig -Icli
 PKGS    := gsl sqlite3 inih
 
 # Stop with one line naming the apt-get command when a package is missing
@@ -34,7 +34,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 endif
 CFLAGS += $(PKG_CFLAGS)
 
-LIB_SRC   := $(wildcard sim/*.c models/*.c results/*.c)
+LIB_SRC   := $(wildcard sim/*.c models/*.c results/*.c config/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libretrysim.a
 CLI_SRC   := $(wildcard cli/*.c)

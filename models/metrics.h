@@ -1,0 +1,51 @@
+/*
+ * metrics: every per-bucket series a run records, declared once. The
+ * recorder creates one column per entry of the series table from this list
+ * and the README's metric reference is generated from it, so a new series
+ * is one line here plus the code that counts it.
+ *
+ * kind SUM: events counted in the bucket. kind MAX: the largest value a
+ * level (queue length, calls in flight) reached during the bucket.
+ */
+#ifndef RETRYSIM_METRICS_H
+#define RETRYSIM_METRICS_H
+
+/*  X(id,               column name,          kind,      unit,     help) */
+#define METRICS_SERIES(X)                                                                           \
+    X(M_CALLS,          "calls",              STATS_SUM, "calls",    "logical calls started")      \
+    X(M_ATTEMPTS_FIRST, "attempts_first",     STATS_SUM, "attempts", "first attempts sent")        \
+    X(M_ATTEMPTS_RETRY, "attempts_retry",     STATS_SUM, "attempts", "retries sent")               \
+    X(M_ARRIVALS,       "server_arrivals",    STATS_SUM, "requests", "requests reaching the server (limiter included)") \
+    X(M_ADMITTED,       "admitted",           STATS_SUM, "requests", "requests let in by the limiter and the queue") \
+    X(M_REJ_LIMITER,    "rejected_limiter",   STATS_SUM, "requests", "rejected by the rate limiter") \
+    X(M_REJ_QUEUE,      "rejected_queue",     STATS_SUM, "requests", "rejected because the waiting room was full") \
+    X(M_REJ_OUTAGE,     "rejected_outage",    STATS_SUM, "requests", "rejected or dropped by a scheduled outage") \
+    X(M_SERVED_OK,      "served_ok",          STATS_SUM, "requests", "served successfully")       \
+    X(M_SERVED_ERR,     "served_error",       STATS_SUM, "requests", "served with an injected error or conflict") \
+    X(M_WASTED,         "served_wasted",      STATS_SUM, "requests", "served for a client that had already given up") \
+    X(M_EXPIRED,        "dropped_expired",    STATS_SUM, "requests", "discarded at the server because the client had gone (drop_expired)") \
+    X(M_SUCCEEDED,      "calls_ok",           STATS_SUM, "calls",    "calls that succeeded")       \
+    X(M_FAIL_EXHAUSTED, "calls_exhausted",    STATS_SUM, "calls",    "calls failed: attempts exhausted") \
+    X(M_FAIL_DEADLINE,  "calls_deadline",     STATS_SUM, "calls",    "calls failed: overall deadline") \
+    X(M_FAIL_NOTRETRY,  "calls_not_retryable", STATS_SUM, "calls",   "calls failed: outcome not retryable") \
+    X(M_FAIL_NONREPLAY, "calls_nonreplayable", STATS_SUM, "calls",   "calls failed: body already consumed (seed 1.1)") \
+    X(M_ORPHAN_ATTEMPTS,"orphan_attempts",    STATS_SUM, "attempts", "attempts sent after the caller gave up") \
+    X(M_INFLIGHT,       "calls_in_flight",    STATS_MAX, "calls",    "calls not yet ended (max in bucket)") \
+    X(M_ORPHANS,        "orphans_alive",      STATS_MAX, "calls",    "calls still retrying after their caller gave up (max in bucket)") \
+    X(M_QUEUE,          "queue_length",       STATS_MAX, "requests", "requests waiting at the server (max in bucket)") \
+    X(M_BUSY,           "busy_workers",       STATS_MAX, "workers",  "workers serving (max in bucket)")
+
+#define METRICS_ID(id, name, kind, unit, help) id,
+typedef enum { METRICS_SERIES(METRICS_ID) M_COUNT } metrics_id_t;
+#undef METRICS_ID
+
+typedef struct {
+    const char *name;  /* column name in the series table */
+    int kind;          /* STATS_SUM or STATS_MAX */
+    const char *unit;
+    const char *help;
+} metrics_def_t;
+
+extern const metrics_def_t metrics_series[M_COUNT];
+
+#endif

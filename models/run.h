@@ -1,0 +1,91 @@
+/*
+ * run: one simulation run. Builds the engine and the models from a resolved
+ * configuration, runs them, and returns every metric: per-bucket series,
+ * per-run scalars and histograms. Knows nothing of INI text or SQLite.
+ */
+#ifndef RETRYSIM_RUN_H
+#define RETRYSIM_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arrivals.h"
+#include "limiter.h"
+#include "network.h"
+#include "policy.h"
+#include "rng.h"
+#include "server.h"
+#include "simtime.h"
+#include "stats.h"
+
+typedef struct {
+    simtime_t duration;        /* ns, calls start in [0, duration), > 0 */
+    simtime_t drain;           /* ns, after duration the run goes on until no call is left, at most this long */
+    uint64_t seed;             /* base seed of the run's random streams */
+    uint32_t replication;      /* replication index, 0.. */
+    char generator[32];        /* GSL generator name, "mt19937" */
+    simtime_t bucket;          /* ns, width of the series buckets, 1 ms .. 1 h */
+    uint64_t max_events;       /* event budget; reaching it fails the run; 0 = unlimited */
+    double recovery_threshold; /* success rate that counts as recovered, (0, 1] */
+    simtime_t recovery_hold;   /* ns the success rate must stay at or above the threshold */
+} run_params_t;
+
+typedef struct {
+    char db[512];              /* SQLite database path */
+    char experiment[128];      /* experiment name recorded with the run */
+} output_cfg_t;
+
+typedef struct {
+    run_params_t run;
+    arrivals_cfg_t arrivals;
+    policy_cfg_t retry;
+    server_cfg_t server;
+    limiter_cfg_t limiter;
+    network_cfg_t network;
+    output_cfg_t output;
+} run_cfg_t;
+
+#define RUN_MAX_SCALARS 64
+#define RUN_MAX_HISTS 4
+
+typedef struct {
+    const char *name;   /* static string */
+    const char *unit;
+    double value;       /* NaN = undefined (stored as NULL) */
+} run_scalar_t;
+
+typedef struct {
+    const char *name;   /* static string */
+    const char *unit;
+    stats_hist_t h;
+} run_hist_t;
+
+typedef struct {
+    stats_series_t series;     /* METRICS_SERIES counters per bucket */
+    int nscalars;
+    run_scalar_t scalars[RUN_MAX_SCALARS];
+    int nhists;
+    run_hist_t hists[RUN_MAX_HISTS];
+    rng_set_t rng;             /* generator name and stream seeds, for the record */
+    uint64_t events;           /* events dispatched */
+    double wall_s;             /* wall-clock seconds of the simulation itself */
+    int failed;                /* 1 if the run did not complete (budget, error) */
+    char message[256];         /* why it failed */
+} run_result_t;
+
+void run_defaults(run_cfg_t *c);
+
+/* Check combinations that make no sense (beyond single-key ranges, which
+ * the config layer checks). Returns -1 with a message and sets *key to the
+ * "section.key" most to blame, so the caller can point at its line. */
+int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen);
+
+/* Run it. Returns 0 when the run completed, -1 when it failed (res->failed
+ * and res->message say why; the partial result is still filled). */
+int run_execute(const run_cfg_t *c, run_result_t *res);
+void run_result_free(run_result_t *res);
+
+/* A scalar by name, NaN if absent. */
+double run_scalar(const run_result_t *res, const char *name);
+
+#endif
