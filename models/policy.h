@@ -40,8 +40,14 @@ typedef enum {
     (POLICY_RETRY_BIT(OUT_429) | POLICY_RETRY_BIT(OUT_503) | POLICY_RETRY_BIT(OUT_TIMEOUT) |      \
      POLICY_RETRY_BIT(OUT_CONNERR))
 
+/* Retry n waits base (constant), base*n (linear), base*multiplier^(n-1)
+ * (exponential), all capped; memoryless draws Exp(mean base), capped, and
+ * the jitter setting does not apply to it (the draw is already random). */
 typedef enum { BACKOFF_CONSTANT, BACKOFF_LINEAR, BACKOFF_EXPONENTIAL, BACKOFF_MEMORYLESS } backoff_kind_t;
 
+/* On the nominal delay v: none v; full U(0, v); equal v/2 + U(0, v/2);
+ * proportional v(1 + f U(-1, 1)), capped; decorrelated (Brooker) ignores v:
+ * s = min(cap, U(base, 3 s_prev)), s_prev kept in policy_state_t.sleep. */
 typedef enum { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED, JITTER_PROPORTIONAL } jitter_kind_t;
 
 typedef enum {
@@ -70,7 +76,7 @@ typedef struct {
 /* Per-call state the policy keeps between attempts. */
 typedef struct {
     int attempts;      /* attempts made so far, >= 1 when deciding */
-    simtime_t sleep;   /* ns, the previous delay (decorrelated jitter's state) */
+    simtime_t sleep;   /* ns, the previous decorrelated-jitter delay (its state; base at start) */
 } policy_state_t;
 
 typedef enum {
@@ -94,12 +100,18 @@ void policy_start(const policy_cfg_t *c, policy_state_t *s);
 /* Decide after an attempt ended with outcome o. retry_after is the server's
  * Retry-After in ns, or -1 if none. Draws jitter from r only when it needs
  * to (none: no draw; full/equal/proportional/memoryless: one uniform or
- * exponential; decorrelated: one uniform). */
+ * exponential; decorrelated: one uniform); it never draws when it gives up
+ * or when an honoured Retry-After sets the delay. r may be NULL when no
+ * draw is needed (with r NULL the delay is the nominal one).
+ * policy_decide does not count attempts: the client increments s->attempts
+ * each time it sends one, so s->attempts = k after attempt k, and the
+ * retry that follows is retry n = k of the schedule. */
 policy_decision_t policy_decide(const policy_cfg_t *c, policy_state_t *s, outcome_t o,
                                 simtime_t retry_after, gsl_rng *r);
 
 /* The delay before retry n (n = 1 for the first retry) without jitter:
- * the schedule the jitter strategies start from. */
+ * the schedule the jitter strategies start from. Capped at cap; with no
+ * cap it saturates at 10^18 ns (~31.7 years) instead of overflowing. */
 simtime_t policy_nominal_delay(const policy_cfg_t *c, int n);
 
 const char *policy_outcome_name(outcome_t o);

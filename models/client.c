@@ -1,0 +1,279 @@
+/*
+ * client: the life of a logical call, as events. The caller makes a call;
+ * the retry loop sends attempt 1 and arms its timeout; a response or the
+ * timeout ends the attempt; the pure policy (policy.c) says retry after d or
+ * give up; the backoff wake-up sends the next attempt. The caller's deadline
+ * ends the call as "deadline"; with ignore_deadline the loop goes on as an
+ * orphan (seed §2.1: a retry goroutine that ignores ctx.Done()).
+ *
+ * Event arguments pack (call index << 32 | attempt sequence or generation),
+ * so a stale timer (its attempt already answered, its call already reused)
+ * is recognised and ignored even where cancellation was not needed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dist.h"
+#include "world.h"
+
+#define PACK(i, s) ((uint64_t)(i) << 32 | (uint32_t)(s))
+#define IDX(a) ((uint32_t)((a) >> 32))
+#define SEQ(a) ((uint32_t)(a))
+
+static void on_timeout(eng_t *e, void *ctx, uint64_t arg);
+static void on_backoff_done(eng_t *e, void *ctx, uint64_t arg);
+static void on_deadline(eng_t *e, void *ctx, uint64_t arg);
+
+static int grow(void **pool, uint32_t *cap, size_t elem)
+{
+    uint32_t ncap = *cap ? *cap * 2 : 1024;
+    if (ncap <= *cap)
+        return -1;
+    void *p = realloc(*pool, (size_t)ncap * elem);
+    if (!p)
+        return -1;
+    *pool = p;
+    *cap = ncap;
+    return 0;
+}
+
+static uint32_t call_alloc(world_t *w)
+{
+    if (w->calls_free) {
+        uint32_t i = w->calls_free - 1;
+        w->calls_free = w->calls[i].next_free;
+        return i;
+    }
+    if (w->calls_used == w->ncalls_cap && grow((void **)&w->calls, &w->ncalls_cap, sizeof(call_t)) < 0)
+        return UINT32_MAX;
+    memset(&w->calls[w->calls_used], 0, sizeof(call_t));
+    return w->calls_used++;
+}
+
+static void call_free(world_t *w, uint32_t i)
+{
+    call_t *c = &w->calls[i];
+    c->gen++;
+    c->active = 0;
+    c->next_free = w->calls_free;
+    w->calls_free = i + 1;
+}
+
+uint32_t world_req_alloc(world_t *w)
+{
+    if (w->reqs_free) {
+        uint32_t i = w->reqs_free - 1;
+        w->reqs_free = w->reqs[i].next_free;
+        return i;
+    }
+    if (w->reqs_used == w->nreqs_cap && grow((void **)&w->reqs, &w->nreqs_cap, sizeof(req_t)) < 0)
+        return UINT32_MAX;
+    return w->reqs_used++;
+}
+
+void world_req_free(world_t *w, uint32_t i)
+{
+    w->reqs[i].next_free = w->reqs_free;
+    w->reqs_free = i + 1;
+}
+
+static void out_of_memory(world_t *w)
+{
+    if (!w->failed)
+        snprintf(w->err, sizeof w->err, "out of memory for calls or requests");
+    w->failed = 1;
+    eng_stop(&w->eng);
+}
+
+int client_request_alive(const world_t *w, const req_t *r)
+{
+    const call_t *c = &w->calls[r->call];
+    return c->active && c->gen == r->call_gen && c->attempt_seq == r->attempt_seq && c->waiting;
+}
+
+/* The retry loop is over: count why (unless its caller already left),
+ * release the call. `reason` is a metrics id of a call outcome. */
+static void end_loop(world_t *w, uint32_t ci, int reason)
+{
+    call_t *c = &w->calls[ci];
+    simtime_t now = eng_now(&w->eng);
+    if (c->caller_gone) {
+        w->n_orphans--;
+        stats_series_record(&w->res->series, M_ORPHANS, now, w->n_orphans);
+    } else {
+        world_count(w, reason, 1);
+        w->n_in_flight--;
+        stats_series_record(&w->res->series, M_INFLIGHT, now, w->n_in_flight);
+        if (reason == M_SUCCEEDED)
+            stats_hist_add(w->h_latency, now - c->start);
+    }
+    stats_hist_add(w->h_attempts, c->pol.attempts);
+    eng_cancel(&w->eng, c->deadline_ev);
+    eng_cancel(&w->eng, c->timeout_ev);
+    uint32_t client = c->client;
+    int caller_was_waiting = !c->caller_gone;
+    w->n_active--;
+    call_free(w, ci);
+    if (caller_was_waiting)
+        arrivals_on_call_end(w, client);
+}
+
+static void send_attempt(world_t *w, uint32_t ci)
+{
+    call_t *c = &w->calls[ci];
+    const policy_cfg_t *pc = &w->cfg->retry;
+    int first = c->pol.attempts == 0;
+    if (!first && c->nonreplayable) {
+        /* The body was consumed by attempt 1: the retry fails inside the
+         * client before anything is sent (seed §1.1). */
+        end_loop(w, ci, M_FAIL_NONREPLAY);
+        return;
+    }
+    uint32_t ri = world_req_alloc(w);
+    if (ri == UINT32_MAX) {
+        out_of_memory(w);
+        return;
+    }
+    c = &w->calls[ci]; /* unchanged pool, but keep the pattern uniform */
+    c->pol.attempts++;
+    c->waiting = 1;
+    world_count(w, first ? M_ATTEMPTS_FIRST : M_ATTEMPTS_RETRY, 1);
+    if (c->caller_gone)
+        world_count(w, M_ORPHAN_ATTEMPTS, 1);
+    req_t *r = &w->reqs[ri];
+    r->call = ci;
+    r->call_gen = c->gen;
+    r->attempt_seq = c->attempt_seq;
+    r->write_phase = 0;
+    r->outcome = OUT_OK;
+    r->version = 0;
+    r->retry_after = -1;
+    c->timeout_ev = pc->attempt_timeout > 0
+                        ? eng_after(&w->eng, pc->attempt_timeout, on_timeout, w, PACK(ci, c->attempt_seq))
+                        : 0;
+    eng_after(&w->eng, dist_draw(&w->cfg->network.request, w->r_net_req), server_on_arrival, w, ri);
+}
+
+/* An attempt ended with outcome o: ask the policy what next. */
+static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_after)
+{
+    call_t *c = &w->calls[ci];
+    c->waiting = 0;
+    c->attempt_seq++; /* whatever still travels for this attempt is stale now */
+    policy_decision_t d = policy_decide(&w->cfg->retry, &c->pol, o, retry_after, w->r_jitter);
+    switch (d.verdict) {
+    case POLICY_DONE_OK: end_loop(w, ci, M_SUCCEEDED); return;
+    case POLICY_GIVEUP_NOT_RETRYABLE: end_loop(w, ci, M_FAIL_NOTRETRY); return;
+    case POLICY_GIVEUP_EXHAUSTED: end_loop(w, ci, M_FAIL_EXHAUSTED); return;
+    case POLICY_RETRY: break;
+    }
+    world_level(w, &w->lv_orbit, +1);
+    world_level(w, &w->lv_system, +1);
+    c->backoff_ev = eng_after(&w->eng, d.delay, on_backoff_done, w, PACK(ci, c->attempt_seq));
+}
+
+static void on_timeout(eng_t *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    world_t *w = ctx;
+    call_t *c = &w->calls[IDX(arg)];
+    if (!c->active || !c->waiting || c->attempt_seq != SEQ(arg))
+        return;
+    c->timeout_ev = 0;
+    attempt_ended(w, IDX(arg), OUT_TIMEOUT, -1);
+}
+
+static void on_backoff_done(eng_t *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    world_t *w = ctx;
+    call_t *c = &w->calls[IDX(arg)];
+    if (!c->active || c->waiting || c->attempt_seq != SEQ(arg))
+        return;
+    c->backoff_ev = 0;
+    world_level(w, &w->lv_orbit, -1);
+    world_level(w, &w->lv_system, -1);
+    send_attempt(w, IDX(arg));
+}
+
+static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
+{
+    world_t *w = ctx;
+    uint32_t ci = IDX(arg);
+    call_t *c = &w->calls[ci];
+    if (!c->active || c->gen != SEQ(arg) || c->caller_gone)
+        return;
+    c->deadline_ev = 0;
+    if (w->cfg->retry.ignore_deadline) {
+        /* The caller has gone, the loop has not: an orphan from now on. */
+        world_count(w, M_FAIL_DEADLINE, 1);
+        w->n_in_flight--;
+        stats_series_record(&w->res->series, M_INFLIGHT, eng_now(e), w->n_in_flight);
+        c->caller_gone = 1;
+        w->n_orphans++;
+        stats_series_record(&w->res->series, M_ORPHANS, eng_now(e), w->n_orphans);
+        arrivals_on_call_end(w, c->client);
+        return;
+    }
+    /* The context is done: abandon the attempt in flight or the backoff. */
+    if (!c->waiting && eng_cancel(e, c->backoff_ev)) {
+        world_level(w, &w->lv_orbit, -1);
+        world_level(w, &w->lv_system, -1);
+    }
+    c->attempt_seq++;
+    c->waiting = 0;
+    end_loop(w, ci, M_FAIL_DEADLINE);
+}
+
+void client_start_call(world_t *w, uint32_t client)
+{
+    uint32_t ci = call_alloc(w);
+    if (ci == UINT32_MAX) {
+        out_of_memory(w);
+        return;
+    }
+    call_t *c = &w->calls[ci];
+    const policy_cfg_t *pc = &w->cfg->retry;
+    simtime_t now = eng_now(&w->eng);
+    c->start = now;
+    c->client = client;
+    c->active = 1;
+    c->caller_gone = 0;
+    c->waiting = 0;
+    c->timeout_ev = c->backoff_ev = c->deadline_ev = 0;
+    c->nonreplayable = pc->nonreplayable > 0 && gsl_rng_uniform(w->r_nonreplay) < pc->nonreplayable;
+    policy_start(pc, &c->pol);
+    c->deadline_at = pc->deadline > 0 ? now + pc->deadline : SIMTIME_NEVER;
+    if (pc->deadline > 0)
+        c->deadline_ev = eng_after(&w->eng, pc->deadline, on_deadline, w, PACK(ci, c->gen));
+    w->n_in_flight++;
+    w->n_active++;
+    world_count(w, M_CALLS, 1);
+    stats_series_record(&w->res->series, M_INFLIGHT, now, w->n_in_flight);
+    send_attempt(w, ci);
+}
+
+void client_on_response(world_t *w, uint32_t ri)
+{
+    req_t *r = &w->reqs[ri];
+    if (!client_request_alive(w, r)) {
+        world_req_free(w, ri);
+        return;
+    }
+    uint32_t ci = r->call;
+    call_t *c = &w->calls[ci];
+    if (w->cfg->server.contention && !r->write_phase && r->outcome == OUT_OK) {
+        /* Read done: send the conditional write with the version read,
+         * within the same attempt and its timeout (Brooker 2015). */
+        r->write_phase = 1;
+        eng_after(&w->eng, dist_draw(&w->cfg->network.request, w->r_net_req), server_on_arrival, w, ri);
+        return;
+    }
+    outcome_t o = (outcome_t)r->outcome;
+    simtime_t ra = r->retry_after;
+    world_req_free(w, ri);
+    eng_cancel(&w->eng, c->timeout_ev);
+    c->timeout_ev = 0;
+    attempt_ended(w, ci, o, ra);
+}

@@ -1,0 +1,366 @@
+/*
+ * run: assemble one run (engine, random streams, arrivals, clients, server),
+ * run it, and turn what happened into metrics: the per-bucket series, the
+ * per-run scalars (amplification, success rate, latency percentiles, time to
+ * recovery, theory-check averages) and the histograms.
+ *
+ * A run lasts `duration` (calls start in [0, duration)) and then drains:
+ * it goes on until no retry loop is left, at most `drain` longer. Time
+ * averages (busy fraction, orbit size, P(empty)) cover [0, duration).
+ */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dist.h"
+#include "world.h"
+
+void run_defaults(run_cfg_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->run.duration = 60 * SIMTIME_S;
+    c->run.drain = 120 * SIMTIME_S;
+    c->run.seed = 1;
+    c->run.replication = 0;
+    snprintf(c->run.generator, sizeof c->run.generator, "mt19937");
+    c->run.bucket = SIMTIME_S;
+    c->run.max_events = 2000000000ULL;
+    c->run.recovery_threshold = 0.99;
+    c->run.recovery_hold = 10 * SIMTIME_S;
+    arrivals_defaults(&c->arrivals);
+    policy_defaults(&c->retry);
+    server_defaults(&c->server);
+    limiter_defaults(&c->limiter);
+    network_defaults(&c->network);
+    snprintf(c->output.db, sizeof c->output.db, "results/retrysim.db");
+}
+
+void network_defaults(network_cfg_t *c)
+{
+    c->request = (dist_t){.kind = DIST_CONST, .a = 1e6};
+    c->response = c->request;
+}
+
+static int blame(const char **key, const char *k, char *err, size_t errlen, const char *msg)
+{
+    if (key)
+        *key = k;
+    snprintf(err, errlen, "%s", msg);
+    return -1;
+}
+
+int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
+{
+    const policy_cfg_t *p = &c->retry;
+    if (p->backoff == BACKOFF_EXPONENTIAL && p->multiplier < 1)
+        return blame(key, "retry.multiplier", err, errlen,
+                     "a multiplier below 1 makes exponential backoff shrink; use >= 1 (or backoff = constant)");
+    if (p->cap > 0 && p->cap < p->base && p->backoff != BACKOFF_MEMORYLESS)
+        return blame(key, "retry.cap", err, errlen, "cap is below base: every delay would be the cap");
+    if (c->run.recovery_hold < c->run.bucket)
+        return blame(key, "run.recovery_hold", err, errlen, "recovery_hold must be at least one bucket");
+    if (c->run.bucket > c->run.duration)
+        return blame(key, "run.bucket", err, errlen, "bucket is longer than the run's duration");
+    if (c->arrivals.kind == ARR_SPIKE && c->arrivals.spike_at >= c->run.duration)
+        return blame(key, "arrivals.spike_at", err, errlen, "the spike starts after the run's duration");
+    if (p->attempt_timeout == 0 && p->deadline == 0) {
+        for (int i = 0; i < c->server.noutages; i++)
+            if (c->server.outages[i].kind == OUTAGE_DROP)
+                return blame(key, "server.outages", err, errlen,
+                             "a drop outage with no attempt_timeout and no deadline leaves calls waiting for ever; "
+                             "set retry.attempt_timeout or retry.deadline");
+    }
+    return 0;
+}
+
+void world_level(world_t *w, level_t *l, int64_t delta)
+{
+    simtime_t now = eng_now(&w->eng);
+    if (now > l->last) {
+        double dt = (double)(now - l->last);
+        l->area += (double)l->level * dt;
+        if (l->level == 0)
+            l->zero_ns += dt;
+        l->last = now;
+    }
+    l->level += delta;
+}
+
+double world_level_mean(const world_t *w, const level_t *l, simtime_t until)
+{
+    (void)w;
+    double area = l->area + (double)l->level * (double)(until - l->last);
+    return until > 0 ? area / (double)until : NAN;
+}
+
+static double level_zero_share(const level_t *l, simtime_t until)
+{
+    double z = l->zero_ns + (l->level == 0 ? (double)(until - l->last) : 0);
+    return until > 0 ? z / (double)until : NAN;
+}
+
+/* Snapshot of the time averages at the end of the measured window. */
+typedef struct {
+    double mean_orbit, busy, p_empty, mean_queue;
+    int taken;
+} horizon_t;
+
+static void add_scalar(run_result_t *res, const char *name, const char *unit, double v)
+{
+    if (res->nscalars < RUN_MAX_SCALARS)
+        res->scalars[res->nscalars++] = (run_scalar_t){name, unit, v};
+}
+
+double run_scalar(const run_result_t *res, const char *name)
+{
+    for (int i = 0; i < res->nscalars; i++)
+        if (strcmp(res->scalars[i].name, name) == 0)
+            return res->scalars[i].value;
+    return NAN;
+}
+
+/* Levels are recorded at each change; this event records them at every
+ * bucket start too, so a bucket in which nothing changed still shows the
+ * level it held. After the arrival window it also ends the run once no
+ * retry loop is left. */
+static void on_bucket(eng_t *e, void *ctx, uint64_t arg)
+{
+    world_t *w = ctx;
+    simtime_t now = eng_now(e);
+    stats_series_t *s = &w->res->series;
+    stats_series_record(s, M_INFLIGHT, now, w->n_in_flight);
+    stats_series_record(s, M_ORPHANS, now, w->n_orphans);
+    stats_series_record(s, M_QUEUE, now, w->qlen);
+    stats_series_record(s, M_BUSY, now, w->busy);
+    if (now >= w->end_arrivals && w->n_active == 0) {
+        eng_stop(e);
+        return;
+    }
+    eng_after(e, w->cfg->run.bucket, on_bucket, w, arg + 1);
+}
+
+typedef struct {
+    world_t *w;
+    horizon_t *h;
+} horizon_ctx_t;
+
+static void on_horizon(eng_t *e, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    horizon_ctx_t *hc = ctx;
+    world_t *w = hc->w;
+    simtime_t now = eng_now(e);
+    world_level(w, &w->lv_orbit, 0);
+    world_level(w, &w->lv_busy, 0);
+    world_level(w, &w->lv_system, 0);
+    world_level(w, &w->lv_queue, 0);
+    hc->h->mean_orbit = world_level_mean(w, &w->lv_orbit, now);
+    hc->h->busy = world_level_mean(w, &w->lv_busy, now) / w->cfg->server.workers;
+    hc->h->p_empty = level_zero_share(&w->lv_system, now);
+    hc->h->mean_queue = world_level_mean(w, &w->lv_queue, now);
+    hc->h->taken = 1;
+}
+
+static int open_streams(world_t *w, run_result_t *res)
+{
+    struct {
+        gsl_rng **r;
+        const char *name;
+    } s[] = {
+        {&w->r_arrivals, "arrivals"},         {&w->r_jitter, "client.jitter"},
+        {&w->r_nonreplay, "client.nonreplayable"}, {&w->r_think, "client.think"},
+        {&w->r_service, "server.service"},    {&w->r_errors, "server.errors"},
+        {&w->r_net_req, "network.request"},   {&w->r_net_resp, "network.response"},
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        if (!(*s[i].r = rng_stream(&res->rng, s[i].name, w->err, sizeof w->err)))
+            return -1;
+    return 0;
+}
+
+static int64_t series_total(const stats_series_t *s, int id)
+{
+    int64_t t = 0;
+    for (int b = 0; b < stats_series_nbuckets(s); b++)
+        t += stats_series_get(s, id, b);
+    return t;
+}
+
+/* First time after the last outage from which the per-bucket success rate
+ * of calls ending there stays >= threshold for `hold`; NaN if no outage or
+ * never within the arrival window. A bucket where no call ended counts as
+ * recovered only if no call started in it either. */
+static double recovery_time(const run_cfg_t *c, const stats_series_t *s)
+{
+    simtime_t last_end = -1;
+    for (int i = 0; i < c->server.noutages; i++)
+        if (c->server.outages[i].end > last_end)
+            last_end = c->server.outages[i].end;
+    if (last_end < 0)
+        return NAN;
+    simtime_t bw = c->run.bucket;
+    int64_t hold = (c->run.recovery_hold + bw - 1) / bw;
+    int64_t first = (last_end + bw - 1) / bw;
+    int64_t nb = c->run.duration / bw; /* whole buckets inside the arrival window */
+    int64_t have = stats_series_nbuckets(s);
+    if (nb > have)
+        nb = have;
+    int64_t run_len = 0;
+    for (int64_t b = first; b < nb; b++) {
+        int64_t ok = stats_series_get(s, M_SUCCEEDED, (int)b);
+        int64_t bad = stats_series_get(s, M_FAIL_EXHAUSTED, (int)b) + stats_series_get(s, M_FAIL_DEADLINE, (int)b) +
+                      stats_series_get(s, M_FAIL_NOTRETRY, (int)b) + stats_series_get(s, M_FAIL_NONREPLAY, (int)b);
+        int good = ok + bad > 0 ? (double)ok >= c->run.recovery_threshold * (double)(ok + bad)
+                                : stats_series_get(s, M_CALLS, (int)b) == 0;
+        run_len = good ? run_len + 1 : 0;
+        if (run_len == hold)
+            return simtime_to_sec((b - hold + 1) * bw - last_end);
+    }
+    return NAN;
+}
+
+static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, int64_t unfinished)
+{
+    const run_cfg_t *c = w->cfg;
+    const stats_series_t *s = &res->series;
+    double calls = (double)series_total(s, M_CALLS);
+    double first = (double)series_total(s, M_ATTEMPTS_FIRST), retries = (double)series_total(s, M_ATTEMPTS_RETRY);
+    double arrivals = (double)series_total(s, M_ARRIVALS);
+    double ok = (double)series_total(s, M_SUCCEEDED);
+    int64_t peak = 0;
+    for (int b = 0; b < stats_series_nbuckets(s); b++)
+        if (stats_series_get(s, M_ARRIVALS, b) > peak)
+            peak = stats_series_get(s, M_ARRIVALS, b);
+    double cap_bucket = server_capacity(&c->server) * simtime_to_sec(c->run.bucket);
+    const stats_hist_t *lat = w->h_latency;
+    int have_lat = stats_hist_count(lat) > 0;
+#define Q(q) (have_lat ? simtime_to_sec(stats_hist_quantile(lat, q)) : NAN)
+    add_scalar(res, "calls", "calls", calls);
+    add_scalar(res, "attempts", "attempts", first + retries);
+    add_scalar(res, "attempts_first", "attempts", first);
+    add_scalar(res, "retries", "attempts", retries);
+    add_scalar(res, "attempts_per_call", "attempts/call", calls > 0 ? (first + retries) / calls : NAN);
+    add_scalar(res, "server_arrivals", "requests", arrivals);
+    add_scalar(res, "amplification", "requests/call", calls > 0 ? arrivals / calls : NAN);
+    add_scalar(res, "peak_arrivals_per_bucket", "requests", (double)peak);
+    add_scalar(res, "peak_over_capacity", "ratio", cap_bucket > 0 ? (double)peak / cap_bucket : NAN);
+    add_scalar(res, "calls_ok", "calls", ok);
+    add_scalar(res, "success_rate", "ratio", calls > 0 ? ok / calls : NAN);
+    add_scalar(res, "goodput", "calls/s", ok / simtime_to_sec(c->run.duration));
+    add_scalar(res, "calls_exhausted", "calls", (double)series_total(s, M_FAIL_EXHAUSTED));
+    add_scalar(res, "calls_deadline", "calls", (double)series_total(s, M_FAIL_DEADLINE));
+    add_scalar(res, "calls_not_retryable", "calls", (double)series_total(s, M_FAIL_NOTRETRY));
+    add_scalar(res, "calls_nonreplayable", "calls", (double)series_total(s, M_FAIL_NONREPLAY));
+    add_scalar(res, "calls_unfinished", "calls", (double)unfinished);
+    add_scalar(res, "latency_mean_s", "s", have_lat ? stats_hist_mean(lat) / 1e9 : NAN);
+    add_scalar(res, "latency_p50_s", "s", Q(0.5));
+    add_scalar(res, "latency_p90_s", "s", Q(0.9));
+    add_scalar(res, "latency_p99_s", "s", Q(0.99));
+    add_scalar(res, "latency_p999_s", "s", Q(0.999));
+#undef Q
+    add_scalar(res, "rejected_limiter", "requests", (double)series_total(s, M_REJ_LIMITER));
+    add_scalar(res, "rejected_queue", "requests", (double)series_total(s, M_REJ_QUEUE));
+    add_scalar(res, "blocking_fraction", "ratio", arrivals > 0 ? (double)series_total(s, M_REJ_QUEUE) / arrivals : NAN);
+    add_scalar(res, "served", "requests", (double)w->served_total);
+    add_scalar(res, "served_wasted", "requests", (double)w->served_wasted);
+    add_scalar(res, "wasted_fraction", "ratio",
+               w->served_total > 0 ? (double)w->served_wasted / (double)w->served_total : NAN);
+    add_scalar(res, "orphan_attempts", "attempts", (double)series_total(s, M_ORPHAN_ATTEMPTS));
+    add_scalar(res, "recovery_time_s", "s", recovery_time(c, s));
+    add_scalar(res, "busy_fraction", "ratio", hz->taken ? hz->busy : NAN);
+    add_scalar(res, "mean_orbit", "calls", hz->taken ? hz->mean_orbit : NAN);
+    add_scalar(res, "p_empty", "ratio", hz->taken ? hz->p_empty : NAN);
+    add_scalar(res, "mean_queue", "requests", hz->taken ? hz->mean_queue : NAN);
+    add_scalar(res, "events", "events", (double)res->events);
+}
+
+static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
+{
+    char err[256];
+    if (rng_set_init(&res->rng, c->run.generator, c->run.seed, c->run.replication, err, sizeof err) < 0) {
+        snprintf(w->err, sizeof w->err, "%s", err);
+        return -1;
+    }
+    if (open_streams(w, res) < 0)
+        return -1;
+    int kinds[M_COUNT];
+    for (int i = 0; i < M_COUNT; i++)
+        kinds[i] = metrics_series[i].kind;
+    if (stats_series_init(&res->series, M_COUNT, kinds, c->run.bucket, c->run.duration + c->run.drain) < 0) {
+        snprintf(w->err, sizeof w->err, "cannot allocate the series");
+        return -1;
+    }
+    res->hists[0].name = "latency";
+    res->hists[0].unit = "ns";
+    res->hists[1].name = "attempts_per_call";
+    res->hists[1].unit = "attempts";
+    for (int i = 0; i < 2; i++)
+        if (stats_hist_init(&res->hists[i].h, 7) < 0) {
+            snprintf(w->err, sizeof w->err, "cannot allocate a histogram");
+            return -1;
+        }
+    res->nhists = 2;
+    w->h_latency = &res->hists[0].h;
+    w->h_attempts = &res->hists[1].h;
+    if (eng_init(&w->eng, 1024, c->run.max_events) < 0) {
+        snprintf(w->err, sizeof w->err, "cannot allocate the engine");
+        return -1;
+    }
+    if (server_setup(w) < 0 || arrivals_setup(w) < 0)
+        return -1;
+    eng_at(&w->eng, 0, on_bucket, w, 0);
+    return 0;
+}
+
+int run_execute(const run_cfg_t *c, run_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    world_t w;
+    memset(&w, 0, sizeof w);
+    w.cfg = c;
+    w.res = res;
+    w.end_arrivals = c->run.duration;
+    horizon_t hz = {0};
+    horizon_ctx_t hc = {&w, &hz};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = setup(&w, c, res);
+    if (rc == 0) {
+        eng_at(&w.eng, c->run.duration, on_horizon, &hc, 0);
+        eng_status_t st = eng_run(&w.eng, c->run.duration + c->run.drain);
+        if (w.failed) {
+            rc = -1;
+        } else if (st == ENG_BUDGET || st == ENG_ERROR) {
+            snprintf(w.err, sizeof w.err, "%s", eng_error(&w.eng));
+            rc = -1;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->events = eng_events(&w.eng);
+    res->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (rc == 0 || res->nhists == 2)
+        summarise(&w, res, &hz, w.n_active);
+    if (rc < 0) {
+        res->failed = 1;
+        snprintf(res->message, sizeof res->message, "%s", w.err);
+    }
+    arrivals_free(&w);
+    server_free(&w);
+    eng_free(&w.eng);
+    free(w.calls);
+    free(w.reqs);
+    return rc;
+}
+
+void run_result_free(run_result_t *res)
+{
+    stats_series_free(&res->series);
+    for (int i = 0; i < res->nhists; i++)
+        stats_hist_free(&res->hists[i].h);
+    rng_set_free(&res->rng);
+    res->nhists = 0;
+}

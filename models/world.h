@@ -1,0 +1,140 @@
+/*
+ * world: the state one run's models share: the engine, the random streams,
+ * the pools of calls and requests, the server, the metrics. It is the
+ * models' internal interface (client.c, server.c, arrivals.c, run.c);
+ * nothing outside models/ includes it.
+ *
+ * Entities live in index-addressed pools that grow by doubling, never per
+ * event; events carry pool indices, and a generation number where an index
+ * may be reused before the event fires.
+ */
+#ifndef RETRYSIM_WORLD_H
+#define RETRYSIM_WORLD_H
+
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "eng.h"
+#include "limiter.h"
+#include "metrics.h"
+#include "policy.h"
+#include "run.h"
+#include "stats.h"
+
+/* A logical call: its retry loop, from the caller's first attempt to the
+ * loop's end. */
+typedef struct {
+    simtime_t start;        /* ns, when the caller made the call */
+    simtime_t deadline_at;  /* ns, the caller's deadline; SIMTIME_NEVER = none */
+    policy_state_t pol;     /* attempts made, decorrelated-jitter state */
+    uint32_t gen;           /* bumped when the slot is freed */
+    uint32_t attempt_seq;   /* identifies the current attempt; bumped when it is abandoned */
+    uint32_t client;        /* client id, 0..clients-1 */
+    uint8_t active;         /* 1 while the retry loop runs */
+    uint8_t caller_gone;    /* 1 once the caller gave up (deadline) but the loop goes on: an orphan */
+    uint8_t nonreplayable;  /* 1: the body was consumed by attempt 1 (seed §1.1) */
+    uint8_t waiting;        /* 1 while an attempt is outstanding (not backing off) */
+    eng_ev_t timeout_ev;    /* the current attempt's timeout */
+    eng_ev_t backoff_ev;    /* the pending backoff wake-up */
+    eng_ev_t deadline_ev;   /* the caller's deadline */
+    uint32_t next_free;     /* free-list link */
+} call_t;
+
+/* One attempt's request on its way through the network and the server. */
+typedef struct {
+    uint32_t call;          /* call index */
+    uint32_t call_gen;      /* the call's gen when sent */
+    uint32_t attempt_seq;   /* the call's attempt_seq when sent */
+    uint8_t write_phase;    /* contention: 0 read, 1 conditional write */
+    uint8_t outcome;        /* outcome_t once decided */
+    uint64_t version;       /* contention: row version seen by the read */
+    simtime_t retry_after;  /* ns, Retry-After the response carries, -1 = none */
+    uint32_t next_free;
+} req_t;
+
+typedef struct {
+    simtime_t last;         /* ns, time of the last change */
+    double area;            /* level x ns accumulated */
+    double zero_ns;         /* ns spent at level 0 */
+    int64_t level;
+} level_t;
+
+/* Arrival process state (arrivals.c). */
+typedef struct {
+    simtime_t *times;    /* trace: first-attempt times, ns, ascending */
+    uint32_t *client;    /* trace: client ids */
+    size_t n, next;      /* trace: entries, next to start */
+    int64_t spike_done;  /* spike: calls started */
+    uint64_t ncalls;     /* open loop: calls started, for client ids */
+} arrivals_state_t;
+
+typedef struct world {
+    const run_cfg_t *cfg;
+    eng_t eng;
+    run_result_t *res;
+    simtime_t end_arrivals;  /* ns, no new call starts at or after this */
+
+    gsl_rng *r_arrivals, *r_jitter, *r_nonreplay, *r_service, *r_errors, *r_net_req, *r_net_resp, *r_think;
+
+    call_t *calls;           /* pool */
+    uint32_t ncalls_cap, calls_used, calls_free; /* free head + 1, 0 = none */
+    req_t *reqs;             /* pool */
+    uint32_t nreqs_cap, reqs_used, reqs_free;
+
+    arrivals_state_t arr;
+
+    /* server */
+    limiter_t limiter;
+    uint32_t *queue;         /* ring of request indices */
+    uint32_t qcap, qhead, qlen;
+    int busy;                /* workers serving */
+    int workers_now;         /* workers available (capacity outages) */
+    int outage_mode;         /* -1 none, else OUTAGE_REJECT / OUTAGE_DROP */
+    int64_t in_service;      /* requests being served, for load-dependent latency */
+    uint64_t row_version;    /* contention: the row's version */
+
+    /* counters kept here as well as in the series, for scalars and tests */
+    int64_t n_in_flight;     /* calls whose caller still waits */
+    int64_t n_orphans;       /* loops running after their caller gave up */
+    int64_t n_active;        /* retry loops running (callers waiting + orphans) */
+    int64_t n_closed_started; /* closed loop: clients started */
+    level_t lv_orbit;        /* calls backing off (retrial queue's orbit) */
+    level_t lv_busy;         /* busy workers */
+    level_t lv_system;       /* requests at the server + calls backing off */
+    level_t lv_queue;        /* requests waiting */
+    int64_t served_total;
+    int64_t served_wasted;
+
+    stats_hist_t *h_latency; /* successful calls, ns */
+    stats_hist_t *h_attempts; /* attempts per finished retry loop */
+    char err[256];           /* first setup or model error */
+    int failed;
+} world_t;
+
+/* Metrics helpers */
+static inline void world_count(world_t *w, int id, int64_t n)
+{
+    stats_series_record(&w->res->series, id, eng_now(&w->eng), n);
+}
+void world_level(world_t *w, level_t *l, int64_t delta);
+double world_level_mean(const world_t *w, const level_t *l, simtime_t until);
+
+/* client.c */
+void client_start_call(world_t *w, uint32_t client);
+void client_on_response(world_t *w, uint32_t req); /* the response reached the client */
+int client_request_alive(const world_t *w, const req_t *r); /* its attempt is still awaited */
+uint32_t world_req_alloc(world_t *w);
+void world_req_free(world_t *w, uint32_t i);
+
+/* server.c */
+int server_setup(world_t *w);
+void server_free(world_t *w);
+void server_on_arrival(eng_t *e, void *ctx, uint64_t req);
+
+/* arrivals.c */
+int arrivals_setup(world_t *w);
+void arrivals_free(world_t *w);
+void arrivals_on_call_end(world_t *w, uint32_t client); /* closed loop: think, then call again */
+
+#endif
