@@ -188,9 +188,13 @@ int arrivals_setup(world_t *w)
             eng_after(&w->eng, dist_draw(&a->think, w->r_think), on_think_done, w, (uint64_t)c);
         return 0;
     }
-    /* The first arrival of a Poisson process at t = 0 is one gap later;
-     * spikes and traces start at their own times. */
-    schedule_next(w, 0);
+    /* A constant rate starts at t = 0, so a run sees exactly rate x duration
+     * calls; a Poisson process's first arrival is one gap after 0; spikes
+     * and traces start at their own times. */
+    if (a->kind == ARR_CONSTANT && w->end_arrivals > 0)
+        eng_at(&w->eng, 0, on_arrival, w, 0);
+    else
+        schedule_next(w, 0);
     return 0;
 }
 

@@ -248,7 +248,8 @@ void client_start_call(world_t *w, uint32_t client)
     if (pc->deadline > 0)
         c->deadline_ev = eng_after(&w->eng, pc->deadline, on_deadline, w, PACK(ci, c->gen));
     w->n_in_flight++;
-    w->n_active++;
+    if (++w->n_active > w->peak_active)
+        w->peak_active = w->n_active;
     world_count(w, M_CALLS, 1);
     stats_series_record(&w->res->series, M_INFLIGHT, now, w->n_in_flight);
     send_attempt(w, ci);

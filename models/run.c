@@ -341,6 +341,9 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->events = eng_events(&w.eng);
+    res->peak_active = w.peak_active;
+    res->pool_bytes = (size_t)w.ncalls_cap * sizeof(call_t) + (size_t)w.nreqs_cap * sizeof(req_t) +
+                      (size_t)w.qcap * sizeof(uint32_t) + eng_memory(&w.eng);
     res->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (rc == 0 || res->nhists == 2)
         summarise(&w, res, &hz, w.n_active);

@@ -68,6 +68,8 @@ typedef struct {
     run_hist_t hists[RUN_MAX_HISTS];
     rng_set_t rng;             /* generator name and stream seeds, for the record */
     uint64_t events;           /* events dispatched */
+    int64_t peak_active;       /* most retry loops alive at once */
+    size_t pool_bytes;         /* bytes of call, request and event pools at the end (their peak) */
     double wall_s;             /* wall-clock seconds of the simulation itself */
     int failed;                /* 1 if the run did not complete (budget, error) */
     char message[256];         /* why it failed */

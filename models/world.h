@@ -98,6 +98,7 @@ typedef struct world {
     int64_t n_in_flight;     /* calls whose caller still waits */
     int64_t n_orphans;       /* loops running after their caller gave up */
     int64_t n_active;        /* retry loops running (callers waiting + orphans) */
+    int64_t peak_active;     /* max of n_active */
     int64_t n_closed_started; /* closed loop: clients started */
     level_t lv_orbit;        /* calls backing off (retrial queue's orbit) */
     level_t lv_busy;         /* busy workers */

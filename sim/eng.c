@@ -103,6 +103,11 @@ eng_status_t eng_run(eng_t *e, simtime_t until)
 
 const char *eng_error(const eng_t *e) { return e->errmsg; }
 
+size_t eng_memory(const eng_t *e)
+{
+    return e->pes.cap * sizeof(pes_key_t) + (size_t)e->pes.nslots * sizeof(pes_slot_t);
+}
+
 const char *eng_status_name(eng_status_t s)
 {
     switch (s) {

@@ -69,6 +69,9 @@ void eng_stop(eng_t *e);
 static inline uint64_t eng_events(const eng_t *e) { return e->events; }
 static inline size_t eng_pending_count(const eng_t *e) { return pes_size(&e->pes); }
 const char *eng_error(const eng_t *e);
+
+/* Bytes held by the pending event set (keys and slots), for memory figures. */
+size_t eng_memory(const eng_t *e);
 const char *eng_status_name(eng_status_t s);
 
 /* Determinism checks: hash every dispatched (time, handler, arg). */

@@ -1,0 +1,235 @@
+/*
+ * Behaviour of the client and server models through whole runs, with
+ * schedules simple enough to compute by hand: the deadline cuts attempts,
+ * orphans go on with ignore_deadline, Retry-After is honoured and capped,
+ * non-replayable calls fail at their first retry, expired work is wasted or
+ * dropped, and the same seed gives byte-identical series.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "run.h"
+
+static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
+
+/* Calls that always meet a 503 (the server is down for the whole run),
+ * constant 300 ms backoff, no jitter, network delay 0. */
+static void always_503(run_cfg_t *c)
+{
+    run_defaults(c);
+    c->run.duration = 20 * SIMTIME_S;
+    c->run.drain = 60 * SIMTIME_S;
+    c->arrivals.kind = ARR_CONSTANT;
+    c->arrivals.rate = 10;
+    c->network.request = c->network.response = ZERO;
+    c->server.noutages = 1;
+    c->server.outages[0] = (outage_t){0, 1000 * SIMTIME_S, OUTAGE_REJECT, 0};
+    c->retry.max_attempts = 10;
+    c->retry.backoff = BACKOFF_CONSTANT;
+    c->retry.base = 300 * SIMTIME_MS;
+    c->retry.jitter = JITTER_NONE;
+}
+
+static run_result_t run_ok(const run_cfg_t *c)
+{
+    run_result_t res;
+    int rc = run_execute(c, &res);
+    if (rc != 0)
+        fail_msg("run failed: %s", res.message);
+    return res;
+}
+
+/* Deadline 1 s over attempts at 0, 0.3, 0.6, 0.9 s: the 5th (1.2 s) is cut. */
+static void test_deadline_cuts_attempts(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    always_503(&c);
+    c.retry.deadline = SIMTIME_S;
+    run_result_t r = run_ok(&c);
+    double calls = run_scalar(&r, "calls");
+    assert_true(calls == 200);
+    assert_true(run_scalar(&r, "attempts_per_call") == 4.0);
+    assert_true(run_scalar(&r, "calls_deadline") == calls);
+    assert_true(run_scalar(&r, "orphan_attempts") == 0);
+    assert_true(run_scalar(&r, "calls_unfinished") == 0);
+    run_result_free(&r);
+}
+
+/* ignore_deadline: the caller gives up at 1 s, the loop makes all 10
+ * attempts; 6 of them after the caller left. */
+static void test_orphans(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    always_503(&c);
+    c.retry.deadline = SIMTIME_S;
+    c.retry.ignore_deadline = 1;
+    run_result_t r = run_ok(&c);
+    double calls = run_scalar(&r, "calls");
+    assert_true(run_scalar(&r, "attempts_per_call") == 10.0);
+    assert_true(run_scalar(&r, "calls_deadline") == calls);
+    assert_true(run_scalar(&r, "orphan_attempts") == 6 * calls);
+    /* a loop lives 2.7 s, 1.7 s of it orphaned; 10 calls/s: ~17 orphans alive */
+    int64_t peak = 0;
+    for (int b = 0; b < stats_series_nbuckets(&r.series); b++)
+        if (stats_series_get(&r.series, M_ORPHANS, b) > peak)
+            peak = stats_series_get(&r.series, M_ORPHANS, b);
+    assert_in_range(peak, 16, 18);
+    run_result_free(&r);
+}
+
+/* Two calls at t = 0; a token bucket of 1 token refilled at 0.2/s rejects
+ * with 429 and Retry-After 2 s. Call 1 takes the token. Call 2 honouring
+ * Retry-After retries at 2 s (0.4 tokens), 4 s (0.8), 6 s (1.2: admitted). */
+static void retry_after_cfg(run_cfg_t *c, retry_after_mode_t mode, simtime_t cap)
+{
+    run_defaults(c);
+    c->run.duration = 10 * SIMTIME_S;
+    c->arrivals.kind = ARR_SPIKE;
+    c->arrivals.spike_calls = 2;
+    c->network.request = c->network.response = ZERO;
+    c->server.service = (dist_t){.kind = DIST_CONST, .a = 1e6};
+    c->limiter.kind = LIMITER_TOKEN_BUCKET;
+    c->limiter.rate = 0.2;
+    c->limiter.burst = 1;
+    c->limiter.reject_status = 429;
+    c->limiter.retry_after = 2 * SIMTIME_S;
+    c->retry.max_attempts = 5;
+    c->retry.backoff = BACKOFF_CONSTANT;
+    c->retry.base = 100 * SIMTIME_MS;
+    c->retry.jitter = JITTER_NONE;
+    c->retry.retry_after = mode;
+    c->retry.retry_after_cap = cap;
+}
+
+static void test_retry_after(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    retry_after_cfg(&c, RETRY_AFTER_HONOUR, 60 * SIMTIME_S);
+    run_result_t r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_ok") == 2);
+    assert_true(run_scalar(&r, "attempts") == 5); /* 1 + 4 */
+    assert_true(fabs(run_scalar(&r, "latency_p99_s") - 6.001) < 0.06); /* histogram: < 1% error */
+    run_result_free(&r);
+
+    /* capped at 1 s: attempts at 0, 1, 2, 3, 4 s all find < 1 token */
+    retry_after_cfg(&c, RETRY_AFTER_HONOUR, SIMTIME_S);
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_ok") == 1);
+    assert_true(run_scalar(&r, "calls_exhausted") == 1);
+    run_result_free(&r);
+
+    /* ignored: 100 ms backoff, attempts at 0 .. 0.4 s, exhausted */
+    retry_after_cfg(&c, RETRY_AFTER_IGNORE, 0);
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_exhausted") == 1);
+    assert_true(run_scalar(&r, "rejected_limiter") == 5);
+    run_result_free(&r);
+
+    /* max(2 s, 100 ms) = 2 s: same as honour */
+    retry_after_cfg(&c, RETRY_AFTER_MAX, 60 * SIMTIME_S);
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_ok") == 2);
+    run_result_free(&r);
+}
+
+static void test_nonreplayable(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    always_503(&c);
+    c.retry.nonreplayable = 1.0;
+    run_result_t r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_nonreplayable") == run_scalar(&r, "calls"));
+    assert_true(run_scalar(&r, "attempts_per_call") == 1.0);
+    run_result_free(&r);
+}
+
+/* One worker, 100 ms service, 50 ms attempt timeout: every attempt times
+ * out, so everything served is wasted; with drop_expired, queued requests
+ * whose attempt is over are discarded instead of served. */
+static void test_wasted_and_expired(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    run_defaults(&c);
+    c.run.duration = 10 * SIMTIME_S;
+    c.arrivals.kind = ARR_CONSTANT;
+    c.arrivals.rate = 5;
+    c.network.request = c.network.response = ZERO;
+    c.server.workers = 1;
+    c.server.service = (dist_t){.kind = DIST_CONST, .a = 100e6};
+    c.retry.attempt_timeout = 50 * SIMTIME_MS;
+    c.retry.max_attempts = 2;
+    run_result_t r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_ok") == 0);
+    assert_true(run_scalar(&r, "wasted_fraction") == 1.0);
+    double served = run_scalar(&r, "served");
+    run_result_free(&r);
+    c.server.drop_expired = 1;
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "served") < served);
+    int64_t expired = 0;
+    for (int b = 0; b < stats_series_nbuckets(&r.series); b++)
+        expired += stats_series_get(&r.series, M_EXPIRED, b);
+    assert_true(expired > 0);
+    run_result_free(&r);
+}
+
+static int same_series(const run_result_t *a, const run_result_t *b)
+{
+    int n = stats_series_nbuckets(&a->series);
+    if (n != stats_series_nbuckets(&b->series))
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (memcmp(stats_series_row(&a->series, i), stats_series_row(&b->series, i), M_COUNT * sizeof(int64_t)))
+            return 0;
+    return 1;
+}
+
+/* A storm with every random element on: same seed, same bytes. */
+static void test_determinism(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    run_defaults(&c);
+    c.run.duration = 30 * SIMTIME_S;
+    c.arrivals.rate = 800;
+    c.server.outages[0] = (outage_t){10 * SIMTIME_S, 15 * SIMTIME_S, OUTAGE_REJECT, 0};
+    c.server.noutages = 1;
+    c.server.error_500 = 0.01;
+    c.retry.retry_on |= POLICY_RETRY_BIT(OUT_500);
+    c.network.request = (dist_t){.kind = DIST_EXP, .a = 1e6};
+    c.network.response = c.network.request;
+    run_result_t a = run_ok(&c), b = run_ok(&c);
+    assert_true(same_series(&a, &b));
+    for (int i = 0; i < a.nscalars; i++)
+        assert_true(memcmp(&a.scalars[i].value, &b.scalars[i].value, sizeof(double)) == 0);
+    c.run.seed = 2;
+    run_result_t d = run_ok(&c);
+    assert_false(same_series(&a, &d));
+    run_result_free(&a);
+    run_result_free(&b);
+    run_result_free(&d);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deadline_cuts_attempts), cmocka_unit_test(test_orphans),
+        cmocka_unit_test(test_retry_after),            cmocka_unit_test(test_nonreplayable),
+        cmocka_unit_test(test_wasted_and_expired),     cmocka_unit_test(test_determinism),
+    };
+    return cmocka_run_group_tests_name("models", tests, NULL, NULL);
+}
