@@ -1,0 +1,1739 @@
+/*
+ * cfg: INI documents and the key table that turns them into a run_cfg_t.
+ *
+ * Stage 1 (document): the text is parsed by inih (ini_parse_stream) through
+ * our own line reader, which hands inih exactly one line per call and so
+ * knows the line number of every key inih reports (inih's handler gets no
+ * line number). inih's own conventions apply: ';' and '#' start a comment
+ * line, " ;" starts an inline comment, and an indented line continues the
+ * previous key's value (we join the pieces with one space, so a long list
+ * can span lines). inih reads at most 200 bytes per line (INI_MAX_LINE);
+ * a longer line is an error rather than being split silently.
+ *
+ * Stage 2 (apply): run_defaults(), then each entry through the key table
+ * below (one row per key: section, name, type, unit, default text, range,
+ * help), then the cross-key checks that must name one precise key, then
+ * run_validate(). The same rows format the resolved values (cfg_params)
+ * and print the reference (cfg_print_reference, cfg_print_template).
+ *
+ * Units: durations are simtime_t ns and use simtime_parse's syntax
+ * ("250ms", "1.5s", "0"); rates are per second; fractions are in [0, 1].
+ */
+#include "cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gsl/gsl_rng.h>
+#include <ini.h>
+
+#include "dist.h"
+#include "simtime.h"
+
+/* ------------------------------------------------------------------ */
+/* The key table                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum {
+    T_DURATION,  /* simtime_t ns, simtime_parse syntax */
+    T_DOUBLE,    /* double, strtod on the whole text, finite */
+    T_INT,       /* int or int64_t (by the field's size), strtoll base 10 */
+    T_UINT,      /* uint32_t or uint64_t (by size), strtoull base 10, no sign */
+    T_BOOL,      /* int 0/1: true/false, yes/no, on/off, 1/0 */
+    T_ENUM,      /* an enum (int-sized) by name, names in krow_t.names */
+    T_STATUS,    /* an int HTTP status from a fixed list, in krow_t.names */
+    T_STRING,    /* char[size] */
+    T_GENERATOR, /* char[size] holding a GSL generator name */
+    T_DIST,      /* dist_t, dist_parse syntax */
+    T_QUEUE,     /* int >= 0, or "unlimited" = SERVER_QUEUE_UNLIMITED */
+    T_RETRY_ON,  /* unsigned bit set of POLICY_RETRY_BIT(outcome) */
+    T_SCHEDULE,  /* the whole arrivals_cfg_t: nsteps + steps */
+    T_OUTAGES    /* the whole server_cfg_t: noutages + outages */
+} ktype_t;
+
+/* Range flags: R_LO value >= lo (R_LOX: > lo), R_HI value <= hi (R_HIX: < hi). */
+enum { R_LO = 1u, R_LOX = 2u, R_HI = 4u, R_HIX = 8u, K_NONEMPTY = 16u };
+
+typedef struct {
+    const char *name;
+    int value;
+} ename_t;
+
+typedef struct {
+    const char *section, *name;
+    ktype_t type;
+    size_t off, size;     /* where the value lives in run_cfg_t, and its size */
+    const char *unit;     /* "" when the type says it all */
+    const char *def;      /* the default as text, as run_defaults sets it; NULL = none */
+    unsigned flags;       /* R_* and K_* */
+    double lo, hi;        /* range; durations in ns */
+    const ename_t *names; /* T_ENUM, T_STATUS */
+    const char *help;
+} krow_t;
+
+#define AT(m) offsetof(run_cfg_t, m), sizeof(((run_cfg_t *)0)->m)
+#define ANY 0u, 0.0, 0.0
+#define GE(a) R_LO, (double)(a), 0.0
+#define GT(a) (R_LO | R_LOX), (double)(a), 0.0
+#define IN(a, b) (R_LO | R_HI), (double)(a), (double)(b)
+#define OC(a, b) (R_LO | R_LOX | R_HI), (double)(a), (double)(b)
+#define NONEMPTY K_NONEMPTY, 0.0, 0.0
+
+static const ename_t arrival_kinds[] = {
+    {"poisson", ARR_POISSON}, {"constant", ARR_CONSTANT}, {"schedule", ARR_SCHEDULE},
+    {"spike", ARR_SPIKE},     {"trace", ARR_TRACE},       {"closed", ARR_CLOSED},
+    {NULL, 0}};
+/* schedule_process is stored as arrivals_cfg_t.schedule_poisson (1/0). */
+static const ename_t schedule_processes[] = {{"poisson", 1}, {"constant", 0}, {NULL, 0}};
+static const ename_t backoffs[] = {
+    {"constant", BACKOFF_CONSTANT}, {"linear", BACKOFF_LINEAR},
+    {"exponential", BACKOFF_EXPONENTIAL}, {"memoryless", BACKOFF_MEMORYLESS}, {NULL, 0}};
+static const ename_t jitters[] = {
+    {"none", JITTER_NONE}, {"full", JITTER_FULL}, {"equal", JITTER_EQUAL},
+    {"decorrelated", JITTER_DECORRELATED}, {"proportional", JITTER_PROPORTIONAL}, {NULL, 0}};
+static const ename_t retry_after_modes[] = {
+    {"ignore", RETRY_AFTER_IGNORE}, {"honour", RETRY_AFTER_HONOUR}, {"max", RETRY_AFTER_MAX}, {NULL, 0}};
+static const ename_t limiter_kinds[] = {
+    {"none", LIMITER_NONE}, {"token_bucket", LIMITER_TOKEN_BUCKET}, {"nginx", LIMITER_NGINX}, {NULL, 0}};
+static const ename_t queue_full_statuses[] = {{"429", 429}, {"503", 503}, {"504", 504}, {NULL, 0}};
+static const ename_t reject_statuses[] = {{"429", 429}, {"503", 503}, {NULL, 0}};
+
+/* Outcomes a client may retry, in outcome_t order (the order they print in). */
+static const ename_t outcome_names[] = {
+    {"429", OUT_429}, {"500", OUT_500}, {"502", OUT_502}, {"503", OUT_503}, {"504", OUT_504},
+    {"timeout", OUT_TIMEOUT}, {"connection", OUT_CONNERR}, {"409", OUT_409}, {NULL, 0}};
+
+static const ename_t outage_kinds[] = {
+    {"reject", OUTAGE_REJECT}, {"drop", OUTAGE_DROP}, {"capacity", OUTAGE_CAPACITY}, {NULL, 0}};
+
+static const char *const sections[] = {"run", "arrivals", "retry", "server", "limiter", "network", "output"};
+#define NSECTIONS (sizeof sections / sizeof sections[0])
+
+#define MS ((double)SIMTIME_MS)
+#define HOUR ((double)SIMTIME_HOUR)
+
+/* One row per key. Keep the defaults equal to run_defaults()
+ * (tests/test_config.c checks it through cfg_print_template). */
+static const krow_t keys[] = {
+    /* section    key                  type         field                         unit          default        range */
+    {"run", "duration", T_DURATION, AT(run.duration), "", "60s", GT(0), NULL,
+     "length of the arrival window: calls start in [0, duration)"},
+    {"run", "drain", T_DURATION, AT(run.drain), "", "120s", ANY, NULL,
+     "after duration the run goes on until no call is left, at most this long"},
+    {"run", "seed", T_UINT, AT(run.seed), "", "1", ANY, NULL,
+     "base seed of the run's random streams (64 bit)"},
+    {"run", "replication", T_UINT, AT(run.replication), "", "0", IN(0, 1000000), NULL,
+     "replication index: same seed, independent streams"},
+    {"run", "generator", T_GENERATOR, AT(run.generator), "", "mt19937", ANY, NULL,
+     "GSL random number generator name"},
+    {"run", "bucket", T_DURATION, AT(run.bucket), "", "1s", IN(MS, HOUR), NULL,
+     "width of the time-series buckets"},
+    {"run", "max_events", T_UINT, AT(run.max_events), "events", "2000000000", ANY, NULL,
+     "event budget; reaching it fails the run; 0 = unlimited"},
+    {"run", "recovery_threshold", T_DOUBLE, AT(run.recovery_threshold), "fraction", "0.99", OC(0, 1), NULL,
+     "success rate that counts as recovered"},
+    {"run", "recovery_hold", T_DURATION, AT(run.recovery_hold), "", "10s", ANY, NULL,
+     "how long the success rate must stay at or above the threshold; >= bucket"},
+
+    {"arrivals", "kind", T_ENUM, AT(arrivals.kind), "", "poisson", ANY, arrival_kinds,
+     "where calls come from: open loop (poisson, constant, schedule, spike, trace) or closed loop"},
+    {"arrivals", "rate", T_DOUBLE, AT(arrivals.rate), "calls/s", "100", GT(0), NULL,
+     "arrival rate of poisson and constant arrivals"},
+    {"arrivals", "schedule", T_SCHEDULE, AT(arrivals), "calls/s", NULL, ANY, NULL,
+     "piecewise-constant rate as time:rate steps, e.g. 0s:800, 60s:2000, 90s:800; "
+     "required when kind = schedule"},
+    {"arrivals", "schedule_process", T_ENUM, AT(arrivals.schedule_poisson), "", "poisson", ANY,
+     schedule_processes, "arrivals within a schedule step: poisson or evenly spaced"},
+    {"arrivals", "spike_calls", T_INT, AT(arrivals.spike_calls), "calls", "100", GE(1), NULL,
+     "spike: number of calls"},
+    {"arrivals", "spike_at", T_DURATION, AT(arrivals.spike_at), "", "0", ANY, NULL,
+     "spike: start time"},
+    {"arrivals", "spike_window", T_DURATION, AT(arrivals.spike_window), "", "0", ANY, NULL,
+     "spike: calls spread uniformly over [at, at + window); 0 = all at once"},
+    {"arrivals", "trace", T_STRING, AT(arrivals.trace_path), "path", "", ANY, NULL,
+     "trace: file of first-attempt times in s (optional client id); required when kind = trace"},
+    {"arrivals", "clients", T_INT, AT(arrivals.clients), "clients", "1", IN(1, 10000000), NULL,
+     "closed: population; open: number of client ids for per-client metrics"},
+    {"arrivals", "think", T_DIST, AT(arrivals.think), "", "exp(1s)", ANY, NULL,
+     "closed: think time between a call's end and the client's next call"},
+
+    {"retry", "max_attempts", T_INT, AT(retry.max_attempts), "attempts", "3", IN(1, 1000), NULL,
+     "attempts per call, the first one included"},
+    {"retry", "attempt_timeout", T_DURATION, AT(retry.attempt_timeout), "", "1s", ANY, NULL,
+     "timeout of each attempt; 0 = none"},
+    {"retry", "deadline", T_DURATION, AT(retry.deadline), "", "0", ANY, NULL,
+     "the caller's overall deadline from the call's start; 0 = none"},
+    {"retry", "ignore_deadline", T_BOOL, AT(retry.ignore_deadline), "", "false", ANY, NULL,
+     "retries go on after the caller gave up (orphan work)"},
+    {"retry", "backoff", T_ENUM, AT(retry.backoff), "", "exponential", ANY, backoffs,
+     "delay schedule: base, base * n, base * multiplier^(n-1), or exponential with mean base"},
+    {"retry", "base", T_DURATION, AT(retry.base), "", "100ms", ANY, NULL,
+     "constant delay, linear step, first exponential delay, or memoryless mean"},
+    {"retry", "multiplier", T_DOUBLE, AT(retry.multiplier), "", "2", GT(0), NULL,
+     "exponential growth per retry; must be >= 1 with backoff = exponential"},
+    {"retry", "cap", T_DURATION, AT(retry.cap), "", "20s", ANY, NULL,
+     "upper bound of every backoff delay; 0 = none"},
+    {"retry", "jitter", T_ENUM, AT(retry.jitter), "", "full", ANY, jitters,
+     "randomisation of the delay (Brooker 2015; proportional: delay * (1 +- jitter_fraction))"},
+    {"retry", "jitter_fraction", T_DOUBLE, AT(retry.jitter_fraction), "fraction", "0.2", IN(0, 1), NULL,
+     "proportional jitter's f"},
+    {"retry", "retry_on", T_RETRY_ON, AT(retry.retry_on), "", "429, 503, timeout, connection", ANY, NULL,
+     "outcomes that are retried (others end the call)"},
+    {"retry", "retry_after", T_ENUM, AT(retry.retry_after), "", "honour", ANY, retry_after_modes,
+     "Retry-After header: ignore it, wait exactly it, or wait max(it, own backoff)"},
+    {"retry", "retry_after_cap", T_DURATION, AT(retry.retry_after_cap), "", "60s", ANY, NULL,
+     "upper bound of a Retry-After wait; 0 = none"},
+    {"retry", "nonreplayable", T_DOUBLE, AT(retry.nonreplayable), "fraction", "0", IN(0, 1), NULL,
+     "fraction of calls whose retries fail at the client (request body already consumed)"},
+
+    {"server", "workers", T_INT, AT(server.workers), "workers", "10", IN(1, 1000000), NULL,
+     "requests served concurrently"},
+    {"server", "queue", T_QUEUE, AT(server.queue), "requests", "100", GE(0), NULL,
+     "FIFO waiting room; unlimited = no bound"},
+    {"server", "queue_full_status", T_STATUS, AT(server.queue_full_status), "", "503", ANY,
+     queue_full_statuses, "status sent when the waiting room is full"},
+    {"server", "service", T_DIST, AT(server.service), "", "exp(10ms)", ANY, NULL,
+     "service time of one request"},
+    {"server", "load_per_inflight", T_DURATION, AT(server.load_ns), "", "0", ANY, NULL,
+     "added to a service time per request in flight at its start; 0 = off"},
+    {"server", "error_500", T_DOUBLE, AT(server.error_500), "fraction", "0", IN(0, 1), NULL,
+     "fraction of served requests answered 500"},
+    {"server", "error_502", T_DOUBLE, AT(server.error_502), "fraction", "0", IN(0, 1), NULL,
+     "fraction answered 502"},
+    {"server", "error_drop", T_DOUBLE, AT(server.error_drop), "fraction", "0", IN(0, 1), NULL,
+     "fraction whose connection is dropped; error_500 + error_502 + error_drop <= 1"},
+    {"server", "drop_expired", T_BOOL, AT(server.drop_expired), "", "false", ANY, NULL,
+     "discard a queued request whose client already gave up instead of serving it"},
+    {"server", "contention", T_BOOL, AT(server.contention), "", "false", ANY, NULL,
+     "optimistic concurrency on one row: read, then conditional write (409 on conflict)"},
+    {"server", "outages", T_OUTAGES, AT(server), "", "none", ANY, NULL,
+     "start-end kind [fraction], ..., e.g. 30s-60s reject, 100s-110s capacity 0.2, 5s-6s drop"},
+
+    {"limiter", "kind", T_ENUM, AT(limiter.kind), "", "none", ANY, limiter_kinds,
+     "rate limiter in front of the server"},
+    {"limiter", "rate", T_DOUBLE, AT(limiter.rate), "requests/s", "1000", GT(0), NULL,
+     "sustained rate"},
+    {"limiter", "burst", T_DOUBLE, AT(limiter.burst), "requests", "100", GE(0), NULL,
+     "token bucket: capacity, >= 1; nginx: burst, a whole number"},
+    {"limiter", "nodelay", T_BOOL, AT(limiter.nodelay), "", "false", ANY, NULL,
+     "nginx: admit burst requests at once instead of delaying them"},
+    {"limiter", "status", T_STATUS, AT(limiter.reject_status), "", "429", ANY, reject_statuses,
+     "status of a rejection"},
+    {"limiter", "retry_after", T_DURATION, AT(limiter.retry_after), "", "0", ANY, NULL,
+     "Retry-After sent with a rejection; 0 = none"},
+
+    {"network", "request", T_DIST, AT(network.request), "", "const(1ms)", ANY, NULL,
+     "one-way delay client -> server"},
+    {"network", "response", T_DIST, AT(network.response), "", "const(1ms)", ANY, NULL,
+     "one-way delay server -> client"},
+
+    {"output", "db", T_STRING, AT(output.db), "path", "results/retrysim.db", NONEMPTY, NULL,
+     "SQLite results database"},
+    {"output", "experiment", T_STRING, AT(output.experiment), "", "", ANY, NULL,
+     "experiment name recorded with the run; default: the config file's name without .ini"},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static int seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+/* [s, *e) without leading and trailing blanks. */
+static const char *trim(const char *s, const char **e)
+{
+    while (s < *e && isspace((unsigned char)*s))
+        s++;
+    while (*e > s && isspace((unsigned char)(*e)[-1]))
+        (*e)--;
+    return s;
+}
+
+/* Optimal string alignment distance (Levenshtein plus adjacent swaps), for
+ * "did you mean"; names longer than 63 characters are never close. */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    int d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* The closest of names (within distance 2), or NULL. */
+static const char *closest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    for (size_t i = 0; i < n; i++) {
+        int dd = edit_distance(word, names[i]);
+        if (dd < bestd)
+            bestd = dd, best = names[i];
+    }
+    return best;
+}
+
+static const char *closest_ename(const char *word, const ename_t *names)
+{
+    const char *list[64];
+    size_t n = 0;
+    for (; names[n].name && n < 64; n++)
+        list[n] = names[n].name;
+    return closest(word, list, n);
+}
+
+/* "a, b, c" from a NULL-terminated ename_t list. */
+static void join_enames(const ename_t *names, const char *sep, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; names[i].name; i++) {
+        int w = snprintf(buf + at, len - at, "%s%s", i ? sep : "", names[i].name);
+        if (w < 0 || (size_t)w >= len - at)
+            return;
+        at += (size_t)w;
+    }
+}
+
+/* Shortest text that strtod reads back as exactly x. Whole numbers print
+ * without an exponent ("1000", not "1e+03"). */
+static void fmt_double(double x, char *buf, size_t len)
+{
+    if (x == floor(x) && fabs(x) < 1e15) {
+        snprintf(buf, len, "%.0f", x);
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, len, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
+static const char *skip_blanks(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+static int is_none(const char *v)
+{
+    return strcmp(v, "none") == 0 || *v == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Value parsers: each writes the message part of an error to m         */
+/* ------------------------------------------------------------------ */
+
+static int parse_double(const char *v, double *out, char *m, size_t ml)
+{
+    if (!*v)
+        return seterr(m, ml, "missing value (expected a number)");
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v)
+        return seterr(m, ml, "'%s' is not a number", v);
+    if (*end)
+        return seterr(m, ml, "'%s' is not a number: unexpected '%s' after %.*s", v, skip_blanks(end), (int)(end - v),
+                      v);
+    if (!isfinite(x))
+        return seterr(m, ml, "'%s' is not a finite number", v);
+    *out = x;
+    return 0;
+}
+
+/* Signed integer, base 10, the whole text. */
+static int parse_ll(const char *v, long long *out, char *m, size_t ml)
+{
+    if (!*v)
+        return seterr(m, ml, "missing value (expected an integer)");
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (end == v)
+        return seterr(m, ml, "'%s' is not an integer", v);
+    if (*end)
+        return seterr(m, ml, "'%s' is not an integer: unexpected '%s' after %.*s", v, skip_blanks(end),
+                      (int)(end - v), v);
+    if (errno == ERANGE)
+        return seterr(m, ml, "'%s' is out of range", v);
+    *out = x;
+    return 0;
+}
+
+/* Unsigned integer: as parse_ll but without a sign, since strtoull would
+ * silently wrap "-1" to the largest value. */
+static int parse_ull(const char *v, unsigned long long *out, char *m, size_t ml)
+{
+    if (!*v)
+        return seterr(m, ml, "missing value (expected an integer)");
+    if (*v == '-')
+        return seterr(m, ml, "%s is below the minimum 0", v);
+    if (!isdigit((unsigned char)*v) && *v != '+')
+        return seterr(m, ml, "'%s' is not an integer", v);
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (end == v)
+        return seterr(m, ml, "'%s' is not an integer", v);
+    if (*end)
+        return seterr(m, ml, "'%s' is not an integer: unexpected '%s' after %.*s", v, skip_blanks(end),
+                      (int)(end - v), v);
+    if (errno == ERANGE)
+        return seterr(m, ml, "'%s' is out of range", v);
+    *out = x;
+    return 0;
+}
+
+/* A bound as text: durations with their unit. */
+static void fmt_bound(const krow_t *k, double b, char *buf, size_t len)
+{
+    simtime_t t = (simtime_t)b;
+    if (k->type != T_DURATION)
+        fmt_double(b, buf, len);
+    else if (t > 0 && t % SIMTIME_HOUR == 0) /* "1h" reads better than simtime_format's "3600s" */
+        snprintf(buf, len, "%" PRId64 "h", t / SIMTIME_HOUR);
+    else if (t > 0 && t % SIMTIME_MIN == 0)
+        snprintf(buf, len, "%" PRId64 "m", t / SIMTIME_MIN);
+    else
+        simtime_format(t, buf, len);
+}
+
+/* Check x (shown to the user as `shown`) against the row's range. */
+static int check_range(const krow_t *k, double x, const char *shown, char *m, size_t ml)
+{
+    char b[48];
+    if ((k->flags & R_LO) && ((k->flags & R_LOX) ? !(x > k->lo) : !(x >= k->lo))) {
+        fmt_bound(k, k->lo, b, sizeof b);
+        if (k->flags & R_LOX)
+            return seterr(m, ml, "%s must be greater than %s", shown, b);
+        return seterr(m, ml, "%s is below the minimum %s", shown, b);
+    }
+    if ((k->flags & R_HI) && ((k->flags & R_HIX) ? !(x < k->hi) : !(x <= k->hi))) {
+        fmt_bound(k, k->hi, b, sizeof b);
+        if (k->flags & R_HIX)
+            return seterr(m, ml, "%s must be less than %s", shown, b);
+        return seterr(m, ml, "%s is above the maximum %s", shown, b);
+    }
+    return 0;
+}
+
+static int parse_enum(const krow_t *k, const char *v, int *out, char *m, size_t ml)
+{
+    for (int i = 0; k->names[i].name; i++)
+        if (strcmp(v, k->names[i].name) == 0) {
+            *out = k->names[i].value;
+            return 0;
+        }
+    char list[256];
+    join_enames(k->names, ", ", list, sizeof list);
+    const char *near = closest_ename(v, k->names);
+    if (near)
+        return seterr(m, ml, "'%s' is not one of: %s (did you mean %s?)", v, list, near);
+    return seterr(m, ml, "'%s' is not one of: %s", v, list);
+}
+
+static int parse_bool(const char *v, int *out, char *m, size_t ml)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return seterr(m, ml, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", v);
+}
+
+static int parse_generator(const char *v, char *out, size_t size, char *m, size_t ml)
+{
+    const char *names[128];
+    size_t n = 0;
+    for (const gsl_rng_type **t = gsl_rng_types_setup(); *t; t++) {
+        if (strcmp((*t)->name, v) == 0) {
+            if (strlen(v) >= size)
+                return seterr(m, ml, "'%s' is longer than %zu characters", v, size - 1);
+            memcpy(out, v, strlen(v) + 1);
+            return 0;
+        }
+        if (n < 128)
+            names[n++] = (*t)->name;
+    }
+    const char *near = closest(v, names, n);
+    return seterr(m, ml, "'%s' is not a GSL generator%s%s%s (e.g. mt19937, ranlxd2, taus2)", v,
+                  near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+}
+
+/* Copy the next comma-separated item of *p, trimmed, into buf and step past
+ * its comma. Returns 1 with an item, 0 at the end of the list, -1 when the
+ * item does not fit in buf. */
+static int next_item(const char **p, char *buf, size_t len)
+{
+    const char *s = *p;
+    if (!s)
+        return 0;
+    const char *c = strchr(s, ',');
+    const char *e = c ? c : s + strlen(s);
+    *p = c ? c + 1 : NULL;
+    s = trim(s, &e);
+    if ((size_t)(e - s) >= len)
+        return -1;
+    memcpy(buf, s, (size_t)(e - s));
+    buf[e - s] = 0;
+    return 1;
+}
+
+static int parse_retry_on(const char *v, unsigned *out, char *m, size_t ml)
+{
+    static const char *const hint = "(429, 500, 502, 503, 504, timeout, connection, 409; or all, none)";
+    if (strcmp(v, "none") == 0) {
+        *out = 0;
+        return 0;
+    }
+    unsigned all = 0;
+    for (int i = 0; outcome_names[i].name; i++)
+        all |= POLICY_RETRY_BIT(outcome_names[i].value);
+    if (strcmp(v, "all") == 0) {
+        *out = all;
+        return 0;
+    }
+    if (!*v)
+        return seterr(m, ml, "missing value %s", hint);
+    unsigned bits = 0;
+    char item[64];
+    const char *p = v;
+    int r;
+    while ((r = next_item(&p, item, sizeof item)) != 0) {
+        int i = 0;
+        if (r > 0)
+            for (; outcome_names[i].name && strcmp(outcome_names[i].name, item) != 0; i++)
+                ;
+        if (r < 0 || !*item)
+            return seterr(m, ml, "'%s': empty or overlong item in the list %s", v, hint);
+        if (!outcome_names[i].name) {
+            if (!strcmp(item, "all") || !strcmp(item, "none"))
+                return seterr(m, ml, "'%s': %s cannot be combined with other outcomes", v, item);
+            return seterr(m, ml, "'%s': '%s' is not a retryable outcome %s", v, item, hint);
+        }
+        bits |= POLICY_RETRY_BIT(outcome_names[i].value);
+    }
+    *out = bits;
+    return 0;
+}
+
+static int parse_schedule(const char *v, arrivals_cfg_t *a, char *m, size_t ml)
+{
+    arrivals_step_t steps[ARRIVALS_MAX_STEPS];
+    int n = 0;
+    memset(steps, 0, sizeof steps);
+    if (!is_none(v)) {
+        char item[128], e2[160];
+        const char *p = v;
+        int r;
+        while ((r = next_item(&p, item, sizeof item)) != 0) {
+            if (r < 0 || !*item)
+                return seterr(m, ml, "empty or overlong step in '%s' (steps are time:rate separated by commas)", v);
+            if (n == ARRIVALS_MAX_STEPS)
+                return seterr(m, ml, "more than %d steps", ARRIVALS_MAX_STEPS);
+            char *colon = strchr(item, ':');
+            if (!colon)
+                return seterr(m, ml, "step '%s' is not time:rate (e.g. 60s:2000)", item);
+            /* item is trimmed, so only the blanks around ':' remain */
+            const char *te = colon, *ts = trim(item, &te);
+            char tbuf[64];
+            snprintf(tbuf, sizeof tbuf, "%.*s", (int)(te - ts), ts);
+            const char *rs = colon + 1;
+            while (isspace((unsigned char)*rs))
+                rs++;
+            if (simtime_parse(tbuf, &steps[n].t, e2, sizeof e2) < 0)
+                return seterr(m, ml, "step %d: %s", n + 1, e2);
+            if (parse_double(rs, &steps[n].rate, e2, sizeof e2) < 0)
+                return seterr(m, ml, "step %d (%s): rate %s", n + 1, tbuf, e2);
+            if (steps[n].rate < 0)
+                return seterr(m, ml, "step %d (%s): rate %s is below the minimum 0", n + 1, tbuf, rs);
+            if (n == 0 && steps[0].t != 0)
+                return seterr(m, ml, "the first step must start at 0s, not %s", tbuf);
+            if (n > 0 && steps[n].t <= steps[n - 1].t)
+                return seterr(m, ml, "step %d at %s does not come after the step before it", n + 1, tbuf);
+            n++;
+        }
+    }
+    memcpy(a->steps, steps, sizeof steps);
+    a->nsteps = n;
+    return 0;
+}
+
+/* One outage "start-end kind [fraction]". */
+static int parse_outage(const char *item, outage_t *o, char *m, size_t ml)
+{
+    char e2[160], tok[4][64];
+    const char *dash = strchr(item, '-');
+    if (!dash)
+        return seterr(m, ml, "outage '%s' is not start-end kind [fraction] (e.g. 30s-60s reject)", item);
+    const char *se = dash, *ss = trim(item, &se);
+    snprintf(tok[0], sizeof tok[0], "%.*s", (int)(se - ss), ss);
+    if (simtime_parse(tok[0], &o->start, e2, sizeof e2) < 0)
+        return seterr(m, ml, "outage '%s': start: %s", item, e2);
+    /* The rest is whitespace-separated: end, kind and an optional fraction. */
+    int nt = 1;
+    for (const char *p = dash + 1;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        const char *b = p;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        if (nt == 4 || (size_t)(p - b) >= sizeof tok[0])
+            return seterr(m, ml, "outage '%s' is not start-end kind [fraction]", item);
+        snprintf(tok[nt++], sizeof tok[0], "%.*s", (int)(p - b), b);
+    }
+    if (nt < 3)
+        return seterr(m, ml, "outage '%s' is not start-end kind [fraction] (kinds: reject, drop, capacity)", item);
+    if (simtime_parse(tok[1], &o->end, e2, sizeof e2) < 0)
+        return seterr(m, ml, "outage '%s': end: %s", item, e2);
+    if (o->end <= o->start)
+        return seterr(m, ml, "outage '%s': start must be before end", item);
+    int i = 0;
+    for (; outage_kinds[i].name && strcmp(outage_kinds[i].name, tok[2]) != 0; i++)
+        ;
+    if (!outage_kinds[i].name)
+        return seterr(m, ml, "outage '%s': '%s' is not one of: reject, drop, capacity", item, tok[2]);
+    o->kind = (outage_kind_t)outage_kinds[i].value;
+    o->fraction = 0;
+    if (o->kind == OUTAGE_CAPACITY) {
+        if (nt != 4)
+            return seterr(m, ml, "outage '%s': capacity needs the fraction of workers left, in [0, 1]", item);
+        if (parse_double(tok[3], &o->fraction, e2, sizeof e2) < 0)
+            return seterr(m, ml, "outage '%s': %s", item, e2);
+        if (o->fraction < 0 || o->fraction > 1)
+            return seterr(m, ml, "outage '%s': fraction %s is outside [0, 1]", item, tok[3]);
+    } else if (nt != 3) {
+        return seterr(m, ml, "outage '%s': %s takes no fraction", item, tok[2]);
+    }
+    return 0;
+}
+
+static int parse_outages(const char *v, server_cfg_t *s, char *m, size_t ml)
+{
+    outage_t out[SERVER_MAX_OUTAGES];
+    int n = 0;
+    memset(out, 0, sizeof out);
+    if (!is_none(v)) {
+        char item[160];
+        const char *p = v;
+        int r;
+        while ((r = next_item(&p, item, sizeof item)) != 0) {
+            if (r < 0 || !*item)
+                return seterr(m, ml, "empty or overlong outage in '%s' (outages are separated by commas)", v);
+            if (n == SERVER_MAX_OUTAGES)
+                return seterr(m, ml, "more than %d outages", SERVER_MAX_OUTAGES);
+            if (parse_outage(item, &out[n], m, ml) < 0)
+                return -1;
+            n++;
+        }
+    }
+    memcpy(s->outages, out, sizeof out);
+    s->noutages = n;
+    return 0;
+}
+
+/* Parse v into the row's field of c. On error m holds the message. */
+static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, size_t ml)
+{
+    void *f = (char *)c + k->off;
+    char e2[256];
+    if (strstr(v, "${"))
+        return seterr(m, ml, "'%s' holds an unexpanded ${...} (sweeps are expanded by the experiment layer)", v);
+    switch (k->type) {
+    case T_DURATION: {
+        simtime_t t = 0;
+        if (k->size != sizeof t)
+            break;
+        if (simtime_parse(v, &t, e2, sizeof e2) < 0)
+            return seterr(m, ml, "%s", e2);
+        if (check_range(k, (double)t, v, m, ml) < 0)
+            return -1;
+        memcpy(f, &t, sizeof t);
+        return 0;
+    }
+    case T_DOUBLE: {
+        double x = 0;
+        if (k->size != sizeof x)
+            break;
+        if (parse_double(v, &x, m, ml) < 0 || check_range(k, x, v, m, ml) < 0)
+            return -1;
+        memcpy(f, &x, sizeof x);
+        return 0;
+    }
+    case T_INT:
+    case T_QUEUE: {
+        long long x = 0;
+        if (k->type == T_QUEUE && strcmp(v, "unlimited") == 0) {
+            x = SERVER_QUEUE_UNLIMITED;
+        } else {
+            if (parse_ll(v, &x, m, ml) < 0 || check_range(k, (double)x, v, m, ml) < 0)
+                return -1;
+        }
+        if (k->size == sizeof(int)) {
+            if (x < INT_MIN || x > INT_MAX)
+                return seterr(m, ml, "'%s' is out of range", v);
+            int i = (int)x;
+            memcpy(f, &i, sizeof i);
+            return 0;
+        }
+        if (k->size == sizeof(int64_t)) {
+            int64_t i = (int64_t)x;
+            memcpy(f, &i, sizeof i);
+            return 0;
+        }
+        break;
+    }
+    case T_UINT: {
+        unsigned long long x = 0;
+        if (parse_ull(v, &x, m, ml) < 0 || check_range(k, (double)x, v, m, ml) < 0)
+            return -1;
+        if (k->size == sizeof(uint32_t)) {
+            if (x > UINT32_MAX)
+                return seterr(m, ml, "'%s' is out of range", v);
+            uint32_t u = (uint32_t)x;
+            memcpy(f, &u, sizeof u);
+            return 0;
+        }
+        if (k->size == sizeof(uint64_t)) {
+            uint64_t u = (uint64_t)x;
+            memcpy(f, &u, sizeof u);
+            return 0;
+        }
+        break;
+    }
+    case T_BOOL: {
+        int b = 0;
+        if (k->size != sizeof b)
+            break;
+        if (parse_bool(v, &b, m, ml) < 0)
+            return -1;
+        memcpy(f, &b, sizeof b);
+        return 0;
+    }
+    case T_ENUM:
+    case T_STATUS: {
+        int e = 0; /* enums are int-sized here (checked by size) and hold small non-negative values */
+        if (k->size != sizeof e)
+            break;
+        if (parse_enum(k, v, &e, m, ml) < 0)
+            return -1;
+        memcpy(f, &e, sizeof e);
+        return 0;
+    }
+    case T_STRING: {
+        size_t n = strlen(v);
+        if ((k->flags & K_NONEMPTY) && n == 0)
+            return seterr(m, ml, "must not be empty");
+        if (n >= k->size)
+            return seterr(m, ml, "'%.40s...' is longer than %zu characters", v, k->size - 1);
+        memcpy(f, v, n + 1);
+        return 0;
+    }
+    case T_GENERATOR:
+        return parse_generator(v, f, k->size, m, ml);
+    case T_DIST: {
+        dist_t d = {0};
+        if (k->size != sizeof d)
+            break;
+        if (dist_parse(v, &d, e2, sizeof e2) < 0)
+            return seterr(m, ml, "%s", e2);
+        memcpy(f, &d, sizeof d);
+        return 0;
+    }
+    case T_RETRY_ON: {
+        unsigned bits = 0;
+        if (k->size != sizeof bits)
+            break;
+        if (parse_retry_on(v, &bits, m, ml) < 0)
+            return -1;
+        memcpy(f, &bits, sizeof bits);
+        return 0;
+    }
+    case T_SCHEDULE:
+        if (k->size != sizeof(arrivals_cfg_t))
+            break;
+        return parse_schedule(v, f, m, ml);
+    case T_OUTAGES:
+        if (k->size != sizeof(server_cfg_t))
+            break;
+        return parse_outages(v, f, m, ml);
+    }
+    return seterr(m, ml, "internal error: the key table's type does not match the field");
+}
+
+/* ------------------------------------------------------------------ */
+/* Formatting values back to text                                       */
+/* ------------------------------------------------------------------ */
+
+static const char *ename_of(const ename_t *names, int v)
+{
+    for (int i = 0; names[i].name; i++)
+        if (names[i].value == v)
+            return names[i].name;
+    return NULL;
+}
+
+/* Append to buf at *at; returns -1 when it does not fit. */
+static int append(char *buf, size_t len, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int append(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *at, len - *at, fmt, ap);
+    va_end(ap);
+    if (w < 0 || (size_t)w >= len - *at)
+        return -1;
+    *at += (size_t)w;
+    return 0;
+}
+
+/* The row's value in c as text that parse_value reads back to the same
+ * value. Returns -1 if it does not fit in buf or cannot be represented. */
+static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t len)
+{
+    const void *f = (const char *)c + k->off;
+    size_t at = 0;
+    buf[0] = 0;
+    switch (k->type) {
+    case T_DURATION: {
+        simtime_t t;
+        memcpy(&t, f, sizeof t);
+        simtime_format(t, buf, len);
+        return 0;
+    }
+    case T_DOUBLE: {
+        double x;
+        memcpy(&x, f, sizeof x);
+        fmt_double(x, buf, len);
+        return 0;
+    }
+    case T_INT:
+    case T_QUEUE:
+        if (k->size == sizeof(int)) {
+            int i;
+            memcpy(&i, f, sizeof i);
+            if (k->type == T_QUEUE && i == SERVER_QUEUE_UNLIMITED)
+                return append(buf, len, &at, "unlimited");
+            return append(buf, len, &at, "%d", i);
+        } else {
+            int64_t i;
+            memcpy(&i, f, sizeof i);
+            return append(buf, len, &at, "%" PRId64, i);
+        }
+    case T_UINT:
+        if (k->size == sizeof(uint32_t)) {
+            uint32_t u;
+            memcpy(&u, f, sizeof u);
+            return append(buf, len, &at, "%" PRIu32, u);
+        } else {
+            uint64_t u;
+            memcpy(&u, f, sizeof u);
+            return append(buf, len, &at, "%" PRIu64, u);
+        }
+    case T_BOOL: {
+        int b;
+        memcpy(&b, f, sizeof b);
+        return append(buf, len, &at, "%s", b ? "true" : "false");
+    }
+    case T_ENUM:
+    case T_STATUS: {
+        int e;
+        memcpy(&e, f, sizeof e);
+        const char *name = ename_of(k->names, e);
+        if (!name)
+            return -1; /* not a value of the enum: cannot be written back */
+        return append(buf, len, &at, "%s", name);
+    }
+    case T_STRING:
+    case T_GENERATOR:
+        return append(buf, len, &at, "%.*s", (int)strnlen(f, k->size), (const char *)f);
+    case T_DIST: {
+        dist_t d;
+        memcpy(&d, f, sizeof d);
+        dist_format(&d, buf, len);
+        return 0;
+    }
+    case T_RETRY_ON: {
+        unsigned bits;
+        memcpy(&bits, f, sizeof bits);
+        if (!bits)
+            return append(buf, len, &at, "none");
+        for (int i = 0; outcome_names[i].name; i++)
+            if (bits & POLICY_RETRY_BIT(outcome_names[i].value))
+                if (append(buf, len, &at, "%s%s", at ? ", " : "", outcome_names[i].name) < 0)
+                    return -1;
+        return 0;
+    }
+    case T_SCHEDULE: {
+        const arrivals_cfg_t *a = f;
+        if (a->nsteps <= 0)
+            return append(buf, len, &at, "none");
+        for (int i = 0; i < a->nsteps && i < ARRIVALS_MAX_STEPS; i++) {
+            char t[32], r[32];
+            simtime_format(a->steps[i].t, t, sizeof t);
+            fmt_double(a->steps[i].rate, r, sizeof r);
+            if (append(buf, len, &at, "%s%s:%s", i ? ", " : "", t, r) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    case T_OUTAGES: {
+        const server_cfg_t *s = f;
+        if (s->noutages <= 0)
+            return append(buf, len, &at, "none");
+        for (int i = 0; i < s->noutages && i < SERVER_MAX_OUTAGES; i++) {
+            const outage_t *o = &s->outages[i];
+            char a[32], b[32], fr[32];
+            const char *kind = ename_of(outage_kinds, (int)o->kind);
+            simtime_format(o->start, a, sizeof a);
+            simtime_format(o->end, b, sizeof b);
+            fmt_double(o->fraction, fr, sizeof fr);
+            if (append(buf, len, &at, "%s%s-%s %s%s%s", i ? ", " : "", a, b, kind ? kind : "?",
+                       o->kind == OUTAGE_CAPACITY ? " " : "", o->kind == OUTAGE_CAPACITY ? fr : "") < 0)
+                return -1;
+        }
+        return 0;
+    }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Documents                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Feeds inih one line per call and remembers where that line is. */
+typedef struct {
+    const char *p, *end;   /* the unread rest of the text */
+    int line;              /* number of the line last handed to inih */
+    const char *cur;       /* its start in the text */
+    size_t cur_len;        /* its length without the newline */
+    int long_line;         /* first line longer than inih's buffer; 0 if none */
+    int long_max;          /* that buffer's limit in characters */
+    int bracket_line;      /* last line whose first non-blank character is '[' */
+    int bracket_before;    /* the one before it */
+} reader_t;
+
+typedef struct {
+    cfg_doc_t *d;
+    reader_t r;
+    int err_line;          /* line of the first error the handler found; 0 if none */
+    char msg[512];         /* that error, complete */
+    int last;              /* index of the entry the previous handler call touched; -1 */
+} load_t;
+
+static char *reader(char *str, int num, void *stream)
+{
+    reader_t *r = stream;
+    if (r->p >= r->end || num < 3)
+        return NULL;
+    const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+    const char *eol = nl ? nl : r->end;
+    size_t n = (size_t)(eol - r->p);
+    size_t room = (size_t)num - 2; /* room for "\n\0" as fgets would leave */
+    r->line++;
+    r->cur = r->p;
+    r->cur_len = n;
+    if (n > room) {
+        if (!r->long_line) {
+            r->long_line = r->line;
+            r->long_max = (int)room;
+        }
+        n = room;
+    }
+    memcpy(str, r->p, n);
+    str[n] = '\n';
+    str[n + 1] = 0;
+    r->p = nl ? nl + 1 : r->end;
+
+    const char *q = r->cur, *qe = r->cur + r->cur_len;
+    if (r->line == 1 && qe - q >= 3 && !memcmp(q, "\xEF\xBB\xBF", 3))
+        q += 3; /* UTF-8 byte order mark, which inih skips too */
+    while (q < qe && (*q == ' ' || *q == '\t'))
+        q++;
+    if (q < qe && *q == '[') {
+        r->bracket_before = r->bracket_line;
+        r->bracket_line = r->line;
+    }
+    return str;
+}
+
+static int doc_reserve(cfg_doc_t *d)
+{
+    if (d->n < d->cap)
+        return 0;
+    int cap = d->cap ? 2 * d->cap : 32;
+    cfg_entry_t *e = realloc(d->entries, (size_t)cap * sizeof *e);
+    if (!e)
+        return -1;
+    d->entries = e;
+    d->cap = cap;
+    return 0;
+}
+
+static int doc_find_index(const cfg_doc_t *d, const char *section, const char *key)
+{
+    for (int i = d->n - 1; i >= 0; i--)
+        if (!strcmp(d->entries[i].section, section) && !strcmp(d->entries[i].key, key))
+            return i;
+    return -1;
+}
+
+static int doc_add(cfg_doc_t *d, const char *section, const char *key, const char *value, const char *file,
+                   int line, int section_line)
+{
+    if (doc_reserve(d) < 0)
+        return -1;
+    cfg_entry_t *e = &d->entries[d->n];
+    e->section = strdup(section);
+    e->key = strdup(key);
+    e->value = strdup(value);
+    if (!e->section || !e->key || !e->value) {
+        free(e->section), free(e->key), free(e->value);
+        return -1;
+    }
+    e->file = file;
+    e->line = line;
+    e->section_line = section_line;
+    d->n++;
+    return 0;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    load_t *L = user;
+    cfg_doc_t *d = L->d;
+    if (L->err_line)
+        return 1; /* only the first error is reported; inih goes on to the end */
+    int line = L->r.line;
+    const char *file = d->path;
+    int indented = L->r.cur_len > 0 && (L->r.cur[0] == ' ' || L->r.cur[0] == '\t');
+
+    /* inih calls us again with the same name for an indented line that
+     * follows a key (a continuation), unless a [section] header came in
+     * between. Such a line is never a key or a header, even if it looks like
+     * one: say so rather than let "  burst = 3" become part of a value. */
+    int header = L->r.bracket_line == line ? L->r.bracket_before : L->r.bracket_line;
+    if (indented && L->last >= 0) {
+        cfg_entry_t *prev = &d->entries[L->last];
+        if (!strcmp(prev->section, section) && !strcmp(prev->key, name) && header < prev->line) {
+            if (strchr(value, '=') || value[0] == '[') {
+                L->err_line = line;
+                snprintf(L->msg, sizeof L->msg,
+                         "%s:%d: [%s] %s: this indented line is read as a continuation of the value on line %d; "
+                         "remove its indentation",
+                         file, line, section, name, prev->line);
+                return 1;
+            }
+            /* inih (r55) leaves inline comments in continuation lines: cut
+             * at a ';' that starts the text or follows a blank, as it does
+             * for the first line. */
+            size_t b = strlen(value);
+            for (size_t i = 0; i < b; i++)
+                if (value[i] == ';' && (i == 0 || isspace((unsigned char)value[i - 1]))) {
+                    b = i;
+                    break;
+                }
+            while (b > 0 && isspace((unsigned char)value[b - 1]))
+                b--;
+            if (b == 0)
+                return 1;
+            size_t a = strlen(prev->value);
+            char *nv = realloc(prev->value, a + b + 2);
+            if (!nv)
+                goto oom;
+            nv[a] = ' ';
+            memcpy(nv + a + 1, value, b);
+            nv[a + 1 + b] = 0;
+            prev->value = nv;
+            return 1;
+        }
+    }
+
+    int dup = doc_find_index(d, section, name);
+    if (dup >= 0) {
+        L->err_line = line;
+        snprintf(L->msg, sizeof L->msg, "%s:%d: [%s] %s: duplicate key (first set on line %d)", file, line,
+                 section, name, d->entries[dup].line);
+        return 1;
+    }
+    /* The header of this section: the nearest '[' line above the section's
+     * first key (the same as the previous entry's within a section). */
+    int section_line = 0;
+    if (*section) {
+        if (L->last >= 0 && !strcmp(d->entries[L->last].section, section) &&
+            L->r.bracket_line <= d->entries[L->last].line)
+            section_line = d->entries[L->last].section_line;
+        else
+            section_line = L->r.bracket_line;
+    }
+    if (doc_add(d, section, name, value, file, line, section_line) < 0)
+        goto oom;
+    L->last = d->n - 1;
+    return 1;
+oom:
+    L->err_line = line;
+    snprintf(L->msg, sizeof L->msg, "%s:%d: out of memory", file, line);
+    return 1;
+}
+
+/* Copy of line `line` (1-based) of the text, shortened for a message. */
+static void line_text(const cfg_doc_t *d, int line, char *buf, size_t len)
+{
+    const char *p = d->text, *end = d->text + d->text_len;
+    for (int i = 1; i < line && p < end; i++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *e = nl ? nl : end;
+    p = trim(p, &e);
+    int n = (int)(e - p);
+    snprintf(buf, len, "%.*s%s", n > 60 ? 60 : n, p, n > 60 ? "..." : "");
+}
+
+/* Parse d->text into entries; d->path and d->text are set. */
+static int doc_parse(cfg_doc_t *d, char *err, size_t errlen)
+{
+    if (memchr(d->text, 0, d->text_len))
+        return seterr(err, errlen, "%s: contains a NUL byte; not a text file", d->path);
+    load_t L;
+    memset(&L, 0, sizeof L);
+    L.d = d;
+    L.last = -1;
+    L.r.p = d->text;
+    L.r.end = d->text + d->text_len;
+    int rc = ini_parse_stream(reader, &L.r, handler, &L);
+    if (rc < 0)
+        return seterr(err, errlen, "%s: the INI parser failed (%d)", d->path, rc);
+    /* Report the earliest of: a syntax error (inih), an over-long line, a
+     * handler error (duplicate key, bad continuation). */
+    int first = 0;
+    if (rc > 0)
+        first = rc;
+    if (L.r.long_line && (!first || L.r.long_line <= first))
+        first = L.r.long_line;
+    if (L.err_line && (!first || L.err_line < first))
+        first = L.err_line;
+    if (!first)
+        return 0;
+    if (first == L.r.long_line)
+        return seterr(err, errlen,
+                      "%s:%d: line longer than %d characters; split a long list over indented continuation lines",
+                      d->path, first, L.r.long_max);
+    if (first == L.err_line)
+        return seterr(err, errlen, "%s", L.msg);
+    char txt[80];
+    line_text(d, first, txt, sizeof txt);
+    return seterr(err, errlen, "%s:%d: syntax error: expected 'key = value' or '[section]', not '%s'", d->path,
+                  first, txt);
+}
+
+void cfg_doc_free(cfg_doc_t *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < d->n; i++) {
+        free(d->entries[i].section);
+        free(d->entries[i].key);
+        free(d->entries[i].value);
+    }
+    free(d->entries);
+    free(d->path);
+    free(d->text);
+    memset(d, 0, sizeof *d);
+}
+
+/* Take ownership of text (len bytes plus a terminating NUL) and parse it. */
+static int doc_load_text(cfg_doc_t *d, const char *name, int from_file, char *text, size_t len, char *err,
+                         size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->text = text;
+    d->text_len = len;
+    d->from_file = from_file;
+    d->path = strdup(name ? name : "(string)");
+    if (!d->path) {
+        cfg_doc_free(d);
+        return seterr(err, errlen, "%s: out of memory", name ? name : "(string)");
+    }
+    if (doc_parse(d, err, errlen) < 0) {
+        cfg_doc_free(d);
+        return -1;
+    }
+    return 0;
+}
+
+int cfg_doc_load(cfg_doc_t *d, const char *path, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *nb = realloc(buf, 2 * cap + 1);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int rerr = ferror(f) ? errno : 0;
+    fclose(f);
+    if (!buf)
+        return seterr(err, errlen, "%s: out of memory", path);
+    if (rerr) {
+        free(buf);
+        return seterr(err, errlen, "%s: cannot read: %s", path, strerror(rerr));
+    }
+    buf[n] = 0;
+    return doc_load_text(d, path, 1, buf, n, err, errlen);
+}
+
+int cfg_doc_load_string(cfg_doc_t *d, const char *name, const char *text, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    size_t n = text ? strlen(text) : 0;
+    char *copy = xstrndup(text ? text : "", n);
+    if (!copy)
+        return seterr(err, errlen, "%s: out of memory", name ? name : "(string)");
+    return doc_load_text(d, name, 0, copy, n, err, errlen);
+}
+
+int cfg_doc_set(cfg_doc_t *d, const char *assignment, char *err, size_t errlen)
+{
+    static const char *const usage = "expected section.key=value, e.g. retry.base=200ms";
+    const char *eq = assignment ? strchr(assignment, '=') : NULL;
+    if (!eq)
+        return seterr(err, errlen, "--set '%s': %s", assignment ? assignment : "", usage);
+    const char *ke = eq, *ks = trim(assignment, &ke);
+    const char *dot = memchr(ks, '.', (size_t)(ke - ks));
+    if (!dot || dot == ks || dot + 1 >= ke)
+        return seterr(err, errlen, "--set '%s': %s", assignment, usage);
+    const char *ve = eq + 1 + strlen(eq + 1), *vs = trim(eq + 1, &ve);
+    char *section = xstrndup(ks, (size_t)(dot - ks));
+    char *key = xstrndup(dot + 1, (size_t)(ke - dot - 1));
+    char *value = xstrndup(vs, (size_t)(ve - vs));
+    int rc = 0;
+    if (!section || !key || !value) {
+        rc = seterr(err, errlen, "--set '%s': out of memory", assignment);
+    } else {
+        for (const char *q = key; *q && rc == 0; q++)
+            if (isspace((unsigned char)*q))
+                rc = seterr(err, errlen, "--set '%s': %s", assignment, usage);
+        if (rc == 0) {
+            int i = doc_find_index(d, section, key);
+            if (i >= 0) {
+                cfg_entry_t *e = &d->entries[i];
+                free(e->value);
+                e->value = value;
+                value = NULL;
+                e->file = CFG_SET_FILE;
+                e->line = 0;
+                e->section_line = 0;
+            } else if (doc_add(d, section, key, value, CFG_SET_FILE, 0, 0) < 0) {
+                rc = seterr(err, errlen, "--set '%s': out of memory", assignment);
+            }
+        }
+    }
+    free(section);
+    free(key);
+    free(value);
+    return rc;
+}
+
+const cfg_entry_t *cfg_doc_find(const cfg_doc_t *d, const char *section, const char *key)
+{
+    int i = doc_find_index(d, section, key);
+    return i >= 0 ? &d->entries[i] : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Apply                                                                */
+/* ------------------------------------------------------------------ */
+
+static const krow_t *find_key(const char *section, const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+            return &keys[i];
+    return NULL;
+}
+
+static int section_known(const char *s)
+{
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (!strcmp(sections[i], s))
+            return 1;
+    return 0;
+}
+
+static void section_list(char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (append(buf, len, &at, "%s%s", i ? ", " : "", sections[i]) < 0)
+            return;
+}
+
+static const char *doc_name(const cfg_doc_t *d)
+{
+    return d->path ? d->path : "config";
+}
+
+/* "FILE:LINE" of an entry, or "--set". */
+static void where(const cfg_entry_t *e, char *buf, size_t len)
+{
+    if (e->line > 0)
+        snprintf(buf, len, "%s:%d", e->file, e->line);
+    else
+        snprintf(buf, len, "%s", e->file);
+}
+
+/* An error about [section] key, located at entry e, or "(default)" when
+ * the key's value was not set by the document (e == NULL). */
+static int fail_at(const cfg_doc_t *d, const cfg_entry_t *e, const char *section, const char *key, const char *msg,
+                   char *err, size_t errlen)
+{
+    if (!e)
+        return seterr(err, errlen, "%s: [%s] %s (default): %s", doc_name(d), section, key, msg);
+    char loc[300];
+    where(e, loc, sizeof loc);
+    return seterr(err, errlen, "%s: [%s] %s: %s", loc, section, key, msg);
+}
+
+static int unknown_key(const cfg_entry_t *e, char *err, size_t errlen)
+{
+    const char *names[NKEYS];
+    size_t n = 0;
+    char list[512], loc[300];
+    size_t at = 0;
+    list[0] = 0;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].section, e->section)) {
+            names[n++] = keys[i].name;
+            append(list, sizeof list, &at, "%s%s", at ? ", " : "", keys[i].name);
+        }
+    where(e, loc, sizeof loc);
+    const char *near = closest(e->key, names, n);
+    if (near)
+        return seterr(err, errlen, "%s: [%s] %s: unknown key; did you mean %s?", loc, e->section, e->key, near);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].name, e->key))
+            return seterr(err, errlen, "%s: [%s] %s: unknown key; %s is a key of [%s]", loc, e->section, e->key,
+                          e->key, keys[i].section);
+    return seterr(err, errlen, "%s: [%s] %s: unknown key (keys of [%s]: %s)", loc, e->section, e->key, e->section,
+                  list);
+}
+
+static int unknown_section(const cfg_entry_t *e, char *err, size_t errlen)
+{
+    char list[128], loc[300];
+    section_list(list, sizeof list);
+    if (e->line > 0)
+        snprintf(loc, sizeof loc, "%s:%d", e->file, e->section_line > 0 ? e->section_line : e->line);
+    else
+        snprintf(loc, sizeof loc, "%s", e->file);
+    const char *near = closest(e->section, (const char *const *)sections, NSECTIONS);
+    if (near)
+        return seterr(err, errlen, "%s: unknown section [%s]; did you mean [%s]? (sections: %s)", loc, e->section,
+                      near, list);
+    return seterr(err, errlen, "%s: unknown section [%s] (sections: %s)", loc, e->section, list);
+}
+
+/* Cross-key checks that must point at one precise key. */
+static int check_combinations(const cfg_doc_t *d, const run_cfg_t *c, char *err, size_t errlen)
+{
+    char m[256];
+    const server_cfg_t *s = &c->server;
+    double sum = s->error_500 + s->error_502 + s->error_drop;
+    if (sum > 1 + 1e-9) {
+        /* Blame the one of the three set last in the document. */
+        static const char *const fr[] = {"error_500", "error_502", "error_drop"};
+        const cfg_entry_t *blame = NULL;
+        const char *bk = "error_drop";
+        int bi = -1;
+        for (int i = 0; i < 3; i++) {
+            int j = doc_find_index(d, "server", fr[i]);
+            if (j > bi)
+                bi = j, bk = fr[i];
+        }
+        blame = bi >= 0 ? &d->entries[bi] : NULL;
+        snprintf(m, sizeof m, "error_500 + error_502 + error_drop = %g is above 1", sum);
+        return fail_at(d, blame, "server", bk, m, err, errlen);
+    }
+
+    const limiter_cfg_t *l = &c->limiter;
+    const cfg_entry_t *burst = cfg_doc_find(d, "limiter", "burst");
+    char bt[32];
+    fmt_double(l->burst, bt, sizeof bt);
+    if (l->kind == LIMITER_TOKEN_BUCKET && l->burst < 1) {
+        snprintf(m, sizeof m, "%s is below the minimum 1 for kind = token_bucket (the bucket holds whole tokens)", bt);
+        return fail_at(d, burst, "limiter", "burst", m, err, errlen);
+    }
+    if (l->kind == LIMITER_NGINX && l->burst != floor(l->burst)) {
+        snprintf(m, sizeof m, "%s is not a whole number, as kind = nginx needs", bt);
+        return fail_at(d, burst, "limiter", "burst", m, err, errlen);
+    }
+
+    const arrivals_cfg_t *a = &c->arrivals;
+    const cfg_entry_t *kind = cfg_doc_find(d, "arrivals", "kind");
+    if (a->kind == ARR_SCHEDULE) {
+        const cfg_entry_t *sch = cfg_doc_find(d, "arrivals", "schedule");
+        if (!sch)
+            return fail_at(d, kind, "arrivals", "schedule",
+                           "missing: required when kind = schedule (e.g. schedule = 0s:800, 60s:2000, 90s:800)",
+                           err, errlen);
+        if (a->nsteps < 1)
+            return fail_at(d, sch, "arrivals", "schedule", "needs at least one time:rate step when kind = schedule",
+                           err, errlen);
+    }
+    if (a->kind == ARR_TRACE && !a->trace_path[0]) {
+        const cfg_entry_t *tr = cfg_doc_find(d, "arrivals", "trace");
+        return fail_at(d, tr ? tr : kind, "arrivals", "trace",
+                       tr ? "must name a file when kind = trace" : "missing: required when kind = trace (a file path)",
+                       err, errlen);
+    }
+    return 0;
+}
+
+/* The experiment name a file implies: its base name without ".ini". */
+static int default_experiment(const cfg_doc_t *d, run_cfg_t *c, char *err, size_t errlen)
+{
+    if (!d->from_file || !d->path)
+        return 0;
+    const char *b = strrchr(d->path, '/');
+    b = b ? b + 1 : d->path;
+    size_t n = strlen(b);
+    if (n > 4 && !strcmp(b + n - 4, ".ini"))
+        n -= 4;
+    if (n >= sizeof c->output.experiment)
+        return seterr(err, errlen, "%s: the file name is too long for an experiment name (%zu characters at most); "
+                      "set [output] experiment",
+                      d->path, sizeof c->output.experiment - 1);
+    memcpy(c->output.experiment, b, n);
+    c->output.experiment[n] = 0;
+    return 0;
+}
+
+int cfg_apply(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
+{
+    /* Zero first so that padding and unused array slots are deterministic
+     * (run records and memcmp-based comparisons). */
+    memset(out, 0, sizeof *out);
+    run_defaults(out);
+    if (default_experiment(d, out, err, errlen) < 0)
+        return -1;
+    char m[512];
+    for (int i = 0; i < d->n; i++) {
+        const cfg_entry_t *e = &d->entries[i];
+        if (!*e->section) {
+            char loc[300], list[128];
+            where(e, loc, sizeof loc);
+            section_list(list, sizeof list);
+            return seterr(err, errlen, "%s: %s: key outside any section; put it under one of [%s]", loc, e->key,
+                          list);
+        }
+        if (!section_known(e->section))
+            return unknown_section(e, err, errlen);
+        const krow_t *k = find_key(e->section, e->key);
+        if (!k)
+            return unknown_key(e, err, errlen);
+        if (parse_value(k, e->value, out, m, sizeof m) < 0)
+            return fail_at(d, e, e->section, e->key, m, err, errlen);
+    }
+    if (check_combinations(d, out, err, errlen) < 0)
+        return -1;
+
+    const char *blame = NULL;
+    if (run_validate(out, &blame, m, sizeof m) < 0) {
+        const char *dot = blame ? strchr(blame, '.') : NULL;
+        if (!dot)
+            return seterr(err, errlen, "%s: %s", doc_name(d), m);
+        char section[32];
+        snprintf(section, sizeof section, "%.*s", (int)(dot - blame), blame);
+        return fail_at(d, cfg_doc_find(d, section, dot + 1), section, dot + 1, m, err, errlen);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Resolved parameters                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Enough for the longest value: 64 schedule steps or 16 outages. */
+#define VALUE_MAX 4096
+
+int cfg_params(const run_cfg_t *c, rec_param_t **out, int *n, char *err, size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    rec_param_t *p = calloc(NKEYS, sizeof *p);
+    char *v = malloc(VALUE_MAX);
+    if (!p || !v) {
+        free(p);
+        free(v);
+        return seterr(err, errlen, "out of memory");
+    }
+    int k = 0;
+    for (; k < (int)NKEYS; k++) {
+        const krow_t *r = &keys[k];
+        if (format_value(r, c, v, VALUE_MAX) < 0) {
+            seterr(err, errlen, "[%s] %s: the value cannot be written as text", r->section, r->name);
+            break;
+        }
+        /* key and value share one allocation: "section.key\0value\0" */
+        size_t ls = strlen(r->section), lk = strlen(r->name), lv = strlen(v);
+        char *s = malloc(ls + 1 + lk + 1 + lv + 1);
+        if (!s) {
+            seterr(err, errlen, "out of memory");
+            break;
+        }
+        memcpy(s, r->section, ls);
+        s[ls] = '.';
+        memcpy(s + ls + 1, r->name, lk + 1);
+        memcpy(s + ls + 1 + lk + 1, v, lv + 1);
+        p[k].key = s;
+        p[k].value = s + ls + 1 + lk + 1;
+    }
+    free(v);
+    if (k < (int)NKEYS) {
+        cfg_params_free(p, k);
+        return -1;
+    }
+    *out = p;
+    *n = k;
+    return 0;
+}
+
+void cfg_params_free(rec_param_t *p, int n)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < n; i++)
+        free((char *)p[i].key); /* the value lives in the same block */
+    free(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reference                                                            */
+/* ------------------------------------------------------------------ */
+
+static const char *type_name(ktype_t t)
+{
+    switch (t) {
+    case T_DURATION: return "duration";
+    case T_DOUBLE: return "number";
+    case T_INT:
+    case T_UINT: return "integer";
+    case T_BOOL: return "bool";
+    case T_ENUM: return "enum";
+    case T_STATUS: return "status";
+    case T_STRING: return "string";
+    case T_GENERATOR: return "generator";
+    case T_DIST: return "distribution";
+    case T_QUEUE: return "integer";
+    case T_RETRY_ON: return "outcome list";
+    case T_SCHEDULE: return "schedule";
+    case T_OUTAGES: return "outage list";
+    }
+    return "?";
+}
+
+static void range_text(const krow_t *k, char *buf, size_t len)
+{
+    char a[48], b[48], list[256];
+    size_t at = 0;
+    buf[0] = 0;
+    switch (k->type) {
+    case T_ENUM:
+    case T_STATUS:
+        join_enames(k->names, ", ", list, sizeof list);
+        snprintf(buf, len, "%s", list);
+        return;
+    case T_BOOL:
+        snprintf(buf, len, "true, false");
+        return;
+    case T_GENERATOR:
+        snprintf(buf, len, "a GSL generator name");
+        return;
+    case T_DIST:
+        snprintf(buf, len, "const(d), exp(mean), lognormal(mean, cv), normal(mean, sd), uniform(lo, hi)");
+        return;
+    case T_RETRY_ON:
+        join_enames(outcome_names, ", ", list, sizeof list);
+        snprintf(buf, len, "%s; all; none", list);
+        return;
+    case T_SCHEDULE:
+        snprintf(buf, len, "time:rate, ...; first at 0s, ascending, at most %d steps", ARRIVALS_MAX_STEPS);
+        return;
+    case T_OUTAGES:
+        snprintf(buf, len, "start-end reject, start-end drop, start-end capacity f; at most %d", SERVER_MAX_OUTAGES);
+        return;
+    case T_STRING:
+        snprintf(buf, len, "%s%zu characters at most", (k->flags & K_NONEMPTY) ? "non-empty, " : "", k->size - 1);
+        return;
+    case T_DURATION:
+    case T_DOUBLE:
+    case T_INT:
+    case T_UINT:
+    case T_QUEUE:
+        break;
+    }
+    fmt_bound(k, k->lo, a, sizeof a);
+    fmt_bound(k, k->hi, b, sizeof b);
+    int whole = k->type == T_INT || k->type == T_UINT || k->type == T_QUEUE;
+    unsigned lo = k->flags & (R_LO | R_LOX), hi = k->flags & (R_HI | R_HIX);
+    if (lo && hi && (whole || k->type == T_DURATION) && !(k->flags & (R_LOX | R_HIX)))
+        append(buf, len, &at, "%s .. %s", a, b);
+    else if (lo && hi)
+        append(buf, len, &at, "%s%s, %s%s", (k->flags & R_LOX) ? "(" : "[", a, b, (k->flags & R_HIX) ? ")" : "]");
+    else if (lo)
+        append(buf, len, &at, "%s %s", (k->flags & R_LOX) ? ">" : ">=", a);
+    else if (hi)
+        append(buf, len, &at, "%s %s", (k->flags & R_HIX) ? "<" : "<=", b);
+    else if (k->type == T_DURATION || k->type == T_UINT)
+        append(buf, len, &at, ">= 0");
+    else
+        append(buf, len, &at, "any");
+    if (k->type == T_QUEUE)
+        append(buf, len, &at, ", or unlimited");
+}
+
+static const char *default_text(const krow_t *k)
+{
+    if (!k->def)
+        return "(none)";
+    return *k->def ? k->def : "(empty)";
+}
+
+/* A Markdown table cell: '|' escaped, so enum lists cannot break the table. */
+static void md_cell(FILE *f, const char *s, int code)
+{
+    int tick = code && *s;
+    fputs(tick ? " `" : " ", f);
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputs(tick ? "` |" : " |", f);
+}
+
+void cfg_print_reference(FILE *f, int markdown)
+{
+    char range[512];
+    for (size_t s = 0; s < NSECTIONS; s++) {
+        if (markdown)
+            fprintf(f, "%s### [%s]\n\n| key | type | unit | default | range | description |\n"
+                       "|---|---|---|---|---|---|\n",
+                    s ? "\n" : "", sections[s]);
+        else
+            fprintf(f, "%s[%s]\n", s ? "\n" : "", sections[s]);
+        for (size_t i = 0; i < NKEYS; i++) {
+            const krow_t *k = &keys[i];
+            if (strcmp(k->section, sections[s]) != 0)
+                continue;
+            range_text(k, range, sizeof range);
+            if (markdown) {
+                fputc('|', f);
+                md_cell(f, k->name, 1);
+                md_cell(f, type_name(k->type), 0);
+                md_cell(f, k->unit, 0);
+                md_cell(f, default_text(k), k->def && *k->def);
+                md_cell(f, range, 0);
+                md_cell(f, k->help, 0);
+                fputc('\n', f);
+            } else {
+                fprintf(f, "  %-19s %-12s %-10s default %s\n", k->name, type_name(k->type), k->unit,
+                        default_text(k));
+                fprintf(f, "      %s\n      range: %s\n", k->help, range);
+            }
+        }
+    }
+}
+
+void cfg_print_template(FILE *f)
+{
+    for (size_t s = 0; s < NSECTIONS; s++) {
+        fprintf(f, "%s[%s]\n", s ? "\n" : "", sections[s]);
+        for (size_t i = 0; i < NKEYS; i++) {
+            const krow_t *k = &keys[i];
+            if (strcmp(k->section, sections[s]) != 0)
+                continue;
+            fprintf(f, "; %s\n", k->help);
+            /* An empty value would override what the key's absence means
+             * (the experiment name from the file name), so leave it out. */
+            if (k->def && *k->def)
+                fprintf(f, "%s = %s\n", k->name, k->def);
+            else
+                fprintf(f, ";%s =\n", k->name);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+/*
+ * schema_sql.h: results/schema.sql as C string literals, one per line,
+ * embedded in the recorder (results/rec.c joins them) so that the binary
+ * needs no file at run time. One literal per line keeps each far below the
+ * 4095 characters C11 guarantees (-Woverlength-strings).
+ *
+ * results/schema.sql is the source; this is a generated copy kept in the
+ * tree (no build rule, no xxd). After editing schema.sql, regenerate it from
+ * the repository root with:
+ *
+ *   { sed -n '1,/^#define REC_SCHEMA_SQL_LINES/p' results/schema_sql.h;
+ *     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$/\\n", \\/' results/schema.sql;
+ *     printf '    ""\n\n#endif\n'; } > /tmp/schema_sql.h && mv /tmp/schema_sql.h results/schema_sql.h
+ *
+ * tests/test_rec (test_schema_embedded) fails when the two differ.
+ */
+#ifndef RETRYSIM_SCHEMA_SQL_H
+#define RETRYSIM_SCHEMA_SQL_H
+
+/* Use as an initializer: static const char *const lines[] = {REC_SCHEMA_SQL_LINES}; */
+#define REC_SCHEMA_SQL_LINES \
+    "-- retrysim results database schema (results/schema.sql).\n", \
+    "--\n", \
+    "-- Every run is recorded by rec_write (results/rec.c) in one BEGIN IMMEDIATE\n", \
+    "-- transaction: a run's rows are all there or none are. The recorder embeds\n", \
+    "-- this file (results/schema_sql.h, checked equal by tests/test_rec) and runs\n", \
+    "-- it on every write; every statement is IF NOT EXISTS, so it is harmless on\n", \
+    "-- an existing database. It can also be run by hand:\n", \
+    "--     sqlite3 results/results.db < results/schema.sql\n", \
+    "--\n", \
+    "-- Conventions:\n", \
+    "--   * Times are integers in nanoseconds of simulated time, and their column\n", \
+    "--     names end in _ns (t_ns, bucket_ns, duration_ns). Divide by 1e9 for\n", \
+    "--     seconds. Wall-clock quantities are REAL seconds and end in _s.\n", \
+    "--   * Seeds are unsigned 64-bit numbers stored bit for bit in SQLite's signed\n", \
+    "--     64-bit INTEGER: a seed of 2^63 or more reads back negative; add\n", \
+    "--     18446744073709551616 (or cast to uint64_t in C) to recover it.\n", \
+    "--   * SQLite cannot store NaN: an undefined scalar (no data, e.g. the p99 of\n", \
+    "--     an empty sample) is NULL, so REAL columns are nullable.\n", \
+    "--   * Every table that belongs to a run references run(id) ON DELETE CASCADE\n", \
+    "--     and its primary key starts with run, which doubles as the index on run.\n", \
+    "--     Deleting a run deletes its rows, provided the connection has turned\n", \
+    "--     foreign keys on (per connection, off by default in SQLite):\n", \
+    "\n", \
+    "PRAGMA foreign_keys = ON;\n", \
+    "\n", \
+    "-- One row per simulation run.\n", \
+    "CREATE TABLE IF NOT EXISTS run (\n", \
+    "    id          INTEGER PRIMARY KEY,   -- run id, assigned on insert\n", \
+    "    experiment  TEXT,                  -- experiment name ([output] experiment)\n", \
+    "    config_path TEXT,                  -- configuration file as given, may be NULL\n", \
+    "    config_text TEXT,                  -- its full text, so the run can be redone\n", \
+    "    seed        INTEGER,               -- base seed of the random streams\n", \
+    "    replication INTEGER,               -- replication index, 0..\n", \
+    "    generator   TEXT,                  -- GSL generator name, e.g. 'mt19937'\n", \
+    "    version     TEXT,                  -- retrysim version that produced the run\n", \
+    "    started     TEXT,                  -- wall-clock start, ISO 8601 UTC\n", \
+    "    wall_s      REAL,                  -- wall-clock seconds the simulation took\n", \
+    "    events      INTEGER,               -- events dispatched\n", \
+    "    status      TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n", \
+    "    message     TEXT,                  -- why the run failed (NULL when ok)\n", \
+    "    bucket_ns   INTEGER,               -- width of the series buckets\n", \
+    "    duration_ns INTEGER                -- calls start in [0, duration_ns)\n", \
+    ");\n", \
+    "CREATE INDEX IF NOT EXISTS run_experiment ON run (experiment);\n", \
+    "\n", \
+    "-- The resolved configuration: every \"section.key\" with its value as text,\n", \
+    "-- defaults included, so runs can be compared and selected by parameter.\n", \
+    "CREATE TABLE IF NOT EXISTS param (\n", \
+    "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
+    "    key   TEXT NOT NULL,\n", \
+    "    value TEXT,\n", \
+    "    PRIMARY KEY (run, key)\n", \
+    ");\n", \
+    "\n", \
+    "-- The named random streams the run opened and the seed each was given\n", \
+    "-- (derived from the run's seed, replication and the stream's name).\n", \
+    "CREATE TABLE IF NOT EXISTS stream (\n", \
+    "    run  INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
+    "    name TEXT NOT NULL,                -- purpose, e.g. 'server.service'\n", \
+    "    seed INTEGER NOT NULL,             -- seed given to gsl_rng_set\n", \
+    "    PRIMARY KEY (run, name)\n", \
+    ");\n", \
+    "\n", \
+    "-- Per-run summary values (success rate, p99 latency, recovery time, ...).\n", \
+    "CREATE TABLE IF NOT EXISTS scalar (\n", \
+    "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
+    "    name  TEXT NOT NULL,\n", \
+    "    value REAL,                        -- NULL = undefined (NaN)\n", \
+    "    unit  TEXT,\n", \
+    "    PRIMARY KEY (run, name)\n", \
+    ");\n", \
+    "\n", \
+    "-- Per-bucket time series. The table is NOT created here: its columns are\n", \
+    "-- the entries of METRICS_SERIES in models/metrics.h, so the recorder builds\n", \
+    "-- it from metrics_series[] as\n", \
+    "--     CREATE TABLE IF NOT EXISTS series (\n", \
+    "--         run  INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
+    "--         t_ns INTEGER NOT NULL,      -- bucket start; the bucket is\n", \
+    "--                                     -- [t_ns, t_ns + run.bucket_ns)\n", \
+    "--         calls INTEGER,              -- one INTEGER column per metric,\n", \
+    "--         attempts_first INTEGER,     -- in METRICS_SERIES order\n", \
+    "--         ...\n", \
+    "--         PRIMARY KEY (run, t_ns)\n", \
+    "--     );\n", \
+    "-- with one row per bucket of the run. If the table exists from an older\n", \
+    "-- version and lacks a metric, the recorder adds the column (ALTER TABLE\n", \
+    "-- series ADD COLUMN); rows of older runs then hold NULL there, meaning\n", \
+    "-- \"not recorded\", never 0. The metric table below says what each column is.\n", \
+    "\n", \
+    "-- What each series column means, written from metrics_series[] on every\n", \
+    "-- recording (INSERT OR REPLACE), e.g.\n", \
+    "--     SELECT name, kind, unit, help FROM metric;\n", \
+    "CREATE TABLE IF NOT EXISTS metric (\n", \
+    "    name TEXT PRIMARY KEY,             -- column name in series\n", \
+    "    unit TEXT,                         -- 'calls', 'attempts', 'requests', ...\n", \
+    "    kind TEXT NOT NULL CHECK (kind IN ('sum', 'max')),\n", \
+    "                                       -- sum: events counted in the bucket;\n", \
+    "                                       -- max: largest value a level reached\n", \
+    "                                       --      during the bucket\n", \
+    "    help TEXT\n", \
+    ");\n", \
+    "\n", \
+    "-- Per-run histograms (log-linear buckets), non-empty buckets only.\n", \
+    "-- A bucket holds the samples v with lower <= v <= upper (integers, in\n", \
+    "-- the histogram's unit, e.g. ns for latencies).\n", \
+    "CREATE TABLE IF NOT EXISTS histogram (\n", \
+    "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
+    "    name  TEXT NOT NULL,               -- e.g. 'latency_ok'\n", \
+    "    lower INTEGER NOT NULL,            -- smallest value in the bucket\n", \
+    "    upper INTEGER NOT NULL,            -- largest value in the bucket\n", \
+    "    count INTEGER NOT NULL,            -- samples in the bucket, > 0\n", \
+    "    unit  TEXT,\n", \
+    "    PRIMARY KEY (run, name, lower)\n", \
+    ");\n", \
+    "\n", \
+    "-- Every parameter next to the run's identity, for selecting runs, e.g.\n", \
+    "--     SELECT run, value FROM run_param\n", \
+    "--     WHERE experiment = 'storm' AND key = 'retry.policy';\n", \
+    "CREATE VIEW IF NOT EXISTS run_param AS\n", \
+    "    SELECT r.id AS run, r.experiment, r.replication, r.seed, r.status,\n", \
+    "           p.key, p.value\n", \
+    "    FROM run AS r JOIN param AS p ON p.run = r.id;\n", \
+    ""
+
+#endif
