@@ -194,6 +194,12 @@ static int cmd_run(int argc, char **argv)
                     .cfg = &cfg,
                     .res = &res};
     int64_t run_id = -1;
+    if (run_rc == RUN_BAD_INPUT) {
+        fprintf(stderr, "retrysim: %s\n", res.message);
+        run_result_free(&res);
+        cfg_params_free(params, nparams);
+        goto out;
+    }
     if (rec_write(cfg.output.db, &rr, &run_id, err, sizeof err) < 0) {
         fprintf(stderr, "retrysim: %s\n", err);
         rc = EXIT_RUN_FAILED;

@@ -117,13 +117,14 @@ static const ename_t outage_kinds[] = {
 static const char *const sections[] = {"run", "arrivals", "retry", "server", "limiter", "network", "output"};
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
-#define MS ((double)SIMTIME_MS)
-#define HOUR ((double)SIMTIME_HOUR)
+#define BOUND_MS ((double)SIMTIME_MS)
+#define BOUND_HOUR ((double)SIMTIME_HOUR)
 
 /* One row per key. Keep the defaults equal to run_defaults()
  * (tests/test_config.c checks it through cfg_print_template). */
 static const krow_t keys[] = {
-    /* section    key                  type         field                         unit          default        range */
+    /* {section, key, type, AT(field), unit, default, range (ANY GE GT IN OC NONEMPTY), enum names,
+     *  help} */
     {"run", "duration", T_DURATION, AT(run.duration), "", "60s", GT(0), NULL,
      "length of the arrival window: calls start in [0, duration)"},
     {"run", "drain", T_DURATION, AT(run.drain), "", "120s", ANY, NULL,
@@ -134,7 +135,7 @@ static const krow_t keys[] = {
      "replication index: same seed, independent streams"},
     {"run", "generator", T_GENERATOR, AT(run.generator), "", "mt19937", ANY, NULL,
      "GSL random number generator name"},
-    {"run", "bucket", T_DURATION, AT(run.bucket), "", "1s", IN(MS, HOUR), NULL,
+    {"run", "bucket", T_DURATION, AT(run.bucket), "", "1s", IN(BOUND_MS, BOUND_HOUR), NULL,
      "width of the time-series buckets"},
     {"run", "max_events", T_UINT, AT(run.max_events), "events", "2000000000", ANY, NULL,
      "event budget; reaching it fails the run; 0 = unlimited"},
@@ -1075,14 +1076,6 @@ static int handler(void *user, const char *section, const char *name, const char
     if (indented && L->last >= 0) {
         cfg_entry_t *prev = &d->entries[L->last];
         if (!strcmp(prev->section, section) && !strcmp(prev->key, name) && header < prev->line) {
-            if (strchr(value, '=') || value[0] == '[') {
-                L->err_line = line;
-                snprintf(L->msg, sizeof L->msg,
-                         "%s:%d: [%s] %s: this indented line is read as a continuation of the value on line %d; "
-                         "remove its indentation",
-                         file, line, section, name, prev->line);
-                return 1;
-            }
             /* inih (r55) leaves inline comments in continuation lines: cut
              * at a ';' that starts the text or follows a blank, as it does
              * for the first line. */
@@ -1094,6 +1087,14 @@ static int handler(void *user, const char *section, const char *name, const char
                 }
             while (b > 0 && isspace((unsigned char)value[b - 1]))
                 b--;
+            if (memchr(value, '=', b) || value[0] == '[') {
+                L->err_line = line;
+                snprintf(L->msg, sizeof L->msg,
+                         "%s:%d: [%s] %s: this indented line is read as a continuation of the value on line %d; "
+                         "remove its indentation",
+                         file, line, section, name, prev->line);
+                return 1;
+            }
             if (b == 0)
                 return 1;
             size_t a = strlen(prev->value);
@@ -1400,7 +1401,7 @@ static int unknown_section(const cfg_entry_t *e, char *err, size_t errlen)
         snprintf(loc, sizeof loc, "%s:%d", e->file, e->section_line > 0 ? e->section_line : e->line);
     else
         snprintf(loc, sizeof loc, "%s", e->file);
-    const char *near = closest(e->section, (const char *const *)sections, NSECTIONS);
+    const char *near = closest(e->section, sections, NSECTIONS);
     if (near)
         return seterr(err, errlen, "%s: unknown section [%s]; did you mean [%s]? (sections: %s)", loc, e->section,
                       near, list);

@@ -181,7 +181,7 @@ int arrivals_setup(world_t *w)
     const arrivals_cfg_t *a = &w->cfg->arrivals;
     memset(&w->arr, 0, sizeof w->arr);
     if (a->kind == ARR_TRACE && load_trace(w, a->trace_path) < 0)
-        return -1;
+        return RUN_BAD_INPUT; /* the trace file is input: the user's to fix */
     if (a->kind == ARR_CLOSED) {
         /* Each client starts after one think time, so they are not in step. */
         for (int c = 0; c < a->clients; c++)
@@ -210,8 +210,7 @@ void arrivals_defaults(arrivals_cfg_t *c)
     memset(c, 0, sizeof *c);
     c->kind = ARR_POISSON;
     c->rate = 100;
-    c->nsteps = 1;
-    c->steps[0] = (arrivals_step_t){0, 100};
+    c->nsteps = 0; /* a schedule must be given when kind = schedule */
     c->schedule_poisson = 1;
     c->spike_calls = 100;
     c->clients = 1;

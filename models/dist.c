@@ -113,6 +113,17 @@ int dist_parse(const char *text, dist_t *out, char *err, size_t errlen)
     return 0;
 }
 
+/* The shortest %g text that reads back as exactly x (0.1, not 0.1000000000000001). */
+static char *shortest(double x, char *buf, size_t len)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
+
 char *dist_format(const dist_t *d, char *buf, size_t len)
 {
     char a[32], b[32];
@@ -123,7 +134,7 @@ char *dist_format(const dist_t *d, char *buf, size_t len)
         snprintf(buf, len, "%s(%s)", kind_names[d->kind], a);
         break;
     case DIST_LOGNORMAL:
-        snprintf(buf, len, "lognormal(%s, %.17g)", a, d->b);
+        snprintf(buf, len, "lognormal(%s, %s)", a, shortest(d->b, b, sizeof b));
         break;
     case DIST_NORMAL_ABS:
     case DIST_UNIFORM:

@@ -310,8 +310,11 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
         snprintf(w->err, sizeof w->err, "cannot allocate the engine");
         return -1;
     }
-    if (server_setup(w) < 0 || arrivals_setup(w) < 0)
+    if (server_setup(w) < 0)
         return -1;
+    int rc = arrivals_setup(w);
+    if (rc < 0)
+        return rc;
     eng_at(&w->eng, 0, on_bucket, w, 0);
     return 0;
 }
@@ -345,7 +348,7 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     res->pool_bytes = (size_t)w.ncalls_cap * sizeof(call_t) + (size_t)w.nreqs_cap * sizeof(req_t) +
                       (size_t)w.qcap * sizeof(uint32_t) + eng_memory(&w.eng);
     res->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    if (rc == 0 || res->nhists == 2)
+    if (rc == 0 || (rc == -1 && res->nhists == 2))
         summarise(&w, res, &hz, w.n_active);
     if (rc < 0) {
         res->failed = 1;

@@ -82,8 +82,13 @@ void run_defaults(run_cfg_t *c);
  * "section.key" most to blame, so the caller can point at its line. */
 int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen);
 
-/* Run it. Returns 0 when the run completed, -1 when it failed (res->failed
- * and res->message say why; the partial result is still filled). */
+#define RUN_BAD_INPUT (-2)
+
+/* Run it. Returns 0 when the run completed; -1 when it failed (res->failed
+ * and res->message say why; the partial result is still filled); or
+ * RUN_BAD_INPUT when an input the configuration names (a trace file) is
+ * unusable: nothing ran, res->message says what is wrong. In every case
+ * run_result_free(res) must be called. */
 int run_execute(const run_cfg_t *c, run_result_t *res);
 void run_result_free(run_result_t *res);
 

@@ -786,6 +786,25 @@ static void test_params_round_trip(void **state)
              &c);
     round_trip(&c);
 
+    /* the longest lists: 64 schedule steps and 16 outages, through --set */
+    static char steps[4096], outages[2048];
+    size_t at = 0;
+    for (int i = 0; i < ARRIVALS_MAX_STEPS; i++)
+        at += (size_t)snprintf(steps + at, sizeof steps - at, "%s%d%ss:%d.5", i ? ", " : "arrivals.schedule=",
+                               i * 100, i ? ".125" : "", 1000 + i);
+    at = 0;
+    for (int i = 0; i < SERVER_MAX_OUTAGES; i++)
+        at += (size_t)snprintf(outages + at, sizeof outages - at, "%s%ds-%d.5s capacity 0.%d",
+                               i ? ", " : "server.outages=", 10 * i, 10 * i + 5, i + 1);
+    const char *sets[] = {"arrivals.kind=schedule", steps, outages};
+    char err2[512];
+    if (apply_sets(sets, 3, &c, err2, sizeof err2) != 0)
+        fail_msg("%s", err2);
+    assert_int_equal(c.arrivals.nsteps, ARRIVALS_MAX_STEPS);
+    assert_int_equal(c.server.noutages, SERVER_MAX_OUTAGES);
+    assert_true(c.server.outages[15].fraction == 0.16);
+    round_trip(&c);
+
     /* the text is the input syntax */
     rec_param_t *p;
     int n;
