@@ -7,8 +7,9 @@
  * COLUMN when a metric is new), the metric documentation rows, then the
  * run, its parameters, streams, scalars, series buckets and histogram
  * buckets. Any failure rolls the whole transaction back, so a database
- * never holds part of a run, and not even the schema of a database the
- * failed write created.
+ * never holds part of a run, nor a schema the failed write created. (A
+ * database file the failed write created stays, empty: it is not removed,
+ * since another worker may have opened it meanwhile.)
  *
  * Concurrency: BEGIN IMMEDIATE takes the write lock up front and the busy
  * timeout (REC_BUSY_MS) lets several sweep workers queue on one database.
@@ -67,10 +68,18 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *
     return 0;
 }
 
-/* Run a bound INSERT/UPDATE to completion and reset it for the next row. */
-static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, char *err, size_t errlen)
+/* Run a bound INSERT to completion and reset it for the next row; bad is
+ * nonzero when a value could not be bound (the row is then not written). */
+static int step_done(sqlite3 *db, sqlite3_stmt *st, int bad, const char *what, char *err, size_t errlen)
 {
-    int rc = sqlite3_step(st);
+    int rc;
+    if (bad) {
+        if (err && errlen > 0)
+            snprintf(err, errlen, "%s: cannot bind a value: %s", what, sqlite3_errmsg(db));
+        sqlite3_reset(st);
+        return -1;
+    }
+    rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
         db_error(err, errlen, db, what);
         sqlite3_reset(st);
@@ -93,6 +102,11 @@ static int bind_text(sqlite3_stmt *st, int i, const char *s, size_t max)
 static int bind_real(sqlite3_stmt *st, int i, double v)
 {
     return isnan(v) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, v);
+}
+
+static int bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    return sqlite3_bind_int64(st, i, (sqlite3_int64)v);
 }
 
 /* uint64 seeds are stored bit for bit as SQLite's signed INTEGER. */
@@ -225,9 +239,9 @@ static int ensure_series(sqlite3 *db, char *err, size_t errlen)
                 errlen) < 0)
         goto out;
     for (int i = 0; i < M_COUNT; i++) {
-        int r;
-        sqlite3_bind_text(has, 1, metrics_series[i].name, -1, SQLITE_STATIC);
-        r = sqlite3_step(has);
+        int r = sqlite3_bind_text(has, 1, metrics_series[i].name, -1, SQLITE_STATIC);
+        if (r == SQLITE_OK)
+            r = sqlite3_step(has);
         sqlite3_reset(has);
         if (r == SQLITE_ROW)
             continue;
@@ -251,16 +265,17 @@ static int ensure_series(sqlite3 *db, char *err, size_t errlen)
         goto out;
     for (int i = 0; i < M_COUNT; i++) {
         const metrics_def_t *m = &metrics_series[i];
+        int bad = 0;
         if (m->kind != STATS_SUM && m->kind != STATS_MAX) {
             if (err && errlen > 0)
                 snprintf(err, errlen, "metric '%s' has an unknown kind %d", m->name, m->kind);
             goto out;
         }
-        bind_text(doc, 1, m->name, TEXT_MAX);
-        bind_text(doc, 2, m->unit, TEXT_MAX);
-        bind_text(doc, 3, m->kind == STATS_SUM ? "sum" : "max", TEXT_MAX);
-        bind_text(doc, 4, m->help, TEXT_MAX);
-        if (step_done(db, doc, "insert into metric", err, errlen) < 0)
+        bad |= bind_text(doc, 1, m->name, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(doc, 2, m->unit, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(doc, 3, m->kind == STATS_SUM ? "sum" : "max", TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(doc, 4, m->help, TEXT_MAX) != SQLITE_OK;
+        if (step_done(db, doc, bad, "insert into metric", err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -279,6 +294,7 @@ static int insert_run(sqlite3 *db, const rec_run_t *run, int64_t *id, char *err,
     const char *experiment = run->experiment;
     const char *generator = NULL;
     int64_t bucket_ns = r->series.bucket_ns > 0 ? r->series.bucket_ns : c->run.bucket;
+    int bad = 0;
     int rc = -1;
 
     if (!experiment && c->output.experiment[0])
@@ -294,21 +310,21 @@ static int insert_run(sqlite3 *db, const rec_run_t *run, int64_t *id, char *err,
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 &st, "prepare insert into run", err, errlen) < 0)
         goto out;
-    bind_text(st, 1, experiment, sizeof c->output.experiment);
-    bind_text(st, 2, run->config_path, TEXT_MAX);
-    bind_text(st, 3, run->config_text, TEXT_MAX);
-    sqlite3_bind_int64(st, 4, u64_bits(c->run.seed));
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)c->run.replication);
-    bind_text(st, 6, generator, sizeof c->run.generator);
-    bind_text(st, 7, run->version, TEXT_MAX);
-    bind_text(st, 8, run->started, TEXT_MAX);
-    bind_real(st, 9, r->wall_s);
-    sqlite3_bind_int64(st, 10, u64_bits(r->events));
-    bind_text(st, 11, r->failed ? "failed" : "ok", TEXT_MAX);
-    bind_text(st, 12, r->message[0] ? r->message : NULL, sizeof r->message);
-    sqlite3_bind_int64(st, 13, bucket_ns);
-    sqlite3_bind_int64(st, 14, c->run.duration);
-    if (step_done(db, st, "insert into run", err, errlen) < 0)
+    bad |= bind_text(st, 1, experiment, sizeof c->output.experiment) != SQLITE_OK;
+    bad |= bind_text(st, 2, run->config_path, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 3, run->config_text, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_int(st, 4, u64_bits(c->run.seed)) != SQLITE_OK;
+    bad |= bind_int(st, 5, (sqlite3_int64)c->run.replication) != SQLITE_OK;
+    bad |= bind_text(st, 6, generator, sizeof c->run.generator) != SQLITE_OK;
+    bad |= bind_text(st, 7, run->version, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 8, run->started, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_real(st, 9, r->wall_s) != SQLITE_OK;
+    bad |= bind_int(st, 10, u64_bits(r->events)) != SQLITE_OK;
+    bad |= bind_text(st, 11, r->failed ? "failed" : "ok", TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 12, r->message[0] ? r->message : NULL, sizeof r->message) != SQLITE_OK;
+    bad |= bind_int(st, 13, bucket_ns) != SQLITE_OK;
+    bad |= bind_int(st, 14, c->run.duration) != SQLITE_OK;
+    if (step_done(db, st, bad, "insert into run", err, errlen) < 0)
         goto out;
     *id = sqlite3_last_insert_rowid(db);
     rc = 0;
@@ -330,10 +346,11 @@ static int insert_params(sqlite3 *db, sqlite3_int64 id, const rec_run_t *run, ch
                 errlen) < 0)
         goto out;
     for (int i = 0; i < run->nparams; i++) {
-        sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, run->params[i].key, TEXT_MAX);
-        bind_text(st, 3, run->params[i].value, TEXT_MAX);
-        if (step_done(db, st, "insert into param", err, errlen) < 0)
+        int bad = 0;
+        bad |= bind_int(st, 1, id) != SQLITE_OK;
+        bad |= bind_text(st, 2, run->params[i].key, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(st, 3, run->params[i].value, TEXT_MAX) != SQLITE_OK;
+        if (step_done(db, st, bad, "insert into param", err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -355,10 +372,11 @@ static int insert_streams(sqlite3 *db, sqlite3_int64 id, const rng_set_t *rng, c
                 err, errlen) < 0)
         goto out;
     for (int i = 0; i < rng->n; i++) {
-        sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, rng->s[i].name, sizeof rng->s[i].name);
-        sqlite3_bind_int64(st, 3, u64_bits(rng->s[i].seed));
-        if (step_done(db, st, "insert into stream", err, errlen) < 0)
+        int bad = 0;
+        bad |= bind_int(st, 1, id) != SQLITE_OK;
+        bad |= bind_text(st, 2, rng->s[i].name, sizeof rng->s[i].name) != SQLITE_OK;
+        bad |= bind_int(st, 3, u64_bits(rng->s[i].seed)) != SQLITE_OK;
+        if (step_done(db, st, bad, "insert into stream", err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -380,11 +398,12 @@ static int insert_scalars(sqlite3 *db, sqlite3_int64 id, const run_result_t *r, 
                 "prepare insert into scalar", err, errlen) < 0)
         goto out;
     for (int i = 0; i < r->nscalars; i++) {
-        sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, r->scalars[i].name, TEXT_MAX);
-        bind_real(st, 3, r->scalars[i].value); /* NaN: NULL */
-        bind_text(st, 4, r->scalars[i].unit, TEXT_MAX);
-        if (step_done(db, st, "insert into scalar", err, errlen) < 0)
+        int bad = 0;
+        bad |= bind_int(st, 1, id) != SQLITE_OK;
+        bad |= bind_text(st, 2, r->scalars[i].name, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_real(st, 3, r->scalars[i].value) != SQLITE_OK; /* NaN: NULL */
+        bad |= bind_text(st, 4, r->scalars[i].unit, TEXT_MAX) != SQLITE_OK;
+        if (step_done(db, st, bad, "insert into scalar", err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -434,15 +453,16 @@ static int insert_series(sqlite3 *db, sqlite3_int64 id, const stats_series_t *s,
 
     for (int b = 0; b < nb; b++) {
         const int64_t *row = stats_series_row(s, b);
+        int bad = 0;
         if (!row) {
             plain_error(err, errlen, "series bucket missing");
             goto out;
         }
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)b * s->bucket_ns);
+        bad |= bind_int(st, 1, id) != SQLITE_OK;
+        bad |= bind_int(st, 2, (sqlite3_int64)b * s->bucket_ns) != SQLITE_OK;
         for (int c = 0; c < M_COUNT; c++)
-            sqlite3_bind_int64(st, 3 + c, row[c]);
-        if (step_done(db, st, "insert into series", err, errlen) < 0)
+            bad |= bind_int(st, 3 + c, row[c]) != SQLITE_OK;
+        if (step_done(db, st, bad, "insert into series", err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -470,17 +490,18 @@ static int insert_hists(sqlite3 *db, sqlite3_int64 id, const run_result_t *r, ch
             continue; /* never initialised, or no samples */
         for (int i = stats_hist_next(&rh->h, 0); i >= 0; i = stats_hist_next(&rh->h, i + 1)) {
             int64_t lo, hi, n;
+            int bad = 0;
             if (stats_hist_bucket(&rh->h, i, &lo, &hi, &n) < 0) {
                 plain_error(err, errlen, "histogram bucket out of range");
                 goto out;
             }
-            sqlite3_bind_int64(st, 1, id);
-            bind_text(st, 2, rh->name, TEXT_MAX);
-            sqlite3_bind_int64(st, 3, lo);
-            sqlite3_bind_int64(st, 4, hi);
-            sqlite3_bind_int64(st, 5, n);
-            bind_text(st, 6, rh->unit, TEXT_MAX);
-            if (step_done(db, st, "insert into histogram", err, errlen) < 0)
+            bad |= bind_int(st, 1, id) != SQLITE_OK;
+            bad |= bind_text(st, 2, rh->name, TEXT_MAX) != SQLITE_OK;
+            bad |= bind_int(st, 3, lo) != SQLITE_OK;
+            bad |= bind_int(st, 4, hi) != SQLITE_OK;
+            bad |= bind_int(st, 5, n) != SQLITE_OK;
+            bad |= bind_text(st, 6, rh->unit, TEXT_MAX) != SQLITE_OK;
+            if (step_done(db, st, bad, "insert into histogram", err, errlen) < 0)
                 goto out;
         }
     }

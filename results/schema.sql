@@ -12,8 +12,8 @@
 --     names end in _ns (t_ns, bucket_ns, duration_ns). Divide by 1e9 for
 --     seconds. Wall-clock quantities are REAL seconds and end in _s.
 --   * Seeds are unsigned 64-bit numbers stored bit for bit in SQLite's signed
---     64-bit INTEGER: a seed of 2^63 or more reads back negative; add
---     18446744073709551616 (or cast to uint64_t in C) to recover it.
+--     64-bit INTEGER: a seed of 2^63 or more reads back negative.
+--     printf('%llu', seed) shows it unsigned; in C, cast the int64 to uint64_t.
 --   * SQLite cannot store NaN: an undefined scalar (no data, e.g. the p99 of
 --     an empty sample) is NULL, so REAL columns are nullable.
 --   * Every table that belongs to a run references run(id) ON DELETE CASCADE
@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS metric (
 -- the histogram's unit, e.g. ns for latencies).
 CREATE TABLE IF NOT EXISTS histogram (
     run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
-    name  TEXT NOT NULL,               -- e.g. 'latency_ok'
+    name  TEXT NOT NULL,               -- 'latency', 'attempts_per_call'
     lower INTEGER NOT NULL,            -- smallest value in the bucket
     upper INTEGER NOT NULL,            -- largest value in the bucket
     count INTEGER NOT NULL,            -- samples in the bucket, > 0

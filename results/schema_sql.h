@@ -33,8 +33,8 @@
     "--     names end in _ns (t_ns, bucket_ns, duration_ns). Divide by 1e9 for\n", \
     "--     seconds. Wall-clock quantities are REAL seconds and end in _s.\n", \
     "--   * Seeds are unsigned 64-bit numbers stored bit for bit in SQLite's signed\n", \
-    "--     64-bit INTEGER: a seed of 2^63 or more reads back negative; add\n", \
-    "--     18446744073709551616 (or cast to uint64_t in C) to recover it.\n", \
+    "--     64-bit INTEGER: a seed of 2^63 or more reads back negative.\n", \
+    "--     printf('%llu', seed) shows it unsigned; in C, cast the int64 to uint64_t.\n", \
     "--   * SQLite cannot store NaN: an undefined scalar (no data, e.g. the p99 of\n", \
     "--     an empty sample) is NULL, so REAL columns are nullable.\n", \
     "--   * Every table that belongs to a run references run(id) ON DELETE CASCADE\n", \
@@ -126,7 +126,7 @@
     "-- the histogram's unit, e.g. ns for latencies).\n", \
     "CREATE TABLE IF NOT EXISTS histogram (\n", \
     "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
-    "    name  TEXT NOT NULL,               -- e.g. 'latency_ok'\n", \
+    "    name  TEXT NOT NULL,               -- 'latency', 'attempts_per_call'\n", \
     "    lower INTEGER NOT NULL,            -- smallest value in the bucket\n", \
     "    upper INTEGER NOT NULL,            -- largest value in the bucket\n", \
     "    count INTEGER NOT NULL,            -- samples in the bucket, > 0\n", \
