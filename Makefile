@@ -10,8 +10,10 @@ CC      ?= cc
 SANITIZE ?= 0
 BUILD   := build
 CFLAGS_OPT := -O2 -g
+BIN     := retrysim
 ifeq ($(SANITIZE),1)
 BUILD   := build-san
+BIN     := build-san/retrysim
 CFLAGS_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
@@ -47,9 +49,9 @@ BENCH_AUX_OBJ := $(BENCH_AUX:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_MAIN:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all run test asan bench deps clean help
-all: retrysim
+all: $(BIN)
 
-retrysim: $(CLI_OBJ) $(LIB)
+$(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDFLAGS) $(PKG_LIBS)
 
 $(LIB): $(LIB_OBJ)
@@ -68,14 +70,14 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_AUX_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $< $(BENCH_AUX_OBJ) $(LIB) $(LDFLAGS) $(PKG_LIBS)
 
 # Runs every test binary even after a failure, then fails if any failed.
-test: $(TEST_BIN) retrysim
+test: $(TEST_BIN) $(BIN)
 	@pass=0; fail=0; \
 	for t in $(TEST_BIN); do \
 	  echo "== $$t"; \
-	  if (cd $(CURDIR) && ./$$t); then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	  if (cd $(CURDIR) && RETRYSIM=./$(BIN) ./$$t); then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; \
 	echo "== README configuration reference"; \
-	if sh tools/readme_keys.sh check; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
+	if RETRYSIM=./$(BIN) sh tools/readme_keys.sh check; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
 	echo "tests: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
 
@@ -87,8 +89,8 @@ bench: $(BENCH_BIN)
 
 # The default experiment. Sweeps and charts replace this with the
 # experiments issue; until then it is one run with its summary.
-run: retrysim
-	./retrysim run experiments/storm.ini
+run: $(BIN)
+	./$(BIN) run experiments/storm.ini
 
 deps:
 	sh tools/deps.sh install

@@ -2,7 +2,7 @@
  * The command line on bad input: every class of configuration error exits
  * with status 2, names the file, line and key, and leaves the results
  * database untouched (not even created). Runs ./retrysim from the
- * repository root (make test runs tests from there).
+ * repository root (make test runs tests from there), or $RETRYSIM.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,7 +52,8 @@ static void write_file(const char *path, const char *text)
 static int run(const char *args, char *err, size_t errlen)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "./retrysim %s 2>%s >/dev/null", args, errf);
+    const char *bin = getenv("RETRYSIM"); /* make test SANITIZE=1 points at the sanitized build */
+    snprintf(cmd, sizeof cmd, "%s %s 2>%s >/dev/null", bin ? bin : "./retrysim", args, errf);
     int st = system(cmd);
     assert_true(WIFEXITED(st));
     FILE *f = fopen(errf, "r");

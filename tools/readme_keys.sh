@@ -5,7 +5,7 @@ set -eu
 mode=${1:-check}
 tmp=$(mktemp)
 trap 'rm -f "$tmp" "$tmp.new"' EXIT
-./retrysim keys --markdown > "$tmp"
+"${RETRYSIM:-./retrysim}" keys --markdown > "$tmp"
 awk -v ref="$tmp" '
     /<!-- keys:begin -->/ { print; while ((getline l < ref) > 0) print l; skip = 1; next }
     /<!-- keys:end -->/ { skip = 0 }
