@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_cdf.h>
 #include <sqlite3.h>
 
 #include "metrics.h"
@@ -306,8 +307,8 @@ static int insert_run(sqlite3 *db, const rec_run_t *run, int64_t *id, char *err,
 
     if (prepare(db,
                 "INSERT INTO run (experiment, config_path, config_text, seed, replication, generator, version,"
-                " started, wall_s, events, status, message, bucket_ns, duration_ns)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                " started, wall_s, events, status, message, bucket_ns, duration_ns, sweep_run, point, config_hash)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 &st, "prepare insert into run", err, errlen) < 0)
         goto out;
     bad |= bind_text(st, 1, experiment, sizeof c->output.experiment) != SQLITE_OK;
@@ -324,9 +325,36 @@ static int insert_run(sqlite3 *db, const rec_run_t *run, int64_t *id, char *err,
     bad |= bind_text(st, 12, r->message[0] ? r->message : NULL, sizeof r->message) != SQLITE_OK;
     bad |= bind_int(st, 13, bucket_ns) != SQLITE_OK;
     bad |= bind_int(st, 14, c->run.duration) != SQLITE_OK;
+    if (run->sweep) {
+        bad |= bind_int(st, 15, run->sweep->run_number) != SQLITE_OK;
+        bad |= bind_int(st, 16, run->sweep->point) != SQLITE_OK;
+        bad |= bind_text(st, 17, run->sweep->config_hash, TEXT_MAX) != SQLITE_OK;
+    }
     if (step_done(db, st, bad, "insert into run", err, errlen) < 0)
         goto out;
     *id = sqlite3_last_insert_rowid(db);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int insert_runvars(sqlite3 *db, sqlite3_int64 id, const rec_sweep_t *sw, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (!sw || sw->nvars == 0)
+        return 0;
+    if (prepare(db, "INSERT INTO runvar (run, name, value) VALUES (?1, ?2, ?3)", &st, "prepare insert into runvar",
+                err, errlen) < 0)
+        goto out;
+    for (int i = 0; i < sw->nvars; i++) {
+        int bad = bind_int(st, 1, id) != SQLITE_OK;
+        bad |= bind_text(st, 2, sw->names[i], TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(st, 3, sw->values[i], TEXT_MAX) != SQLITE_OK;
+        if (step_done(db, st, bad, "insert into runvar", err, errlen) < 0)
+            goto out;
+    }
     rc = 0;
 out:
     sqlite3_finalize(st);
@@ -539,7 +567,8 @@ int rec_write(const char *db_path, const rec_run_t *run, int64_t *run_id, char *
         goto out;
     if (ensure_series(db, err, errlen) < 0)
         goto out;
-    if (insert_run(db, run, &id, err, errlen) < 0 || insert_params(db, id, run, err, errlen) < 0 ||
+    if (insert_run(db, run, &id, err, errlen) < 0 || insert_runvars(db, id, run->sweep, err, errlen) < 0 ||
+        insert_params(db, id, run, err, errlen) < 0 ||
         insert_streams(db, id, &run->res->rng, err, errlen) < 0 ||
         insert_scalars(db, id, run->res, err, errlen) < 0 ||
         insert_series(db, id, &run->res->series, err, errlen) < 0 ||
@@ -561,5 +590,120 @@ out:
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "results database '%s': %s (nothing written)", db_path ? db_path : "(null)", why);
     }
+    return rc;
+}
+
+int rec_done_runs(const char *db_path, const char *experiment, const char *config_hash, unsigned char *done, int n,
+                  char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    struct stat sb;
+    int marked = -1;
+
+    if (stat(db_path, &sb) < 0 || sb.st_size == 0)
+        return 0; /* no database yet: nothing done */
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        db_error(err, errlen, db, "cannot open");
+        goto out;
+    }
+    sqlite3_busy_timeout(db, REC_BUSY_MS);
+    if (sqlite3_prepare_v2(db, "SELECT sweep_run FROM run WHERE experiment = ?1 AND config_hash = ?2"
+                               " AND sweep_run IS NOT NULL", -1, &st, NULL) != SQLITE_OK) {
+        /* a database from before sweeps, or not ours: treat as empty only
+         * if the run table is missing altogether */
+        if (strstr(sqlite3_errmsg(db), "no such table")) {
+            marked = 0;
+            goto out;
+        }
+        db_error(err, errlen, db, "read finished runs");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, experiment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, config_hash, -1, SQLITE_STATIC);
+    marked = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 r = sqlite3_column_int64(st, 0);
+        if (r >= 0 && r < n && !done[r]) {
+            done[r] = 1;
+            marked++;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        db_error(err, errlen, db, "read finished runs");
+        marked = -1;
+    }
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return marked;
+}
+
+int rec_summarise(const char *db_path, const char *experiment, const char *config_hash, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *sel = NULL, *ins = NULL, *del = NULL;
+    int rc = -1;
+
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        db_error(err, errlen, db, "cannot open");
+        goto out;
+    }
+    sqlite3_busy_timeout(db, REC_BUSY_MS);
+    if (exec_sql(db, "BEGIN IMMEDIATE", "begin transaction", err, errlen) < 0 ||
+        prepare(db, "DELETE FROM summary WHERE experiment = ?1", &del, "prepare summary delete", err, errlen) < 0 ||
+        prepare(db,
+                "SELECT r.point, s.name, count(s.value), avg(s.value),"
+                " sum((s.value - m.mean) * (s.value - m.mean))"
+                " FROM run r JOIN scalar s ON s.run = r.id"
+                " JOIN (SELECT r2.point AS point, s2.name AS name, avg(s2.value) AS mean"
+                "       FROM run r2 JOIN scalar s2 ON s2.run = r2.id"
+                "       WHERE r2.experiment = ?1 AND r2.config_hash = ?2 AND r2.status = 'ok'"
+                "       GROUP BY r2.point, s2.name) m ON m.point = r.point AND m.name = s.name"
+                " WHERE r.experiment = ?1 AND r.config_hash = ?2 AND r.status = 'ok'"
+                " GROUP BY r.point, s.name",
+                &sel, "prepare summary query", err, errlen) < 0 ||
+        prepare(db, "INSERT INTO summary (experiment, point, name, n, mean, sd, ci95) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &ins, "prepare summary insert", err, errlen) < 0)
+        goto out;
+    sqlite3_bind_text(del, 1, experiment, -1, SQLITE_STATIC);
+    if (step_done(db, del, 0, "delete old summary", err, errlen) < 0)
+        goto out;
+    sqlite3_bind_text(sel, 1, experiment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(sel, 2, config_hash, -1, SQLITE_STATIC);
+    int st;
+    while ((st = sqlite3_step(sel)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(sel, 2);
+        double mean = sqlite3_column_type(sel, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(sel, 3);
+        double sd = NAN, hw = NAN;
+        if (n >= 2) {
+            sd = sqrt(sqlite3_column_double(sel, 4) / (double)(n - 1));
+            hw = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sd / sqrt((double)n);
+        }
+        int bad = bind_text(ins, 1, experiment, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_int(ins, 2, sqlite3_column_int64(sel, 0)) != SQLITE_OK;
+        bad |= sqlite3_bind_text(ins, 3, (const char *)sqlite3_column_text(sel, 1), -1, SQLITE_TRANSIENT) != SQLITE_OK;
+        bad |= bind_int(ins, 4, n) != SQLITE_OK;
+        bad |= bind_real(ins, 5, mean) != SQLITE_OK;
+        bad |= bind_real(ins, 6, sd) != SQLITE_OK;
+        bad |= bind_real(ins, 7, hw) != SQLITE_OK;
+        if (step_done(db, ins, bad, "insert into summary", err, errlen) < 0)
+            goto out;
+    }
+    if (st != SQLITE_DONE) {
+        db_error(err, errlen, db, "summary query");
+        goto out;
+    }
+    if (exec_sql(db, "COMMIT", "commit", err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(del);
+    if (db && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
     return rc;
 }

@@ -39,9 +39,48 @@ CREATE TABLE IF NOT EXISTS run (
     status      TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
     message     TEXT,                  -- why the run failed (NULL when ok)
     bucket_ns   INTEGER,               -- width of the series buckets
-    duration_ns INTEGER                -- calls start in [0, duration_ns)
+    duration_ns INTEGER,               -- calls start in [0, duration_ns)
+    sweep_run   INTEGER,               -- run number within its sweep (NULL: retrysim run)
+    point       INTEGER,               -- sweep configuration (all replications share it)
+    config_hash TEXT                   -- hash of the experiment file's text: a changed
+                                       -- file is a new sweep, not a resumed one
 );
 CREATE INDEX IF NOT EXISTS run_experiment ON run (experiment);
+-- A sweep run is recorded once: resumed sweeps skip what is already here.
+CREATE UNIQUE INDEX IF NOT EXISTS run_sweep ON run (experiment, config_hash, sweep_run)
+    WHERE sweep_run IS NOT NULL;
+
+-- The sweep's iteration variables of a run (${name=...} in the experiment).
+CREATE TABLE IF NOT EXISTS runvar (
+    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+    name  TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (run, name)
+);
+
+-- Mean, standard deviation, count and Student-t 95% half-width of every
+-- scalar over the replications of each sweep point, rewritten by
+-- `retrysim sweep` after its runs (only runs with status 'ok' of the
+-- experiment file's current text count). Plot scripts read this.
+CREATE TABLE IF NOT EXISTS summary (
+    experiment TEXT NOT NULL,
+    point      INTEGER NOT NULL,
+    name       TEXT NOT NULL,          -- scalar name
+    n          INTEGER NOT NULL,       -- replications with a value
+    mean       REAL,
+    sd         REAL,                   -- NULL when n < 2
+    ci95       REAL,                   -- t(0.975, n-1) * sd / sqrt(n); NULL when n < 2
+    PRIMARY KEY (experiment, point, name)
+);
+
+-- Each sweep point's variables, for labelling and selecting summary rows:
+--     SELECT v.value, s.mean, s.ci95 FROM summary s
+--     JOIN point_var v USING (experiment, point)
+--     WHERE s.experiment = 'backoff-sweep' AND s.name = 'amplification' AND v.name = 'base';
+CREATE VIEW IF NOT EXISTS point_var AS
+    SELECT DISTINCT r.experiment, r.point, v.name, v.value
+    FROM run AS r JOIN runvar AS v ON v.run = r.id
+    WHERE r.sweep_run IS NOT NULL;
 
 -- The resolved configuration: every "section.key" with its value as text,
 -- defaults included, so runs can be compared and selected by parameter.

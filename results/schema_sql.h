@@ -60,9 +60,48 @@
     "    status      TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n", \
     "    message     TEXT,                  -- why the run failed (NULL when ok)\n", \
     "    bucket_ns   INTEGER,               -- width of the series buckets\n", \
-    "    duration_ns INTEGER                -- calls start in [0, duration_ns)\n", \
+    "    duration_ns INTEGER,               -- calls start in [0, duration_ns)\n", \
+    "    sweep_run   INTEGER,               -- run number within its sweep (NULL: retrysim run)\n", \
+    "    point       INTEGER,               -- sweep configuration (all replications share it)\n", \
+    "    config_hash TEXT                   -- hash of the experiment file's text: a changed\n", \
+    "                                       -- file is a new sweep, not a resumed one\n", \
     ");\n", \
     "CREATE INDEX IF NOT EXISTS run_experiment ON run (experiment);\n", \
+    "-- A sweep run is recorded once: resumed sweeps skip what is already here.\n", \
+    "CREATE UNIQUE INDEX IF NOT EXISTS run_sweep ON run (experiment, config_hash, sweep_run)\n", \
+    "    WHERE sweep_run IS NOT NULL;\n", \
+    "\n", \
+    "-- The sweep's iteration variables of a run (${name=...} in the experiment).\n", \
+    "CREATE TABLE IF NOT EXISTS runvar (\n", \
+    "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
+    "    name  TEXT NOT NULL,\n", \
+    "    value TEXT,\n", \
+    "    PRIMARY KEY (run, name)\n", \
+    ");\n", \
+    "\n", \
+    "-- Mean, standard deviation, count and Student-t 95% half-width of every\n", \
+    "-- scalar over the replications of each sweep point, rewritten by\n", \
+    "-- `retrysim sweep` after its runs (only runs with status 'ok' of the\n", \
+    "-- experiment file's current text count). Plot scripts read this.\n", \
+    "CREATE TABLE IF NOT EXISTS summary (\n", \
+    "    experiment TEXT NOT NULL,\n", \
+    "    point      INTEGER NOT NULL,\n", \
+    "    name       TEXT NOT NULL,          -- scalar name\n", \
+    "    n          INTEGER NOT NULL,       -- replications with a value\n", \
+    "    mean       REAL,\n", \
+    "    sd         REAL,                   -- NULL when n < 2\n", \
+    "    ci95       REAL,                   -- t(0.975, n-1) * sd / sqrt(n); NULL when n < 2\n", \
+    "    PRIMARY KEY (experiment, point, name)\n", \
+    ");\n", \
+    "\n", \
+    "-- Each sweep point's variables, for labelling and selecting summary rows:\n", \
+    "--     SELECT v.value, s.mean, s.ci95 FROM summary s\n", \
+    "--     JOIN point_var v USING (experiment, point)\n", \
+    "--     WHERE s.experiment = 'backoff-sweep' AND s.name = 'amplification' AND v.name = 'base';\n", \
+    "CREATE VIEW IF NOT EXISTS point_var AS\n", \
+    "    SELECT DISTINCT r.experiment, r.point, v.name, v.value\n", \
+    "    FROM run AS r JOIN runvar AS v ON v.run = r.id\n", \
+    "    WHERE r.sweep_run IS NOT NULL;\n", \
     "\n", \
     "-- The resolved configuration: every \"section.key\" with its value as text,\n", \
     "-- defaults included, so runs can be compared and selected by parameter.\n", \

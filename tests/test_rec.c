@@ -220,7 +220,7 @@ static void test_schema_embedded(void **state)
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'series'"), 0);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 6);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 8);
     sqlite3_close(db);
     free(sql);
 }
@@ -592,6 +592,49 @@ static void test_waits_for_another_writer(void **state)
     sqlite3_close(db);
 }
 
+/* Sweep runs: runvar rows, resume marks, and the per-point summary. Point 0
+ * has replications with success_rate 0.75 and 0.25: mean 0.5, sd sqrt(1/8),
+ * ci95 = t(0.975, 1) * sd / sqrt(2) = 12.7062 * 0.25 = 3.17655. */
+static void test_sweep_summary(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    const char *names[] = {"base"}, *v0[] = {"50ms"}, *v1[] = {"100ms"};
+    rec_sweep_t sw[3] = {{"h1", 0, 0, 1, names, v0}, {"h1", 1, 0, 1, names, v0}, {"h1", 2, 1, 1, names, v1}};
+    double sr[3] = {0.75, 0.25, 0.5};
+    for (int i = 0; i < 3; i++) {
+        f->run.sweep = &sw[i];
+        f->res.scalars[0].value = sr[i];
+        assert_int_equal(rec_write(f->path, &f->run, NULL, err, sizeof err), 0);
+    }
+    /* the same run number again is refused (unique per sweep) */
+    assert_int_equal(rec_write(f->path, &f->run, NULL, err, sizeof err), -1);
+    unsigned char done[5] = {0};
+    assert_int_equal(rec_done_runs(f->path, "storm", "h1", done, 5, err, sizeof err), 3);
+    assert_true(done[0] && done[1] && done[2] && !done[3] && !done[4]);
+    memset(done, 0, sizeof done);
+    assert_int_equal(rec_done_runs(f->path, "storm", "other-hash", done, 5, err, sizeof err), 0);
+    assert_int_equal(rec_summarise(f->path, "storm", "h1", err, sizeof err), 0);
+    sqlite3 *db = open_db(f->path);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT n, mean, sd, ci95 FROM summary s JOIN point_var v USING (experiment, point)"
+                                        " WHERE s.name = 'success_rate' AND v.name = 'base' AND v.value = '50ms'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    assert_true(fabs(sqlite3_column_double(st, 1) - 0.5) < 1e-12);
+    assert_true(fabs(sqlite3_column_double(st, 2) - sqrt(0.125)) < 1e-12);
+    assert_true(fabs(sqlite3_column_double(st, 3) - 3.17655) < 1e-4);
+    sqlite3_finalize(st);
+    /* a point with one replication has no spread */
+    assert_int_equal(q_int(db, "SELECT count(*) FROM summary WHERE point = 1 AND name = 'success_rate'"
+                               " AND n = 1 AND sd IS NULL AND ci95 IS NULL"), 1);
+    sqlite3_close(db);
+    f->run.sweep = NULL;
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -599,7 +642,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_embedded),  T(test_write_and_read_back), T(test_two_runs_share_the_schema),
         T(test_missing_directory),               T(test_failure_writes_nothing),
-        T(test_series_table_is_widened),         T(test_waits_for_another_writer),
+        T(test_series_table_is_widened),         T(test_waits_for_another_writer), T(test_sweep_summary),
     };
 #undef T
     return cmocka_run_group_tests_name("rec", tests, NULL, NULL);
