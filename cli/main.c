@@ -9,17 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "cfg.h"
+#include "exec.h"
+#include "sweep_cmd.h"
 #include "pes.h"
 #include "rec.h"
 #include "run.h"
 
-#define RETRYSIM_VERSION "0.2.0"
-
-enum { EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
+enum { EXIT_RUN_FAILED = EXEC_RUN_FAILED, EXIT_BAD_INPUT = EXEC_BAD_INPUT };
 
 static void usage(FILE *f)
 {
@@ -28,6 +26,7 @@ static void usage(FILE *f)
             "\n"
             "commands:\n"
             "  run FILE.ini [options]   simulate one run, record it in SQLite, print a summary\n"
+            "  sweep FILE.ini [options] every run of an experiment's sweep, in parallel; resumable\n"
             "  keys [--markdown]        every configuration key: unit, default, range\n"
             "  version                  the version and the engine design\n"
             "  help [COMMAND]           this text, or a command's\n"
@@ -46,27 +45,6 @@ static void usage_run(FILE *f)
             "  --quiet        no summary table\n"
             "\n"
             "Exit status: 0 ok, 1 the run failed (recorded as failed), 2 bad input (nothing written).\n");
-}
-
-/* The directory that will hold the database must exist: checked before the
- * run so a typo costs nothing. */
-static int check_db_dir(const char *db, char *err, size_t errlen)
-{
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s", db);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    if (slash == dir)
-        slash[1] = 0;
-    else
-        *slash = 0;
-    struct stat sb;
-    if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        snprintf(err, errlen, "results database %.400s: directory %.400s does not exist", db, dir);
-        return -1;
-    }
-    return 0;
 }
 
 static void print_summary(const run_cfg_t *c, const run_result_t *res, int64_t run_id, const char *db)
@@ -160,59 +138,19 @@ static int cmd_run(int argc, char **argv)
         }
     }
     run_cfg_t cfg;
-    if (cfg_apply(&doc, &cfg, err, sizeof err) < 0) {
+    rc = exec_resolve(&doc, db, &cfg, err, sizeof err);
+    if (rc != EXEC_OK) {
         fprintf(stderr, "retrysim: %s\n", err);
         goto out;
     }
-    if (db)
-        snprintf(cfg.output.db, sizeof cfg.output.db, "%s", db);
-    if (check_db_dir(cfg.output.db, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim: %s\n", err);
-        goto out;
-    }
-    rec_param_t *params = NULL;
-    int nparams = 0;
-    if (cfg_params(&cfg, &params, &nparams, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim: %s\n", err);
-        goto out;
-    }
-    char started[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
     run_result_t res;
-    int run_rc = run_execute(&cfg, &res);
-    rec_run_t rr = {.experiment = cfg.output.experiment,
-                    .config_text = doc.text,
-                    .config_path = file,
-                    .params = params,
-                    .nparams = nparams,
-                    .version = RETRYSIM_VERSION,
-                    .started = started,
-                    .cfg = &cfg,
-                    .res = &res};
     int64_t run_id = -1;
-    if (run_rc == RUN_BAD_INPUT) {
-        fprintf(stderr, "retrysim: %s\n", res.message);
-        run_result_free(&res);
-        cfg_params_free(params, nparams);
-        goto out;
-    }
-    if (rec_write(cfg.output.db, &rr, &run_id, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim: %s\n", err);
-        rc = EXIT_RUN_FAILED;
-    } else if (run_rc < 0) {
-        fprintf(stderr, "retrysim: %s: run failed: %s (recorded as run %" PRId64 ")\n", file, res.message, run_id);
-        rc = EXIT_RUN_FAILED;
-    } else {
-        if (!quiet)
-            print_summary(&cfg, &res, run_id, cfg.output.db);
-        rc = 0;
-    }
+    rc = exec_run(&doc, &cfg, NULL, &res, &run_id, err, sizeof err);
+    if (rc != EXEC_OK)
+        fprintf(stderr, "retrysim: %s: %s\n", file, err);
+    else if (!quiet)
+        print_summary(&cfg, &res, run_id, cfg.output.db);
     run_result_free(&res);
-    cfg_params_free(params, nparams);
 out:
     cfg_doc_free(&doc);
     return rc;
@@ -228,6 +166,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         if (argc > 2 && !strcmp(argv[2], "run"))
             usage_run(stdout);
+        else if (argc > 2 && !strcmp(argv[2], "sweep"))
+            sweep_usage(stdout);
         else
             usage(stdout);
         return 0;
@@ -238,6 +178,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sweep"))
+        return sweep_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "keys")) {
         cfg_print_reference(stdout, argc > 2 && !strcmp(argv[2], "--markdown"));
         return 0;
