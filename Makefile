@@ -1,6 +1,7 @@
 # retrysim: build, test, benchmark, run.
 #   make            build ./retrysim
 #   make run        build, run the default experiment, render its charts
+#   make experiments every experiment at full size, then make plots
 #   make test       build and run every test (SANITIZE=1: under ASan + UBSan)
 #   make asan       make test SANITIZE=1
 #   make bench      build and run the benchmarks (prints tables)
@@ -24,7 +25,7 @@ PKGS    := gsl sqlite3 inih
 
 # Stop with one line naming the apt-get command when a package is missing
 # (as root, tools/deps.sh installs it instead), before any compiler error.
-NODEPS_GOALS := deps clean help
+NODEPS_GOALS := deps clean help plots
 ifeq ($(filter $(NODEPS_GOALS),$(MAKECMDGOALS)),)
 DEPS_MSG := $(shell sh tools/deps.sh ensure)
 ifneq ($(DEPS_MSG),)
@@ -48,7 +49,7 @@ BENCH_AUX := $(filter-out $(BENCH_MAIN),$(wildcard bench/*.c))
 BENCH_AUX_OBJ := $(BENCH_AUX:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_MAIN:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run test asan bench deps clean help
+.PHONY: all run experiments plots test asan bench deps clean help
 all: $(BIN)
 
 $(BIN): $(CLI_OBJ) $(LIB)
@@ -87,10 +88,22 @@ asan:
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
 
-# The default experiment. Sweeps and charts replace this with the
-# experiments issue; until then it is one run with its summary.
+# The default experiment: small versions of backoff-sweep and
+# outage-capacity (experiments/quick/), their charts and a summary.
 run: $(BIN)
-	./$(BIN) run experiments/storm.ini
+	@sh tools/run_default.sh ./$(BIN)
+
+# Every experiment at full size, then every chart.
+EXPERIMENTS := $(patsubst experiments/%.ini,%,$(wildcard experiments/*.ini))
+experiments: $(BIN)
+	@for e in $(EXPERIMENTS); do ./$(BIN) sweep experiments/$$e.ini --db results/$$e.db || exit 1; done
+	@$(MAKE) --no-print-directory plots
+
+# Charts of every experiment whose database exists, into plots/out/.
+plots:
+	@for e in $(EXPERIMENTS); do \
+	  if [ -f results/$$e.db ] && [ -f plots/$$e.gp ]; then sh tools/plot.sh results/$$e.db $$e plots/out && echo "plots/out/$$e*.png"; fi; \
+	done
 
 deps:
 	sh tools/deps.sh install
