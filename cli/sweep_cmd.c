@@ -130,7 +130,7 @@ static int check_all(const sweep_plan_t *plan, const opts_t *o, run_cfg_t *first
     for (int i = 0; i < n; i++) {
         cfg_doc_t d;
         int point, rep;
-        const char *vals[64];
+        const char *vals[SWEEP_MAX_VARS];
         run_cfg_t c;
         memset(&d, 0, sizeof d);
         int rc = sweep_run(plan, i, &d, &point, &rep, vals, err, errlen) < 0 ? EXEC_BAD_INPUT
@@ -162,7 +162,7 @@ static void list_runs(const sweep_plan_t *plan)
     for (int i = 0; i < sweep_count(plan); i++) {
         cfg_doc_t d;
         int point, rep;
-        const char *vals[64];
+        const char *vals[SWEEP_MAX_VARS];
         char err[256];
         memset(&d, 0, sizeof d);
         if (sweep_run(plan, i, &d, &point, &rep, vals, err, sizeof err) == 0) {
@@ -187,18 +187,18 @@ static void worker(const sweep_plan_t *plan, const opts_t *o, const int *todo, i
         rp.run = todo[k];
         cfg_doc_t d;
         int point, rep;
-        const char *vals[64];
+        const char *vals[SWEEP_MAX_VARS];
         char err[1024];
         run_cfg_t c;
         memset(&d, 0, sizeof d);
         rp.status = EXEC_BAD_INPUT;
         if (sweep_run(plan, rp.run, &d, &point, &rep, vals, err, sizeof err) == 0 &&
             exec_resolve(&d, o->db, &c, err, sizeof err) == EXEC_OK) {
-            const char *names[64];
+            const char *names[SWEEP_MAX_VARS];
             int nv = sweep_nvars(plan);
-            for (int v = 0; v < nv && v < 64; v++)
+            for (int v = 0; v < nv; v++)
                 names[v] = sweep_var_name(plan, v);
-            rec_sweep_t sw = {hash, rp.run, point, nv < 64 ? nv : 64, names, vals};
+            rec_sweep_t sw = {hash, rp.run, point, nv, names, vals};
             run_result_t res;
             int64_t id;
             rp.status = exec_run(&d, &c, &sw, &res, &id, err, sizeof err);
@@ -333,7 +333,7 @@ int sweep_cmd(int argc, char **argv)
     }
     if (o.select) {
         if (sweep_parse_selection(o.select, n, sel, err, sizeof err) < 0) {
-            fprintf(stderr, "retrysim sweep: -r %s: %s\n", o.select, err);
+            fprintf(stderr, "retrysim sweep: -r: %s\n", err);
             goto out;
         }
     } else {

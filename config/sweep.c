@@ -523,6 +523,8 @@ static int define_var(struct sweep_state *st, int ei, const char *body, size_t n
 {
     const tentry_t *en = &st->ent[ei];
     size_t b = 0, e = n;
+    if (st->nvar >= SWEEP_MAX_VARS)
+        return fail_plain(m, ml, "more than %d iteration variables", SWEEP_MAX_VARS);
     size_t eq = find_unquoted(body, 0, n, '=');
     size_t comma = find_unquoted(body, 0, n, ',');
     char *name = NULL;
@@ -784,8 +786,8 @@ static int resolve(struct sweep_state *st, char *err, size_t errlen)
         if (steps > st->nvar) {
             const tentry_t *en = &st->ent[st->var[v].entry];
             return fail_at(err, errlen, en->file, en->line, en->section, en->key,
-                           "%s: variables in lockstep ('!') form a cycle; one of them must be a plain loop",
-                           st->var[v].name);
+                           "variable %s is part of a lockstep cycle ('!'); one of the variables must be a "
+                           "plain loop", st->var[v].name);
         }
     }
     /* Loops: the variables that follow nobody, in definition order. */
@@ -1176,6 +1178,8 @@ int sweep_parse_selection(const char *spec, int n, unsigned char *selected, char
         memset(selected, 0, (size_t)n);
     if (!spec)
         return fail_plain(err, errlen, "run selection: missing");
+    if (n <= 0)
+        return fail_plain(err, errlen, "run selection '%s': there are no runs to select", spec);
     const char *p = spec;
     int count = 0;
     for (;;) {

@@ -70,6 +70,8 @@
 #define SWEEP_MAX_VALUES 1000000   /* values of one variable */
 #define SWEEP_MAX_RUNS 10000000    /* combinations before the constraint, and runs */
 #define SWEEP_MAX_REPEAT 100000
+/* Variables of one sweep: a caller may size its values array with this. */
+#define SWEEP_MAX_VARS 64
 
 /* A planned sweep. A zeroed plan is empty and may be freed. The plan owns
  * a copy of everything it needs: the input document may be freed after
@@ -86,7 +88,8 @@ int sweep_count(const sweep_plan_t *plan);  /* runs N = points * repeat */
 int sweep_points(const sweep_plan_t *plan); /* configurations that pass the constraint */
 int sweep_repeat(const sweep_plan_t *plan); /* R */
 
-/* Variables in definition order (named, unnamed and lockstep ones). */
+/* Variables in definition order (named, unnamed and lockstep ones); at
+ * most SWEEP_MAX_VARS. */
 int sweep_nvars(const sweep_plan_t *plan);
 const char *sweep_var_name(const sweep_plan_t *plan, int v);
 

@@ -142,6 +142,55 @@ static void test_good_and_failed_run(void **state)
     unlink(db);
 }
 
+static int64_t query_int(const char *sql)
+{
+    char cmd[768];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s \"%s\" > %s", db, sql, errf);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(errf, "r");
+    assert_non_null(f);
+    long long v = -1;
+    assert_int_equal(fscanf(f, "%lld", &v), 1);
+    fclose(f);
+    return v;
+}
+
+/* A sweep of 2 points x 2 replications where one point spends its event
+ * budget: exit 1, 2 ok and 2 failed runs, summaries for the ok point; the
+ * same command again runs nothing (resume); bad sweep syntax: exit 2. */
+static void test_sweep(void **state)
+{
+    (void)state;
+    char err[4096], args[512];
+    write_file(ini, "[sweep]\nrepeat = 2\n[run]\nduration = 5s\nmax_events = ${budget=0, 50}\n");
+    snprintf(args, sizeof args, "sweep %s --db %s -j 2 --quiet", ini, db);
+    assert_int_equal(run(args, err, sizeof err), 1);
+    assert_non_null(strstr(err, "run 2 failed"));
+    assert_int_equal(query_int("SELECT count(*) FROM run WHERE status = 'ok'"), 2);
+    assert_int_equal(query_int("SELECT count(*) FROM run WHERE status = 'failed'"), 2);
+    assert_int_equal(query_int("SELECT count(*) FROM runvar WHERE name = 'budget'"), 4);
+    assert_int_equal(query_int("SELECT n FROM summary WHERE point = 0 AND name = 'calls'"), 2);
+    /* resume: nothing left to run, nothing added */
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_int_equal(query_int("SELECT count(*) FROM run"), 4);
+    /* -r selects; --list runs nothing */
+    snprintf(args, sizeof args, "sweep %s --db %s --list", ini, db);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    unlink(db);
+    write_file(ini, "[sweep]\nrepeat = 2\n[retry]\nbase = ${b=10ms, oops}\n");
+    snprintf(args, sizeof args, "sweep %s --db %s", ini, db);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "bad.ini:4"));
+    struct stat sb;
+    assert_int_equal(stat(db, &sb), -1);
+    write_file(ini, "[sweep]\nrepeat = 2\n[retry]\nbase = ${b=10ms, 20ms\n");
+    assert_int_equal(run(args, err, sizeof err), 2);
+    snprintf(args, sizeof args, "sweep %s --db %s -r 7", ini, db);
+    write_file(ini, "[retry]\nbase = ${b=10ms, 20ms}\n");
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_int_equal(stat(db, &sb), -1);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -149,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_bad_config_classes),
         cmocka_unit_test(test_bad_command_line),
         cmocka_unit_test(test_good_and_failed_run),
+        cmocka_unit_test(test_sweep),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
