@@ -72,6 +72,11 @@ static void print_summary(const run_cfg_t *c, const run_result_t *res, int64_t r
         else
             printf("  %-22s %13.1fs\n", "recovery after outage", rec);
     }
+    if (protect_any(&c->protect)) {
+        printf("  %-22s %14.0f\n", "retries denied",
+               run_scalar(res, "calls_denied_quota") + run_scalar(res, "calls_denied_budget"));
+        printf("  %-22s %14.0f\n", "rejected locally", run_scalar(res, "attempts_rejected_local"));
+    }
     printf("  %-22s %14" PRIu64 "\n", "events", res->events);
     printf("  %-22s %12.2fM/s\n", "events/s", res->wall_s > 0 ? (double)res->events / res->wall_s / 1e6 : 0.0);
 }

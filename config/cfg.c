@@ -111,10 +111,14 @@ static const ename_t outcome_names[] = {
     {"429", OUT_429}, {"500", OUT_500}, {"502", OUT_502}, {"503", OUT_503}, {"504", OUT_504},
     {"timeout", OUT_TIMEOUT}, {"connection", OUT_CONNERR}, {"409", OUT_409}, {NULL, 0}};
 
+static const ename_t quota_kinds[] = {{"none", QUOTA_NONE}, {"aws", QUOTA_AWS}, {"grpc", QUOTA_GRPC}, {NULL, 0}};
+static const ename_t scopes[] = {{"client", PROTECT_SCOPE_CLIENT}, {"shared", PROTECT_SCOPE_SHARED}, {NULL, 0}};
+
 static const ename_t outage_kinds[] = {
     {"reject", OUTAGE_REJECT}, {"drop", OUTAGE_DROP}, {"capacity", OUTAGE_CAPACITY}, {NULL, 0}};
 
-static const char *const sections[] = {"run", "arrivals", "retry", "server", "limiter", "network", "output"};
+static const char *const sections[] = {"run",     "arrivals", "retry",   "retry_quota", "retry_budget", "throttle",
+                                       "breaker", "server",   "limiter", "network",     "output"};
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
 #define BOUND_MS ((double)SIMTIME_MS)
@@ -194,6 +198,61 @@ static const krow_t keys[] = {
      "upper bound of a Retry-After wait; 0 = none"},
     {"retry", "nonreplayable", T_DOUBLE, AT(retry.nonreplayable), "fraction", "0", IN(0, 1), NULL,
      "fraction of calls whose retries fail at the client (request body already consumed)"},
+
+    {"retry_quota", "kind", T_ENUM, AT(protect.quota.kind), "", "none", ANY, quota_kinds,
+     "retry token bucket: none, the AWS SDK retry quota (standard mode) or gRPC retry throttling (gRFC A6)"},
+    {"retry_quota", "scope", T_ENUM, AT(protect.quota.scope), "", "client", ANY, scopes,
+     "one bucket per client id (arrivals.clients) or one shared by the whole client pool"},
+    {"retry_quota", "capacity", T_INT, AT(protect.quota.capacity), "tokens", "500", IN(1, 1000000000), NULL,
+     "aws: bucket size and initial tokens"},
+    {"retry_quota", "retry_cost", T_INT, AT(protect.quota.retry_cost), "tokens", "5", IN(0, 1000000000), NULL,
+     "aws: tokens a retry withdraws; a retry needs at least its cost in the bucket"},
+    {"retry_quota", "timeout_cost", T_INT, AT(protect.quota.timeout_cost), "tokens", "10", IN(0, 1000000000), NULL,
+     "aws: tokens a retry after a timeout withdraws"},
+    {"retry_quota", "success_refund", T_INT, AT(protect.quota.success_refund), "tokens", "1", IN(0, 1000000000),
+     NULL, "aws: tokens returned when a call succeeds at its first attempt (capped at capacity)"},
+    {"retry_quota", "refund_retry", T_BOOL, AT(protect.quota.refund_retry), "", "true", ANY, NULL,
+     "aws: a call that succeeds after retries returns its last retry's cost, as the SDKs do"},
+    {"retry_quota", "max_tokens", T_DOUBLE, AT(protect.quota.max_tokens), "tokens", "10", OC(0, 1000), NULL,
+     "grpc: bucket size and initial tokens (3 decimals); retries only while tokens > max_tokens / 2"},
+    {"retry_quota", "token_ratio", T_DOUBLE, AT(protect.quota.token_ratio), "tokens", "0.1", IN(0.001, 1000), NULL,
+     "grpc: tokens a successful attempt adds (3 decimals); a retryable failure takes 1"},
+
+    {"retry_budget", "enabled", T_BOOL, AT(protect.budget.enabled), "", "false", ANY, NULL,
+     "retry budget: retries <= ratio x calls + min_retries_per_s x window, over a sliding window"},
+    {"retry_budget", "scope", T_ENUM, AT(protect.budget.scope), "", "client", ANY, scopes,
+     "one budget per client id or one shared by the whole client pool"},
+    {"retry_budget", "ratio", T_DOUBLE, AT(protect.budget.ratio), "retries/call", "0.1", GE(0), NULL,
+     "retries allowed per call (first attempt) in the window"},
+    {"retry_budget", "window", T_DURATION, AT(protect.budget.window), "", "10s", IN(SIMTIME_S, BOUND_HOUR), NULL,
+     "sliding window, whole seconds (a ring of 1 s buckets)"},
+    {"retry_budget", "min_retries_per_s", T_DOUBLE, AT(protect.budget.min_retries_per_s), "retries/s", "10", GE(0),
+     NULL, "retries always allowed, whatever the calls: a floor of min_retries_per_s x window per window"},
+
+    {"throttle", "enabled", T_BOOL, AT(protect.throttle.enabled), "", "false", ANY, NULL,
+     "adaptive client throttling (SRE): reject an attempt locally with probability "
+     "max(0, (requests - k accepts) / (requests + 1)); it ends the call as throttled"},
+    {"throttle", "scope", T_ENUM, AT(protect.throttle.scope), "", "client", ANY, scopes,
+     "one throttle per client id or one shared by the whole client pool"},
+    {"throttle", "k", T_DOUBLE, AT(protect.throttle.k), "", "2", GT(0), NULL,
+     "K: how many requests per accepted one are let through before rejecting"},
+    {"throttle", "window", T_DURATION, AT(protect.throttle.window), "", "120s", IN(SIMTIME_S, BOUND_HOUR), NULL,
+     "sliding window of the counts, whole seconds (a ring of 1 s buckets)"},
+
+    {"breaker", "enabled", T_BOOL, AT(protect.breaker.enabled), "", "false", ANY, NULL,
+     "circuit breaker: closed / open / half-open; a rejected attempt ends the call as breaker_open"},
+    {"breaker", "scope", T_ENUM, AT(protect.breaker.scope), "", "client", ANY, scopes,
+     "one breaker per client id or one shared by the whole client pool"},
+    {"breaker", "failure_threshold", T_DOUBLE, AT(protect.breaker.failure_threshold), "fraction", "0.5", OC(0, 1),
+     NULL, "share of failed attempts (any outcome but success) in the window that opens the breaker"},
+    {"breaker", "window", T_DURATION, AT(protect.breaker.window), "", "10s", IN(SIMTIME_S, BOUND_HOUR), NULL,
+     "sliding window of attempt outcomes, whole seconds (a ring of 1 s buckets)"},
+    {"breaker", "min_calls", T_INT, AT(protect.breaker.min_calls), "attempts", "20", IN(1, 1000000000), NULL,
+     "attempts that must have ended in the window before the breaker may open"},
+    {"breaker", "open_for", T_DURATION, AT(protect.breaker.open_for), "", "5s", ANY, NULL,
+     "how long an open breaker rejects every attempt before it half-opens"},
+    {"breaker", "probes", T_INT, AT(protect.breaker.probes), "attempts", "3", IN(1, 1000000), NULL,
+     "attempts a half-open breaker lets through: all succeed -> closed, any fails -> open"},
 
     {"server", "workers", T_INT, AT(server.workers), "workers", "10", IN(1, 1000000), NULL,
      "requests served concurrently"},
@@ -1395,7 +1454,7 @@ static int unknown_key(const cfg_entry_t *e, char *err, size_t errlen)
 
 static int unknown_section(const cfg_entry_t *e, char *err, size_t errlen)
 {
-    char list[128], loc[300];
+    char list[256], loc[300];
     section_list(list, sizeof list);
     if (e->line > 0)
         snprintf(loc, sizeof loc, "%s:%d", e->file, e->section_line > 0 ? e->section_line : e->line);
@@ -1495,7 +1554,7 @@ int cfg_apply(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
     for (int i = 0; i < d->n; i++) {
         const cfg_entry_t *e = &d->entries[i];
         if (!*e->section) {
-            char loc[300], list[128];
+            char loc[300], list[256];
             where(e, loc, sizeof loc);
             section_list(list, sizeof list);
             return seterr(err, errlen, "%s: %s: key outside any section; put it under one of [%s]", loc, e->key,

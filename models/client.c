@@ -6,6 +6,14 @@
  * ends the call as "deadline"; with ignore_deadline the loop goes on as an
  * orphan (seed §2.1: a retry goroutine that ignores ctx.Done()).
  *
+ * Client-side protections (protect.c) hook in at three points, each behind
+ * one branch on w->prot_on: before any attempt is sent (circuit breaker,
+ * adaptive throttling: a local rejection ends the call as breaker_open or
+ * throttled, nothing is sent), when an attempt ends (the outcome feeds the
+ * token buckets, the throttle and the breaker), and before a retry is
+ * scheduled (retry quota, retry budget: a denial ends the call as
+ * denied_quota or denied_budget).
+ *
  * Event arguments pack (call index << 32 | attempt sequence or generation),
  * so a stale timer (its attempt already answered, its call already reused)
  * is recognised and ignored even where cancellation was not needed.
@@ -119,6 +127,28 @@ static void end_loop(world_t *w, uint32_t ci, int reason)
         arrivals_on_call_end(w, client);
 }
 
+static void record_breaker(world_t *w)
+{
+    if (w->prot_breaker)
+        stats_series_record(&w->res->series, M_BREAKER, eng_now(&w->eng), protect_breaker_level(&w->prot));
+}
+
+/* Breaker and throttle before an attempt goes out. Returns 1 to send it;
+ * 0 when it was rejected locally, which ends the call (fail fast: the
+ * rejection is the protection's answer, so the retry loop does not retry
+ * it). The attempt is not sent, so it is not counted as one. */
+static int admit_attempt(world_t *w, uint32_t ci)
+{
+    call_t *c = &w->calls[ci];
+    protect_verdict_t v = protect_admit(&w->prot, c->client, eng_now(&w->eng), &c->prot, w->r_throttle);
+    record_breaker(w);
+    if (v == PROTECT_PASS)
+        return 1;
+    world_count(w, M_REJ_LOCAL, 1);
+    end_loop(w, ci, v == PROTECT_REJECT_BREAKER ? M_FAIL_BREAKER : M_FAIL_THROTTLED);
+    return 0;
+}
+
 static void send_attempt(world_t *w, uint32_t ci)
 {
     call_t *c = &w->calls[ci];
@@ -130,6 +160,8 @@ static void send_attempt(world_t *w, uint32_t ci)
         end_loop(w, ci, M_FAIL_NONREPLAY);
         return;
     }
+    if (w->prot_on && !admit_attempt(w, ci))
+        return;
     uint32_t ri = world_req_alloc(w);
     if (ri == UINT32_MAX) {
         out_of_memory(w);
@@ -161,12 +193,24 @@ static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_
     call_t *c = &w->calls[ci];
     c->waiting = 0;
     c->attempt_seq++; /* whatever still travels for this attempt is stale now */
+    if (w->prot_on) {
+        protect_attempt_end(&w->prot, c->client, eng_now(&w->eng), &c->prot, o,
+                            (w->cfg->retry.retry_on & POLICY_RETRY_BIT(o)) != 0);
+        record_breaker(w);
+    }
     policy_decision_t d = policy_decide(&w->cfg->retry, &c->pol, o, retry_after, w->r_jitter);
     switch (d.verdict) {
     case POLICY_DONE_OK: end_loop(w, ci, M_SUCCEEDED); return;
     case POLICY_GIVEUP_NOT_RETRYABLE: end_loop(w, ci, M_FAIL_NOTRETRY); return;
     case POLICY_GIVEUP_EXHAUSTED: end_loop(w, ci, M_FAIL_EXHAUSTED); return;
     case POLICY_RETRY: break;
+    }
+    if (w->prot_on) {
+        protect_verdict_t v = protect_retry(&w->prot, c->client, eng_now(&w->eng), &c->prot, o);
+        if (v != PROTECT_PASS) {
+            end_loop(w, ci, v == PROTECT_DENY_QUOTA ? M_DENIED_QUOTA : M_DENIED_BUDGET);
+            return;
+        }
     }
     world_level(w, &w->lv_orbit, +1);
     world_level(w, &w->lv_system, +1);
@@ -207,6 +251,8 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
     c->deadline_ev = 0;
     if (w->cfg->retry.ignore_deadline) {
         /* The caller has gone, the loop has not: an orphan from now on. */
+        if (c->pol.attempts < w->cfg->retry.max_attempts)
+            w->deadline_cut++;
         world_count(w, M_FAIL_DEADLINE, 1);
         w->n_in_flight--;
         stats_series_record(&w->res->series, M_INFLIGHT, eng_now(e), w->n_in_flight);
@@ -221,8 +267,17 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
         world_level(w, &w->lv_orbit, -1);
         world_level(w, &w->lv_system, -1);
     }
+    if (c->waiting && w->prot_on) {
+        /* The abandoned attempt ends for the protections as a timeout that
+         * is not retried: a failure for the breaker (a half-open probe must
+         * come back), not accepted for the throttle, no token change. */
+        protect_attempt_end(&w->prot, c->client, eng_now(e), &c->prot, OUT_TIMEOUT, 0);
+        record_breaker(w);
+    }
     c->attempt_seq++;
     c->waiting = 0;
+    if (c->pol.attempts < w->cfg->retry.max_attempts)
+        w->deadline_cut++; /* the deadline ended the call before its retry schedule did */
     end_loop(w, ci, M_FAIL_DEADLINE);
 }
 
@@ -252,6 +307,8 @@ void client_start_call(world_t *w, uint32_t client)
         w->peak_active = w->n_active;
     world_count(w, M_CALLS, 1);
     stats_series_record(&w->res->series, M_INFLIGHT, now, w->n_in_flight);
+    if (w->prot_on)
+        protect_call_start(&w->prot, client, now, &c->prot);
     send_attempt(w, ci);
 }
 

@@ -6,6 +6,8 @@
  *
  * kind SUM: events counted in the bucket. kind MAX: the largest value a
  * level (queue length, calls in flight) reached during the bucket.
+ * New entries go at the end: a database made by an older version gets them
+ * as added columns, which SQLite appends.
  */
 #ifndef RETRYSIM_METRICS_H
 #define RETRYSIM_METRICS_H
@@ -22,7 +24,7 @@
     X(M_REJ_OUTAGE,     "rejected_outage",    STATS_SUM, "requests", "rejected or dropped by a scheduled outage") \
     X(M_SERVED_OK,      "served_ok",          STATS_SUM, "requests", "served successfully")       \
     X(M_SERVED_ERR,     "served_error",       STATS_SUM, "requests", "served with an injected error or conflict") \
-    X(M_WASTED,         "served_wasted",      STATS_SUM, "requests", "served for a client that had already given up") \
+    X(M_WASTED,         "served_wasted",      STATS_SUM, "requests", "served for nobody (attempt over) or for an orphan retry loop") \
     X(M_EXPIRED,        "dropped_expired",    STATS_SUM, "requests", "discarded at the server because the client had gone (drop_expired)") \
     X(M_SUCCEEDED,      "calls_ok",           STATS_SUM, "calls",    "calls that succeeded")       \
     X(M_FAIL_EXHAUSTED, "calls_exhausted",    STATS_SUM, "calls",    "calls failed: attempts exhausted") \
@@ -33,7 +35,13 @@
     X(M_INFLIGHT,       "calls_in_flight",    STATS_MAX, "calls",    "calls not yet ended (max in bucket)") \
     X(M_ORPHANS,        "orphans_alive",      STATS_MAX, "calls",    "calls still retrying after their caller gave up (max in bucket)") \
     X(M_QUEUE,          "queue_length",       STATS_MAX, "requests", "requests waiting at the server (max in bucket)") \
-    X(M_BUSY,           "busy_workers",       STATS_MAX, "workers",  "workers serving (max in bucket)")
+    X(M_BUSY,           "busy_workers",       STATS_MAX, "workers",  "workers serving (max in bucket)") \
+    X(M_DENIED_QUOTA,   "calls_denied_quota", STATS_SUM, "calls",    "calls failed: the retry token bucket denied a retry") \
+    X(M_DENIED_BUDGET,  "calls_denied_budget", STATS_SUM, "calls",   "calls failed: the retry budget denied a retry") \
+    X(M_FAIL_THROTTLED, "calls_throttled",    STATS_SUM, "calls",    "calls failed: adaptive throttling rejected an attempt locally") \
+    X(M_FAIL_BREAKER,   "calls_breaker_open", STATS_SUM, "calls",    "calls failed: the circuit breaker rejected an attempt locally") \
+    X(M_REJ_LOCAL,      "attempts_rejected_local", STATS_SUM, "attempts", "attempts rejected at the client (breaker or throttling), never sent") \
+    X(M_BREAKER,        "breaker_state",      STATS_MAX, "state",    "circuit breaker: 0 closed, 1 open, 2 half-open (the highest of any breaker, max in bucket)")
 
 #define METRICS_ID(id, name, kind, unit, help) id,
 typedef enum { METRICS_SERIES(METRICS_ID) M_COUNT } metrics_id_t;

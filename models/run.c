@@ -33,6 +33,7 @@ void run_defaults(run_cfg_t *c)
     c->run.recovery_hold = 10 * SIMTIME_S;
     arrivals_defaults(&c->arrivals);
     policy_defaults(&c->retry);
+    protect_defaults(&c->protect);
     server_defaults(&c->server);
     limiter_defaults(&c->limiter);
     network_defaults(&c->network);
@@ -53,6 +54,58 @@ static int blame(const char **key, const char *k, char *err, size_t errlen, cons
     return -1;
 }
 
+/* 1 if x has at most 3 decimals (gRPC keeps its tokens in thousandths). */
+static int three_decimals(double x)
+{
+    return fabs(x * 1000.0 - (double)llround(x * 1000.0)) < 1e-6;
+}
+
+/* Per-client protection state above this is a configuration mistake. */
+#define PROTECT_MEMORY_MAX ((size_t)1 << 30)
+
+static int protect_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
+{
+    const protect_cfg_t *pc = &c->protect;
+    if (pc->quota.kind == QUOTA_GRPC && !three_decimals(pc->quota.max_tokens))
+        return blame(key, "retry_quota.max_tokens", err, errlen,
+                     "max_tokens has more than 3 decimals (gRPC counts thousandths of a token)");
+    if (pc->quota.kind == QUOTA_GRPC && !three_decimals(pc->quota.token_ratio))
+        return blame(key, "retry_quota.token_ratio", err, errlen,
+                     "token_ratio has more than 3 decimals (gRPC counts thousandths of a token)");
+    struct {
+        int on;
+        simtime_t window;
+        const char *key;
+    } win[] = {{pc->budget.enabled, pc->budget.window, "retry_budget.window"},
+               {pc->throttle.enabled, pc->throttle.window, "throttle.window"},
+               {pc->breaker.enabled, pc->breaker.window, "breaker.window"}};
+    for (size_t i = 0; i < sizeof win / sizeof win[0]; i++)
+        if (win[i].on && win[i].window % SIMTIME_S != 0)
+            return blame(key, win[i].key, err, errlen,
+                         "the window must be a whole number of seconds (it is a ring of 1 s buckets)");
+    uint32_t clients = c->arrivals.clients > 0 ? (uint32_t)c->arrivals.clients : 1;
+    size_t bytes = protect_memory(pc, clients);
+    if (bytes > PROTECT_MEMORY_MAX) {
+        /* blame the per-client protection with the largest windows */
+        const char *k = "arrivals.clients";
+        simtime_t most = -1;
+        if (pc->throttle.enabled && pc->throttle.scope == PROTECT_SCOPE_CLIENT && pc->throttle.window > most)
+            k = "throttle.scope", most = pc->throttle.window;
+        if (pc->budget.enabled && pc->budget.scope == PROTECT_SCOPE_CLIENT && pc->budget.window > most)
+            k = "retry_budget.scope", most = pc->budget.window;
+        if (pc->breaker.enabled && pc->breaker.scope == PROTECT_SCOPE_CLIENT && pc->breaker.window > most)
+            k = "breaker.scope", most = pc->breaker.window;
+        if (most < 0 && pc->quota.kind != QUOTA_NONE && pc->quota.scope == PROTECT_SCOPE_CLIENT)
+            k = "retry_quota.scope";
+        char m[200];
+        snprintf(m, sizeof m, "per-client protection state would take %zu MiB for %u clients (limit %zu MiB); "
+                 "use scope = shared, shorter windows or fewer clients",
+                 bytes >> 20, clients, PROTECT_MEMORY_MAX >> 20);
+        return blame(key, k, err, errlen, m);
+    }
+    return 0;
+}
+
 int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
 {
     const policy_cfg_t *p = &c->retry;
@@ -67,6 +120,8 @@ int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
         return blame(key, "run.bucket", err, errlen, "bucket is longer than the run's duration");
     if (c->arrivals.kind == ARR_SPIKE && c->arrivals.spike_at >= c->run.duration)
         return blame(key, "arrivals.spike_at", err, errlen, "the spike starts after the run's duration");
+    if (protect_validate(c, key, err, errlen) < 0)
+        return -1;
     if (p->attempt_timeout == 0 && p->deadline == 0) {
         for (int i = 0; i < c->server.noutages; i++)
             if (c->server.outages[i].kind == OUTAGE_DROP)
@@ -136,6 +191,8 @@ static void on_bucket(eng_t *e, void *ctx, uint64_t arg)
     stats_series_record(s, M_ORPHANS, now, w->n_orphans);
     stats_series_record(s, M_QUEUE, now, w->qlen);
     stats_series_record(s, M_BUSY, now, w->busy);
+    if (w->prot_breaker)
+        stats_series_record(s, M_BREAKER, now, protect_breaker_level(&w->prot));
     if (now >= w->end_arrivals && w->n_active == 0) {
         eng_stop(e);
         return;
@@ -175,6 +232,7 @@ static int open_streams(world_t *w, run_result_t *res)
         {&w->r_nonreplay, "client.nonreplayable"}, {&w->r_think, "client.think"},
         {&w->r_service, "server.service"},    {&w->r_errors, "server.errors"},
         {&w->r_net_req, "network.request"},   {&w->r_net_resp, "network.response"},
+        {&w->r_throttle, "client.throttle"},
     };
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         if (!(*s[i].r = rng_stream(&res->rng, s[i].name, w->err, sizeof w->err)))
@@ -189,6 +247,10 @@ static int64_t series_total(const stats_series_t *s, int id)
         t += stats_series_get(s, id, b);
     return t;
 }
+
+/* Every way a call can fail (series ids). */
+static const int call_failures[] = {M_FAIL_EXHAUSTED, M_FAIL_DEADLINE, M_FAIL_NOTRETRY, M_FAIL_NONREPLAY,
+                                    M_DENIED_QUOTA,   M_DENIED_BUDGET, M_FAIL_THROTTLED, M_FAIL_BREAKER};
 
 /* First time after the last outage from which the per-bucket success rate
  * of calls ending there stays >= threshold for `hold`; NaN if no outage or
@@ -212,8 +274,9 @@ static double recovery_time(const run_cfg_t *c, const stats_series_t *s)
     int64_t run_len = 0;
     for (int64_t b = first; b < nb; b++) {
         int64_t ok = stats_series_get(s, M_SUCCEEDED, (int)b);
-        int64_t bad = stats_series_get(s, M_FAIL_EXHAUSTED, (int)b) + stats_series_get(s, M_FAIL_DEADLINE, (int)b) +
-                      stats_series_get(s, M_FAIL_NOTRETRY, (int)b) + stats_series_get(s, M_FAIL_NONREPLAY, (int)b);
+        int64_t bad = 0;
+        for (size_t i = 0; i < sizeof call_failures / sizeof call_failures[0]; i++)
+            bad += stats_series_get(s, call_failures[i], (int)b);
         int good = ok + bad > 0 ? (double)ok >= c->run.recovery_threshold * (double)(ok + bad)
                                 : stats_series_get(s, M_CALLS, (int)b) == 0;
         run_len = good ? run_len + 1 : 0;
@@ -253,14 +316,25 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     add_scalar(res, "goodput", "calls/s", ok / simtime_to_sec(c->run.duration));
     add_scalar(res, "calls_exhausted", "calls", (double)series_total(s, M_FAIL_EXHAUSTED));
     add_scalar(res, "calls_deadline", "calls", (double)series_total(s, M_FAIL_DEADLINE));
+    add_scalar(res, "calls_deadline_cut", "calls", (double)w->deadline_cut);
     add_scalar(res, "calls_not_retryable", "calls", (double)series_total(s, M_FAIL_NOTRETRY));
     add_scalar(res, "calls_nonreplayable", "calls", (double)series_total(s, M_FAIL_NONREPLAY));
+    add_scalar(res, "calls_denied_quota", "calls", (double)series_total(s, M_DENIED_QUOTA));
+    add_scalar(res, "calls_denied_budget", "calls", (double)series_total(s, M_DENIED_BUDGET));
+    add_scalar(res, "calls_throttled", "calls", (double)series_total(s, M_FAIL_THROTTLED));
+    add_scalar(res, "calls_breaker_open", "calls", (double)series_total(s, M_FAIL_BREAKER));
+    add_scalar(res, "attempts_rejected_local", "attempts", (double)series_total(s, M_REJ_LOCAL));
     add_scalar(res, "calls_unfinished", "calls", (double)unfinished);
+    /* work the server still held when the run ended (drain stops when no
+     * call is left; requests of abandoned attempts may still be queued or
+     * in service, and are in neither served nor served_wasted) */
+    add_scalar(res, "server_unfinished", "requests", (double)(w->busy + (int64_t)w->qlen));
     add_scalar(res, "latency_mean_s", "s", have_lat ? stats_hist_mean(lat) / 1e9 : NAN);
     add_scalar(res, "latency_p50_s", "s", Q(0.5));
     add_scalar(res, "latency_p90_s", "s", Q(0.9));
     add_scalar(res, "latency_p99_s", "s", Q(0.99));
     add_scalar(res, "latency_p999_s", "s", Q(0.999));
+    add_scalar(res, "latency_max_s", "s", have_lat ? simtime_to_sec(stats_hist_max(lat)) : NAN);
 #undef Q
     add_scalar(res, "rejected_limiter", "requests", (double)series_total(s, M_REJ_LIMITER));
     add_scalar(res, "rejected_queue", "requests", (double)series_total(s, M_REJ_QUEUE));
@@ -310,6 +384,11 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
         snprintf(w->err, sizeof w->err, "cannot allocate the engine");
         return -1;
     }
+    if (protect_init(&w->prot, &c->protect, c->arrivals.clients > 0 ? (uint32_t)c->arrivals.clients : 1, w->err,
+                     sizeof w->err) < 0)
+        return -1;
+    w->prot_on = protect_any(&c->protect);
+    w->prot_breaker = c->protect.breaker.enabled;
     if (server_setup(w) < 0)
         return -1;
     int rc = arrivals_setup(w);
@@ -356,6 +435,7 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     }
     arrivals_free(&w);
     server_free(&w);
+    protect_free(&w.prot);
     eng_free(&w.eng);
     free(w.calls);
     free(w.reqs);

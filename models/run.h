@@ -13,6 +13,7 @@
 #include "limiter.h"
 #include "network.h"
 #include "policy.h"
+#include "protect.h"
 #include "rng.h"
 #include "server.h"
 #include "simtime.h"
@@ -39,6 +40,7 @@ typedef struct {
     run_params_t run;
     arrivals_cfg_t arrivals;
     policy_cfg_t retry;
+    protect_cfg_t protect;     /* client-side protections: retry quota, budget, throttling, breaker */
     server_cfg_t server;
     limiter_cfg_t limiter;
     network_cfg_t network;

@@ -199,13 +199,17 @@ static void on_service_done(eng_t *e, void *ctx, uint64_t arg)
     w->served_total++;
     outcome_t o = served_outcome(w, r);
     world_count(w, o == OUT_OK ? M_SERVED_OK : M_SERVED_ERR, 1);
-    if (!client_request_alive(w, r)) {
+    int alive = client_request_alive(w, r);
+    if (!alive || w->calls[r->call].caller_gone) {
+        /* Wasted: nobody waits for the answer, or only an orphan retry loop
+         * whose caller has already given up (seed §2.1). */
         world_count(w, M_WASTED, 1);
         w->served_wasted++;
-        world_req_free(w, ri); /* nobody waits for the answer */
-    } else {
-        respond(w, ri, o, -1);
     }
+    if (alive)
+        respond(w, ri, o, -1);
+    else
+        world_req_free(w, ri);
     dispatch_queue(w);
 }
 

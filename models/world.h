@@ -19,6 +19,7 @@
 #include "limiter.h"
 #include "metrics.h"
 #include "policy.h"
+#include "protect.h"
 #include "run.h"
 #include "stats.h"
 
@@ -38,6 +39,7 @@ typedef struct {
     eng_ev_t timeout_ev;    /* the current attempt's timeout */
     eng_ev_t backoff_ev;    /* the pending backoff wake-up */
     eng_ev_t deadline_ev;   /* the caller's deadline */
+    protect_call_t prot;    /* breaker epoch of the current attempt, AWS quota cost of the last retry */
     uint32_t next_free;     /* free-list link */
 } call_t;
 
@@ -76,6 +78,11 @@ typedef struct world {
     simtime_t end_arrivals;  /* ns, no new call starts at or after this */
 
     gsl_rng *r_arrivals, *r_jitter, *r_nonreplay, *r_service, *r_errors, *r_net_req, *r_net_resp, *r_think;
+    gsl_rng *r_throttle;     /* adaptive throttling's rejection draws */
+
+    protect_t prot;          /* client-side protections (protect.c) */
+    int prot_on;             /* 1 if any protection is on: the client's one branch */
+    int prot_breaker;        /* 1 if the breaker is on: record its state */
 
     call_t *calls;           /* pool */
     uint32_t ncalls_cap, calls_used, calls_free; /* free head + 1, 0 = none */
@@ -105,7 +112,8 @@ typedef struct world {
     level_t lv_system;       /* requests at the server + calls backing off */
     level_t lv_queue;        /* requests waiting */
     int64_t served_total;
-    int64_t served_wasted;
+    int64_t served_wasted;   /* served for nobody, or for an orphan loop */
+    int64_t deadline_cut;    /* calls the deadline ended with attempts left */
 
     stats_hist_t *h_latency; /* successful calls, ns */
     stats_hist_t *h_attempts; /* attempts per finished retry loop */

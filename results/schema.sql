@@ -77,10 +77,15 @@ CREATE TABLE IF NOT EXISTS summary (
 --     SELECT v.value, s.mean, s.ci95 FROM summary s
 --     JOIN point_var v USING (experiment, point)
 --     WHERE s.experiment = 'backoff-sweep' AND s.name = 'amplification' AND v.name = 'base';
+-- Only the experiment's latest sweep text counts (the one summary holds):
+-- an edited experiment rerun into the same database does not mix points.
 CREATE VIEW IF NOT EXISTS point_var AS
     SELECT DISTINCT r.experiment, r.point, v.name, v.value
     FROM run AS r JOIN runvar AS v ON v.run = r.id
-    WHERE r.sweep_run IS NOT NULL;
+    WHERE r.sweep_run IS NOT NULL
+      AND r.config_hash = (SELECT r2.config_hash FROM run AS r2
+                           WHERE r2.experiment = r.experiment AND r2.sweep_run IS NOT NULL
+                           ORDER BY r2.id DESC LIMIT 1);
 
 -- The resolved configuration: every "section.key" with its value as text,
 -- defaults included, so runs can be compared and selected by parameter.

@@ -98,10 +98,15 @@
     "--     SELECT v.value, s.mean, s.ci95 FROM summary s\n", \
     "--     JOIN point_var v USING (experiment, point)\n", \
     "--     WHERE s.experiment = 'backoff-sweep' AND s.name = 'amplification' AND v.name = 'base';\n", \
+    "-- Only the experiment's latest sweep text counts (the one summary holds):\n", \
+    "-- an edited experiment rerun into the same database does not mix points.\n", \
     "CREATE VIEW IF NOT EXISTS point_var AS\n", \
     "    SELECT DISTINCT r.experiment, r.point, v.name, v.value\n", \
     "    FROM run AS r JOIN runvar AS v ON v.run = r.id\n", \
-    "    WHERE r.sweep_run IS NOT NULL;\n", \
+    "    WHERE r.sweep_run IS NOT NULL\n", \
+    "      AND r.config_hash = (SELECT r2.config_hash FROM run AS r2\n", \
+    "                           WHERE r2.experiment = r.experiment AND r2.sweep_run IS NOT NULL\n", \
+    "                           ORDER BY r2.id DESC LIMIT 1);\n", \
     "\n", \
     "-- The resolved configuration: every \"section.key\" with its value as text,\n", \
     "-- defaults included, so runs can be compared and selected by parameter.\n", \

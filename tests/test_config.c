@@ -118,6 +118,17 @@ static void assert_cfg_equal(const run_cfg_t *a, const run_cfg_t *b)
     EQ_D(retry.jitter_fraction), EQ_I(retry.retry_on), EQ_I(retry.retry_after), EQ_I(retry.retry_after_cap);
     EQ_D(retry.nonreplayable);
 
+    EQ_I(protect.quota.kind), EQ_I(protect.quota.scope), EQ_I(protect.quota.capacity);
+    EQ_I(protect.quota.retry_cost), EQ_I(protect.quota.timeout_cost), EQ_I(protect.quota.success_refund);
+    EQ_I(protect.quota.refund_retry), EQ_D(protect.quota.max_tokens), EQ_D(protect.quota.token_ratio);
+    EQ_I(protect.budget.enabled), EQ_I(protect.budget.scope), EQ_D(protect.budget.ratio);
+    EQ_I(protect.budget.window), EQ_D(protect.budget.min_retries_per_s);
+    EQ_I(protect.throttle.enabled), EQ_I(protect.throttle.scope), EQ_D(protect.throttle.k);
+    EQ_I(protect.throttle.window);
+    EQ_I(protect.breaker.enabled), EQ_I(protect.breaker.scope), EQ_D(protect.breaker.failure_threshold);
+    EQ_I(protect.breaker.window), EQ_I(protect.breaker.min_calls), EQ_I(protect.breaker.open_for);
+    EQ_I(protect.breaker.probes);
+
     EQ_I(server.workers), EQ_I(server.queue), EQ_I(server.queue_full_status);
     EQ_DIST(server.service);
     EQ_I(server.load_ns), EQ_D(server.error_500), EQ_D(server.error_502), EQ_D(server.error_drop);
@@ -146,6 +157,14 @@ static const char *const all_keys[] = {
     "retry.backoff", "retry.base", "retry.multiplier", "retry.cap", "retry.jitter",
     "retry.jitter_fraction", "retry.retry_on", "retry.retry_after", "retry.retry_after_cap",
     "retry.nonreplayable",
+    "retry_quota.kind", "retry_quota.scope", "retry_quota.capacity", "retry_quota.retry_cost",
+    "retry_quota.timeout_cost", "retry_quota.success_refund", "retry_quota.refund_retry",
+    "retry_quota.max_tokens", "retry_quota.token_ratio",
+    "retry_budget.enabled", "retry_budget.scope", "retry_budget.ratio", "retry_budget.window",
+    "retry_budget.min_retries_per_s",
+    "throttle.enabled", "throttle.scope", "throttle.k", "throttle.window",
+    "breaker.enabled", "breaker.scope", "breaker.failure_threshold", "breaker.window", "breaker.min_calls",
+    "breaker.open_for", "breaker.probes",
     "server.workers", "server.queue", "server.queue_full_status", "server.service",
     "server.load_per_inflight", "server.error_500", "server.error_502", "server.error_drop",
     "server.drop_expired", "server.contention", "server.outages",
@@ -199,6 +218,39 @@ static const char full_ini[] =
     "retry_after = max\n"
     "retry_after_cap = 30s\n"
     "nonreplayable = 0.25\n"
+    "\n"
+    "[retry_quota]\n"
+    "kind = grpc\n"
+    "scope = shared\n"
+    "capacity = 100\n"
+    "retry_cost = 3\n"
+    "timeout_cost = 7\n"
+    "success_refund = 2\n"
+    "refund_retry = no\n"
+    "max_tokens = 20.5\n"
+    "token_ratio = 0.125\n"
+    "\n"
+    "[retry_budget]\n"
+    "enabled = yes\n"
+    "scope = shared\n"
+    "ratio = 0.2\n"
+    "window = 30s\n"
+    "min_retries_per_s = 2.5\n"
+    "\n"
+    "[throttle]\n"
+    "enabled = true\n"
+    "scope = shared\n"
+    "k = 1.5\n"
+    "window = 1m\n"
+    "\n"
+    "[breaker]\n"
+    "enabled = on\n"
+    "scope = shared\n"
+    "failure_threshold = 0.25\n"
+    "window = 20s\n"
+    "min_calls = 50\n"
+    "open_for = 2500ms\n"
+    "probes = 5\n"
     "\n"
     "[server]\n"
     "workers = 32\n"
@@ -284,6 +336,30 @@ static void test_full_config(void **state)
     assert_int_equal(c.retry.retry_after, RETRY_AFTER_MAX);
     assert_int_equal(c.retry.retry_after_cap, 30 * SIMTIME_S);
     assert_true(c.retry.nonreplayable == 0.25);
+
+    assert_int_equal(c.protect.quota.kind, QUOTA_GRPC);
+    assert_int_equal(c.protect.quota.scope, PROTECT_SCOPE_SHARED);
+    assert_int_equal(c.protect.quota.capacity, 100);
+    assert_int_equal(c.protect.quota.retry_cost, 3);
+    assert_int_equal(c.protect.quota.timeout_cost, 7);
+    assert_int_equal(c.protect.quota.success_refund, 2);
+    assert_int_equal(c.protect.quota.refund_retry, 0);
+    assert_true(c.protect.quota.max_tokens == 20.5 && c.protect.quota.token_ratio == 0.125);
+    assert_int_equal(c.protect.budget.enabled, 1);
+    assert_int_equal(c.protect.budget.scope, PROTECT_SCOPE_SHARED);
+    assert_true(c.protect.budget.ratio == 0.2 && c.protect.budget.min_retries_per_s == 2.5);
+    assert_int_equal(c.protect.budget.window, 30 * SIMTIME_S);
+    assert_int_equal(c.protect.throttle.enabled, 1);
+    assert_int_equal(c.protect.throttle.scope, PROTECT_SCOPE_SHARED);
+    assert_true(c.protect.throttle.k == 1.5);
+    assert_int_equal(c.protect.throttle.window, 60 * SIMTIME_S);
+    assert_int_equal(c.protect.breaker.enabled, 1);
+    assert_int_equal(c.protect.breaker.scope, PROTECT_SCOPE_SHARED);
+    assert_true(c.protect.breaker.failure_threshold == 0.25);
+    assert_int_equal(c.protect.breaker.window, 20 * SIMTIME_S);
+    assert_int_equal(c.protect.breaker.min_calls, 50);
+    assert_int_equal(c.protect.breaker.open_for, 2500 * SIMTIME_MS);
+    assert_int_equal(c.protect.breaker.probes, 5);
 
     assert_int_equal(c.server.workers, 32);
     assert_int_equal(c.server.queue, SERVER_QUEUE_UNLIMITED);
@@ -475,7 +551,8 @@ static void test_err_unknown_section(void **state)
 {
     (void)state;
     expect_error("[run]\nseed = 1\n[retyr]\nbase = 1s\n", "exp.ini:3: unknown section [retyr]",
-                 "did you mean [retry]?", "sections: run, arrivals, retry, server, limiter, network, output", NULL);
+                 "did you mean [retry]?", "sections: run, arrivals, retry, retry_quota, retry_budget, throttle, breaker, server, limiter, network, "
+                 "output", NULL);
     expect_error("[run]\nseed = 1\n\n[zzz]  \n; c\nfoo = 1\n", "exp.ini:4: unknown section [zzz] (sections:", NULL);
     /* inih reads an indented header after a key as part of that key's value */
     expect_error("[run]\nseed = 1\n  [retry]\nbase = 1s\n", "exp.ini:3: [run] seed: this indented line is read as a "
@@ -589,6 +666,23 @@ static void test_err_combination(void **state)
     expect_error("[retry]\nbackoff = exponential\n\nmultiplier = 0.5\n", "exp.ini:4: [retry] multiplier: ", NULL);
     /* blamed key not in the file: "(default)" */
     expect_error("[run]\nbucket = 1m\n", "exp.ini: [run] recovery_hold (default): ", NULL);
+    /* protections: windows are rings of 1 s buckets, gRPC counts thousandths */
+    expect_error("[throttle]\nenabled = true\nwindow = 1500ms\n",
+                 "exp.ini:3: [throttle] window: the window must be a whole number of seconds", NULL);
+    expect_error("[breaker]\nwindow = 2.5s\nenabled = true\n", "exp.ini:2: [breaker] window: ", NULL);
+    expect_error("[retry_quota]\nkind = grpc\ntoken_ratio = 0.0015\n",
+                 "exp.ini:3: [retry_quota] token_ratio: token_ratio has more than 3 decimals", NULL);
+    expect_error("[retry_quota]\nkind = grpc\nmax_tokens = 0.0001\n", "exp.ini:3: [retry_quota] max_tokens: ",
+                 NULL);
+    expect_error("[retry_budget]\nenabled = true\nwindow = 0.5s\n",
+                 "exp.ini:3: [retry_budget] window: 0.5s is below the minimum 1s", NULL);
+    /* per-client state beyond 1 GiB: 10^7 clients x 1 h of buckets */
+    expect_error("[arrivals]\nclients = 10000000\n[throttle]\nenabled = true\nwindow = 1h\n",
+                 "exp.ini: [throttle] scope (default): per-client protection state would take", "scope = shared",
+                 NULL);
+    run_cfg_t c;
+    apply_ok("[arrivals]\nclients = 10000000\n[throttle]\nenabled = true\nwindow = 1h\nscope = shared\n"
+             "[retry_quota]\nkind = grpc\ntoken_ratio = 0.001\n[breaker]\nwindow = 1500ms\n", &c);
 }
 
 /* Combinations cfg.c checks itself so that it can name the key. */

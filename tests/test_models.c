@@ -59,6 +59,7 @@ static void test_deadline_cuts_attempts(void **state)
     assert_true(calls == 200);
     assert_true(run_scalar(&r, "attempts_per_call") == 4.0);
     assert_true(run_scalar(&r, "calls_deadline") == calls);
+    assert_true(run_scalar(&r, "calls_deadline_cut") == calls); /* 4 of 10 attempts made */
     assert_true(run_scalar(&r, "orphan_attempts") == 0);
     assert_true(run_scalar(&r, "calls_unfinished") == 0);
     run_result_free(&r);
@@ -186,6 +187,32 @@ static void test_wasted_and_expired(void **state)
     run_result_free(&r);
 }
 
+/* Work done for an orphan loop is wasted: the caller left at 1 s, the
+ * server answers its only attempt at 2 s. Before the fix it counted as
+ * useful because the orphan loop still awaited it. */
+static void test_orphan_work_is_wasted(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    run_defaults(&c);
+    c.run.duration = 10 * SIMTIME_S;
+    c.arrivals.kind = ARR_CONSTANT;
+    c.arrivals.rate = 2;
+    c.network.request = c.network.response = ZERO;
+    c.server.workers = 100;
+    c.server.service = (dist_t){.kind = DIST_CONST, .a = 2e9};
+    c.retry.max_attempts = 1;
+    c.retry.attempt_timeout = 5 * SIMTIME_S;
+    c.retry.deadline = SIMTIME_S;
+    c.retry.ignore_deadline = 1;
+    run_result_t r = run_ok(&c);
+    assert_true(run_scalar(&r, "served") == 20);
+    assert_true(run_scalar(&r, "wasted_fraction") == 1.0);
+    assert_true(run_scalar(&r, "calls_deadline") == 20);
+    assert_true(run_scalar(&r, "calls_deadline_cut") == 0); /* its single attempt was made */
+    run_result_free(&r);
+}
+
 static int same_series(const run_result_t *a, const run_result_t *b)
 {
     int n = stats_series_nbuckets(&a->series);
@@ -230,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_deadline_cuts_attempts), cmocka_unit_test(test_orphans),
         cmocka_unit_test(test_retry_after),            cmocka_unit_test(test_nonreplayable),
         cmocka_unit_test(test_wasted_and_expired),     cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_orphan_work_is_wasted),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }
