@@ -25,7 +25,7 @@ plot sel('amplification', 0) u 1:2:3 w yerrorlines ls 8 t 'no retries', \
      (1 - x**4) / (1 - x) w l dt 2 lc rgb '#d62728' t 'theory, 3 retries: (1-p^4)/(1-p)'
 set ylabel "success rate"
 set yrange [0:1.05]
-set key at graph 0.02, graph 0.55 left Left reverse
+set key at graph 0.02, graph 0.33 left Left reverse
 plot sel('success_rate', 0) u 1:2:3 w yerrorlines ls 8 t 'no retries', \
      sel('success_rate', 1) u 1:2:3 w yerrorlines ls 2 t '3 retries', \
      sel('success_rate', 2) u 1:2:3 w yerrorlines ls 3 t 'token bucket (gRPC 10, 0.1)', \
