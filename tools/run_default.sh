@@ -19,13 +19,9 @@ bs=$db_dir/backoff-sweep.db
 oc=$db_dir/outage-capacity.db
 T=30 # recovery target (s), as in plots/outage-capacity.gp
 
-# The variables of each sweep point, from the runs of the latest text of the
-# experiment only (the point_var view mixes every text ever run into the
-# database; see the note in plots/backoff-sweep.gp).
+# The variables of each sweep point of experiment $1 (its latest text).
 pv() {
-    echo "(SELECT DISTINCT r.point, v.name, v.value FROM run r JOIN runvar v ON v.run = r.id
-      WHERE r.sweep_run IS NOT NULL AND r.experiment = '$1' AND r.config_hash =
-        (SELECT config_hash FROM run WHERE experiment = '$1' AND sweep_run IS NOT NULL ORDER BY id DESC LIMIT 1))"
+    echo "(SELECT point, name, value FROM point_var WHERE experiment = '$1')"
 }
 # One value of the latest run of an experiment: param KEY of DB EXP.
 param() {
@@ -83,12 +79,13 @@ raw AS (SELECT point,
           MAX(CASE WHEN name = 'jitter' THEN value END) AS jit,
           MAX(CASE WHEN name = 'limiter' THEN value END) AS lim,
           MAX(CASE WHEN name = 'retry_after' THEN value END) AS ra,
+          MAX(CASE WHEN name = 'budget' THEN value END) AS bud,
           MAX(CASE WHEN name = 'stall_end' THEN value END) AS se
         FROM pv GROUP BY point),
 start AS (SELECT CAST(replace(substr(value, 1, instr(value, '-') - 1), 's', '') AS REAL) AS s
           FROM param WHERE key = 'server.outages' AND run = (SELECT max(id) FROM run WHERE experiment = 'outage-capacity')),
 pts AS (SELECT p.point,
-          CASE WHEN p.lim = 'token_bucket' AND p.ra <> '0s' THEN 7 WHEN p.lim = 'token_bucket' THEN 6
+          CASE WHEN p.bud = 'true' THEN 8 WHEN p.lim = 'token_bucket' AND p.ra <> '0s' THEN 7 WHEN p.lim = 'token_bucket' THEN 6
                WHEN p.att = '1' THEN 1 WHEN p.att = '5' THEN 5 WHEN p.bo = 'constant' THEN 2
                WHEN p.jit = 'full' THEN 3 ELSE 4 END AS pol,
           CAST(replace(p.se, 's', '') AS REAL) - (SELECT s FROM start) AS d,
@@ -110,7 +107,7 @@ ds AS (SELECT DISTINCT d FROM pts),
 pols(pol, label) AS (VALUES (1, 'no retries'), (2, '3 attempts, immediate'),
           (3, '3 attempts, exp. backoff + full jitter'), (4, '3 attempts, exp. backoff, no jitter'),
           (5, '5 attempts, exp. backoff + full jitter'), (6, '3 + full jitter, limiter 0.9 x capacity'),
-          (7, '3 + full jitter, limiter + Retry-After 2 s'))
+          (7, '3 + full jitter, limiter + Retry-After 2 s'), (8, '3 + full jitter, retry budget 10%'))
 SELECT printf('  %-43s', 'policy') || (SELECT group_concat(c, '') FROM (SELECT printf('%9s', printf('D=%gs', d)) AS c FROM ds ORDER BY d))
 UNION ALL
 SELECT * FROM (SELECT printf('  %-43s', pols.label) ||
