@@ -252,10 +252,12 @@ static int64_t series_total(const stats_series_t *s, int id)
 static const int call_failures[] = {M_FAIL_EXHAUSTED, M_FAIL_DEADLINE, M_FAIL_NOTRETRY, M_FAIL_NONREPLAY,
                                     M_DENIED_QUOTA,   M_DENIED_BUDGET, M_FAIL_THROTTLED, M_FAIL_BREAKER};
 
-/* First time after the last outage from which the per-bucket success rate
- * of calls ending there stays >= threshold for `hold`; NaN if no outage or
- * never within the arrival window. A bucket where no call ended counts as
- * recovered only if no call started in it either. */
+/* First time after the last outage from which, for `hold`, every bucket
+ * has a success rate of the calls ending there >= threshold AND at most a
+ * (1 - threshold) share of its server arrivals rejected or served for
+ * nobody; NaN if no outage or never within the arrival window. A bucket
+ * where no call ended counts as recovered (on the client side) only if no
+ * call started in it either. */
 static double recovery_time(const run_cfg_t *c, const stats_series_t *s)
 {
     simtime_t last_end = -1;
@@ -279,6 +281,14 @@ static double recovery_time(const run_cfg_t *c, const stats_series_t *s)
             bad += stats_series_get(s, call_failures[i], (int)b);
         int good = ok + bad > 0 ? (double)ok >= c->run.recovery_threshold * (double)(ok + bad)
                                 : stats_series_get(s, M_CALLS, (int)b) == 0;
+        /* The server's side too: calls whose retries are still pending end
+         * (and fail) long after the bucket, so rejected and wasted work
+         * there says the storm is not over. */
+        int64_t arr = stats_series_get(s, M_ARRIVALS, (int)b);
+        int64_t lost = stats_series_get(s, M_REJ_QUEUE, (int)b) + stats_series_get(s, M_REJ_LIMITER, (int)b) +
+                       stats_series_get(s, M_REJ_OUTAGE, (int)b) + stats_series_get(s, M_WASTED, (int)b);
+        if ((double)lost > (1 - c->run.recovery_threshold) * (double)arr)
+            good = 0;
         run_len = good ? run_len + 1 : 0;
         if (run_len == hold)
             return simtime_to_sec((b - hold + 1) * bw - last_end);
