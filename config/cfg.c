@@ -114,11 +114,16 @@ static const ename_t outcome_names[] = {
 static const ename_t quota_kinds[] = {{"none", QUOTA_NONE}, {"aws", QUOTA_AWS}, {"grpc", QUOTA_GRPC}, {NULL, 0}};
 static const ename_t scopes[] = {{"client", PROTECT_SCOPE_CLIENT}, {"shared", PROTECT_SCOPE_SHARED}, {NULL, 0}};
 
+static const ename_t gmp_yields[] = {
+    {"never", GMP_YIELD_NEVER}, {"gosched", GMP_YIELD_GOSCHED}, {"sleep", GMP_YIELD_SLEEP}, {NULL, 0}};
+static const ename_t gmp_gcs[] = {{"none", GMP_GC_NONE}, {"periodic", GMP_GC_PERIODIC}, {"heap", GMP_GC_HEAP}, {NULL, 0}};
+
 static const ename_t outage_kinds[] = {
     {"reject", OUTAGE_REJECT}, {"drop", OUTAGE_DROP}, {"capacity", OUTAGE_CAPACITY}, {NULL, 0}};
 
 static const char *const sections[] = {"run",     "arrivals", "retry",   "retry_quota", "retry_budget", "throttle",
-                                       "breaker", "server",   "limiter", "network",     "output"};
+                                       "breaker", "server",   "limiter", "network",     "gmp",
+                                       "output"};
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
 #define BOUND_MS ((double)SIMTIME_MS)
@@ -294,6 +299,59 @@ static const krow_t keys[] = {
      "one-way delay client -> server"},
     {"network", "response", T_DIST, AT(network.response), "", "const(1ms)", ANY, NULL,
      "one-way delay server -> client"},
+
+    /* [gmp]: the Go runtime on the client (models/gmp.h) */
+    {"gmp", "enabled", T_BOOL, AT(gmp.enabled), "", "false", ANY, NULL,
+     "model the client's Go scheduler: backoff timers fire at scheduling points, sends and responses cost CPU; "
+     "off: timers fire exactly when due"},
+    {"gmp", "procs", T_INT, AT(gmp.procs), "Ps", "4", IN(1, GMP_MAX_PROCS), NULL, "GOMAXPROCS"},
+    {"gmp", "preempt_after", T_DURATION, AT(gmp.preempt_after), "", "10ms", GT(0), NULL,
+     "sysmon preempts a G that has held its P this long (forcePreemptNS)"},
+    {"gmp", "sysmon_min", T_DURATION, AT(gmp.sysmon_min), "", "20us", GT(0), NULL,
+     "sysmon's first sleep; it doubles after 50 idle rounds"},
+    {"gmp", "sysmon_max", T_DURATION, AT(gmp.sysmon_max), "", "10ms", GT(0), NULL,
+     "sysmon's longest sleep; >= sysmon_min"},
+    {"gmp", "epoll_rounding", T_BOOL, AT(gmp.epoll_rounding), "", "true", ANY, NULL,
+     "the poller's epoll timeout is whole ms (under 1 ms -> 1 ms, longer rounded down)"},
+    {"gmp", "timer_slack", T_DURATION, AT(gmp.timer_slack), "", "50us", ANY, NULL,
+     "Linux timer slack of the poller's wait: max(timer_slack, timeout / 1000)"},
+    {"gmp", "wakeup", T_DIST, AT(gmp.wakeup), "", "uniform(10us, 100us)", ANY, NULL,
+     "an OS thread's wake-up latency (an idle P started, the poller woken)"},
+    {"gmp", "send_cpu", T_DIST, AT(gmp.send_cpu), "", "const(20us)", ANY, NULL,
+     "CPU a call's goroutine spends sending one attempt"},
+    {"gmp", "response_cpu", T_DIST, AT(gmp.response_cpu), "", "const(20us)", ANY, NULL,
+     "CPU it spends handling one attempt's response or timeout"},
+    {"gmp", "cpu_goroutines", T_INT, AT(gmp.cpu_goroutines), "goroutines", "0", IN(0, 100000), NULL,
+     "background CPU-bound goroutines (client CPU load)"},
+    {"gmp", "cpu_yield", T_ENUM, AT(gmp.cpu_yield), "", "never", ANY, gmp_yields,
+     "after each cpu_burst: never yield (only preemption stops them), runtime.Gosched, or sleep cpu_sleep"},
+    {"gmp", "cpu_burst", T_DIST, AT(gmp.cpu_burst), "", "const(10ms)", ANY, NULL,
+     "CPU between yields of a background goroutine"},
+    {"gmp", "cpu_sleep", T_DIST, AT(gmp.cpu_sleep), "", "const(1ms)", ANY, NULL,
+     "sleep between bursts when cpu_yield = sleep"},
+    {"gmp", "sleepers", T_INT, AT(gmp.sleepers), "goroutines", "0", IN(0, 1000000), NULL,
+     "goroutines each sleeping gmp.sleep in a loop (timer-slop workload; for no calls set arrivals kind = schedule, "
+     "schedule = 0s:0)"},
+    {"gmp", "sleep", T_DURATION, AT(gmp.sleep), "", "1ms", GT(0), NULL, "each sleeper's time.Sleep"},
+    {"gmp", "sleeper_cpu", T_DIST, AT(gmp.sleeper_cpu), "", "const(1us)", ANY, NULL,
+     "CPU a sleeper spends between sleeps"},
+    {"gmp", "gc", T_ENUM, AT(gmp.gc), "", "none", ANY, gmp_gcs,
+     "GC cycles (two STW pauses around a concurrent mark): none, every gc_period, or when the heap reaches "
+     "heap_live x (1 + gogc/100) (4 MiB minimum)"},
+    {"gmp", "gc_period", T_DURATION, AT(gmp.gc_period), "", "2m", GT(0), NULL,
+     "periodic: interval between cycle starts; heap: a cycle is forced after this long"},
+    {"gmp", "gogc", T_INT, AT(gmp.gogc), "percent", "100", IN(1, 100000), NULL, "GOGC"},
+    {"gmp", "heap_live", T_DOUBLE, AT(gmp.heap_live), "MiB", "4", GT(0), NULL, "live heap after a cycle"},
+    {"gmp", "alloc_rate", T_DOUBLE, AT(gmp.alloc_rate), "MiB/s", "0", GE(0), NULL,
+     "background allocation rate (gc = heap)"},
+    {"gmp", "alloc_per_attempt", T_DOUBLE, AT(gmp.alloc_per_attempt), "KiB", "32", GE(0), NULL,
+     "allocated per attempt, send and response (gc = heap)"},
+    {"gmp", "stw", T_DIST, AT(gmp.stw), "", "lognormal(50us, 1)", ANY, NULL,
+     "each of a cycle's two stop-the-world pauses: nothing runs, no timer fires"},
+    {"gmp", "mark", T_DIST, AT(gmp.mark), "", "const(2ms)", ANY, NULL,
+     "concurrent mark between the pauses"},
+    {"gmp", "gc_workers", T_DOUBLE, AT(gmp.gc_workers), "per P", "0.25", IN(0, 1), NULL,
+     "dedicated non-preemptible mark workers per P: int(x P + 0.5), less one if 30% above x P"},
 
     {"output", "db", T_STRING, AT(output.db), "path", "results/retrysim.db", NONEMPTY, NULL,
      "SQLite results database"},

@@ -14,6 +14,12 @@
  * scheduled (retry quota, retry budget: a denial ends the call as
  * denied_quota or denied_budget).
  *
+ * With the GMP model on (gmp.c, w->gmp != NULL) each call is a goroutine:
+ * sending an attempt and handling its outcome cost CPU on a simulated P,
+ * and the backoff sleep is a Go timer that fires at a scheduling point.
+ * The hooks are gmp_go / gmp_cpu / gmp_sleep / gmp_cancel / gmp_exit, each
+ * one branch (or eng_after / eng_cancel) when the model is off.
+ *
  * Event arguments pack (call index << 32 | attempt sequence or generation),
  * so a stale timer (its attempt already answered, its call already reused)
  * is recognised and ignored even where cancellation was not needed.
@@ -32,6 +38,7 @@
 static void on_timeout(eng_t *e, void *ctx, uint64_t arg);
 static void on_backoff_done(eng_t *e, void *ctx, uint64_t arg);
 static void on_deadline(eng_t *e, void *ctx, uint64_t arg);
+static void decide(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_after);
 
 static int grow(void **pool, uint32_t *cap, size_t elem)
 {
@@ -122,6 +129,7 @@ static void end_loop(world_t *w, uint32_t ci, int reason)
     uint32_t client = c->client;
     int caller_was_waiting = !c->caller_gone;
     w->n_active--;
+    gmp_exit(w->gmp, c->g);
     call_free(w, ci);
     if (caller_was_waiting)
         arrivals_on_call_end(w, client);
@@ -187,6 +195,40 @@ static void send_attempt(world_t *w, uint32_t ci)
     eng_after(&w->eng, dist_draw(&w->cfg->network.request, w->r_net_req), server_on_arrival, w, ri);
 }
 
+/* GMP model: the call's goroutine has spent the send's CPU; send. */
+static void on_send_ready(eng_t *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    world_t *w = ctx;
+    call_t *c = &w->calls[IDX(arg)];
+    if (!c->active || c->waiting || c->attempt_seq != SEQ(arg))
+        return;
+    send_attempt(w, IDX(arg));
+}
+
+/* Send the next attempt, through the call's goroutine when the GMP model is on. */
+static void send_on_g(world_t *w, uint32_t ci)
+{
+    call_t *c = &w->calls[ci];
+    if (!w->gmp) {
+        send_attempt(w, ci);
+        return;
+    }
+    gmp_cpu(w->gmp, &w->eng, c->g, GMP_COST_SEND, on_send_ready, w, PACK(ci, c->attempt_seq), 0, 0);
+}
+
+/* GMP model: the goroutine has handled the outcome (its CPU spent); decide. */
+static void on_outcome_handled(eng_t *e, void *ctx, uint64_t arg)
+{
+    (void)e;
+    world_t *w = ctx;
+    call_t *c = &w->calls[IDX(arg)];
+    if (!c->active || c->waiting || c->attempt_seq != SEQ(arg))
+        return;
+    const int64_t *aux = gmp_aux(w->gmp, c->g);
+    decide(w, IDX(arg), (outcome_t)aux[0], aux[1]);
+}
+
 /* An attempt ended with outcome o: ask the policy what next. */
 static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_after)
 {
@@ -198,6 +240,19 @@ static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_
                             (w->cfg->retry.retry_on & POLICY_RETRY_BIT(o)) != 0);
         record_breaker(w);
     }
+    if (w->gmp) {
+        /* the goroutine handles the outcome on a P first (CPU), then decides */
+        gmp_cpu(w->gmp, &w->eng, c->g, GMP_COST_RESPONSE, on_outcome_handled, w, PACK(ci, c->attempt_seq), o,
+                retry_after);
+        return;
+    }
+    decide(w, ci, o, retry_after);
+}
+
+/* The policy's verdict on outcome o, acted on: end the loop or back off. */
+static void decide(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_after)
+{
+    call_t *c = &w->calls[ci];
     policy_decision_t d = policy_decide(&w->cfg->retry, &c->pol, o, retry_after, w->r_jitter);
     switch (d.verdict) {
     case POLICY_DONE_OK: end_loop(w, ci, M_SUCCEEDED); return;
@@ -214,7 +269,7 @@ static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_
     }
     world_level(w, &w->lv_orbit, +1);
     world_level(w, &w->lv_system, +1);
-    c->backoff_ev = eng_after(&w->eng, d.delay, on_backoff_done, w, PACK(ci, c->attempt_seq));
+    c->backoff_ev = gmp_sleep(w->gmp, &w->eng, c->g, d.delay, on_backoff_done, w, PACK(ci, c->attempt_seq));
 }
 
 static void on_timeout(eng_t *e, void *ctx, uint64_t arg)
@@ -238,7 +293,7 @@ static void on_backoff_done(eng_t *e, void *ctx, uint64_t arg)
     c->backoff_ev = 0;
     world_level(w, &w->lv_orbit, -1);
     world_level(w, &w->lv_system, -1);
-    send_attempt(w, IDX(arg));
+    send_on_g(w, IDX(arg));
 }
 
 static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
@@ -263,7 +318,7 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
         return;
     }
     /* The context is done: abandon the attempt in flight or the backoff. */
-    if (!c->waiting && eng_cancel(e, c->backoff_ev)) {
+    if (!c->waiting && gmp_cancel(w->gmp, e, c->g, c->backoff_ev)) {
         world_level(w, &w->lv_orbit, -1);
         world_level(w, &w->lv_system, -1);
     }
@@ -309,7 +364,11 @@ void client_start_call(world_t *w, uint32_t client)
     stats_series_record(&w->res->series, M_INFLIGHT, now, w->n_in_flight);
     if (w->prot_on)
         protect_call_start(&w->prot, client, now, &c->prot);
-    send_attempt(w, ci);
+    if (w->gmp && !(c->g = gmp_go(w->gmp))) {
+        out_of_memory(w);
+        return;
+    }
+    send_on_g(w, ci);
 }
 
 void client_on_response(world_t *w, uint32_t ri)

@@ -41,7 +41,16 @@
     X(M_FAIL_THROTTLED, "calls_throttled",    STATS_SUM, "calls",    "calls failed: adaptive throttling rejected an attempt locally") \
     X(M_FAIL_BREAKER,   "calls_breaker_open", STATS_SUM, "calls",    "calls failed: the circuit breaker rejected an attempt locally") \
     X(M_REJ_LOCAL,      "attempts_rejected_local", STATS_SUM, "attempts", "attempts rejected at the client (breaker or throttling), never sent") \
-    X(M_BREAKER,        "breaker_state",      STATS_MAX, "state",    "circuit breaker: 0 closed, 1 open, 2 half-open (the highest of any breaker, max in bucket)")
+    X(M_BREAKER,        "breaker_state",      STATS_MAX, "state",    "circuit breaker: 0 closed, 1 open, 2 half-open (the highest of any breaker, max in bucket)") \
+    X(M_GMP_RUNQ_GLOBAL, "gmp_runq_global",   STATS_MAX, "goroutines", "GMP model: runnable goroutines in the global run queue (max in bucket)") \
+    X(M_GMP_RUNQ_LOCAL, "gmp_runq_local",     STATS_MAX, "goroutines", "GMP model: runnable goroutines in the local run queues and runnext slots of all Ps (max in bucket)") \
+    X(M_GMP_WAKEUPS,    "gmp_wakeups",        STATS_SUM, "sleeps",   "GMP model: measured sleeps (client backoffs, sleepers) that ended: their goroutine ran again") \
+    X(M_GMP_LATE_P50,   "gmp_lateness_p50_us", STATS_MAX, "us",      "GMP model: timer lateness (realised - nominal sleep) of the sleeps ending in the bucket, median") \
+    X(M_GMP_LATE_P90,   "gmp_lateness_p90_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, p90") \
+    X(M_GMP_LATE_P99,   "gmp_lateness_p99_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, p99") \
+    X(M_GMP_LATE_MAX,   "gmp_lateness_max_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, largest") \
+    X(M_GMP_STW,        "gmp_stw_us",         STATS_SUM, "us",       "GMP model: stop-the-world pause time starting in the bucket") \
+    X(M_GMP_CPU_CLIENT, "gmp_cpu_client_us",  STATS_SUM, "us",       "GMP model: CPU time of client goroutines (sending, handling responses), by burst end")
 
 #define METRICS_ID(id, name, kind, unit, help) id,
 typedef enum { METRICS_SERIES(METRICS_ID) M_COUNT } metrics_id_t;

@@ -34,6 +34,7 @@ void run_defaults(run_cfg_t *c)
     arrivals_defaults(&c->arrivals);
     policy_defaults(&c->retry);
     protect_defaults(&c->protect);
+    gmp_defaults(&c->gmp);
     server_defaults(&c->server);
     limiter_defaults(&c->limiter);
     network_defaults(&c->network);
@@ -121,6 +122,8 @@ int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
     if (c->arrivals.kind == ARR_SPIKE && c->arrivals.spike_at >= c->run.duration)
         return blame(key, "arrivals.spike_at", err, errlen, "the spike starts after the run's duration");
     if (protect_validate(c, key, err, errlen) < 0)
+        return -1;
+    if (gmp_validate(&c->gmp, key, err, errlen) < 0)
         return -1;
     if (p->attempt_timeout == 0 && p->deadline == 0) {
         for (int i = 0; i < c->server.noutages; i++)
@@ -404,6 +407,8 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
     int rc = arrivals_setup(w);
     if (rc < 0)
         return rc;
+    if (gmp_attach(w) < 0)
+        return -1;
     eng_at(&w->eng, 0, on_bucket, w, 0);
     return 0;
 }
@@ -437,8 +442,10 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     res->pool_bytes = (size_t)w.ncalls_cap * sizeof(call_t) + (size_t)w.nreqs_cap * sizeof(req_t) +
                       (size_t)w.qcap * sizeof(uint32_t) + eng_memory(&w.eng);
     res->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    if (rc == 0 || (rc == -1 && res->nhists == 2))
+    if (rc == 0 || (rc == -1 && res->nhists >= 2)) {
         summarise(&w, res, &hz, w.n_active);
+        gmp_summarise(&w);
+    }
     if (rc < 0) {
         res->failed = 1;
         snprintf(res->message, sizeof res->message, "%s", w.err);
@@ -446,6 +453,7 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     arrivals_free(&w);
     server_free(&w);
     protect_free(&w.prot);
+    gmp_detach(&w);
     eng_free(&w.eng);
     free(w.calls);
     free(w.reqs);

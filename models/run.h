@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arrivals.h"
+#include "gmp.h"
 #include "limiter.h"
 #include "network.h"
 #include "policy.h"
@@ -41,14 +42,15 @@ typedef struct {
     arrivals_cfg_t arrivals;
     policy_cfg_t retry;
     protect_cfg_t protect;     /* client-side protections: retry quota, budget, throttling, breaker */
+    gmp_cfg_t gmp;             /* the Go runtime model on the client (off by default) */
     server_cfg_t server;
     limiter_cfg_t limiter;
     network_cfg_t network;
     output_cfg_t output;
 } run_cfg_t;
 
-#define RUN_MAX_SCALARS 64
-#define RUN_MAX_HISTS 4
+#define RUN_MAX_SCALARS 96
+#define RUN_MAX_HISTS 8
 
 typedef struct {
     const char *name;   /* static string */

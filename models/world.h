@@ -16,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "eng.h"
+#include "gmp.h"
 #include "limiter.h"
 #include "metrics.h"
 #include "policy.h"
@@ -41,6 +42,7 @@ typedef struct {
     eng_ev_t deadline_ev;   /* the caller's deadline */
     protect_call_t prot;    /* breaker epoch of the current attempt, AWS quota cost of the last retry */
     uint32_t next_free;     /* free-list link */
+    uint32_t g;             /* GMP model: the call's goroutine (gmp_go), 0 = model off */
 } call_t;
 
 /* One attempt's request on its way through the network and the server. */
@@ -83,6 +85,7 @@ typedef struct world {
     protect_t prot;          /* client-side protections (protect.c) */
     int prot_on;             /* 1 if any protection is on: the client's one branch */
     int prot_breaker;        /* 1 if the breaker is on: record its state */
+    gmp_t *gmp;              /* the Go runtime model (gmp.c), NULL when off: the client's one branch */
 
     call_t *calls;           /* pool */
     uint32_t ncalls_cap, calls_used, calls_free; /* free head + 1, 0 = none */

@@ -171,6 +171,11 @@ static const char *const all_keys[] = {
     "limiter.kind", "limiter.rate", "limiter.burst", "limiter.nodelay", "limiter.status",
     "limiter.retry_after",
     "network.request", "network.response",
+    "gmp.enabled", "gmp.procs", "gmp.preempt_after", "gmp.sysmon_min", "gmp.sysmon_max", "gmp.epoll_rounding",
+    "gmp.timer_slack", "gmp.wakeup", "gmp.send_cpu", "gmp.response_cpu", "gmp.cpu_goroutines", "gmp.cpu_yield",
+    "gmp.cpu_burst", "gmp.cpu_sleep", "gmp.sleepers", "gmp.sleep", "gmp.sleeper_cpu", "gmp.gc", "gmp.gc_period",
+    "gmp.gogc", "gmp.heap_live", "gmp.alloc_rate", "gmp.alloc_per_attempt", "gmp.stw", "gmp.mark",
+    "gmp.gc_workers",
     "output.db", "output.experiment",
 };
 #define NALL_KEYS ((int)(sizeof all_keys / sizeof all_keys[0]))
@@ -552,7 +557,7 @@ static void test_err_unknown_section(void **state)
     (void)state;
     expect_error("[run]\nseed = 1\n[retyr]\nbase = 1s\n", "exp.ini:3: unknown section [retyr]",
                  "did you mean [retry]?", "sections: run, arrivals, retry, retry_quota, retry_budget, throttle, breaker, server, limiter, network, "
-                 "output", NULL);
+                 "gmp, output", NULL);
     expect_error("[run]\nseed = 1\n\n[zzz]  \n; c\nfoo = 1\n", "exp.ini:4: unknown section [zzz] (sections:", NULL);
     /* inih reads an indented header after a key as part of that key's value */
     expect_error("[run]\nseed = 1\n  [retry]\nbase = 1s\n", "exp.ini:3: [run] seed: this indented line is read as a "
