@@ -105,6 +105,9 @@ static const ename_t limiter_kinds[] = {
     {"none", LIMITER_NONE}, {"token_bucket", LIMITER_TOKEN_BUCKET}, {"nginx", LIMITER_NGINX}, {NULL, 0}};
 static const ename_t queue_full_statuses[] = {{"429", 429}, {"503", 503}, {"504", 504}, {NULL, 0}};
 static const ename_t reject_statuses[] = {{"429", 429}, {"503", 503}, {NULL, 0}};
+static const ename_t shed_kinds[] = {{"none", SHED_NONE}, {"codel", SHED_CODEL}, {"inflight", SHED_INFLIGHT}, {NULL, 0}};
+static const ename_t queue_orders[] = {{"fifo", SHED_ORDER_FIFO}, {"lifo", SHED_ORDER_LIFO}, {NULL, 0}};
+static const ename_t server_ra_modes[] = {{"constant", SHED_RA_CONSTANT}, {"queue", SHED_RA_QUEUE}, {NULL, 0}};
 
 /* Outcomes a client may retry, in outcome_t order (the order they print in). */
 static const ename_t outcome_names[] = {
@@ -118,12 +121,17 @@ static const ename_t gmp_yields[] = {
     {"never", GMP_YIELD_NEVER}, {"gosched", GMP_YIELD_GOSCHED}, {"sleep", GMP_YIELD_SLEEP}, {NULL, 0}};
 static const ename_t gmp_gcs[] = {{"none", GMP_GC_NONE}, {"periodic", GMP_GC_PERIODIC}, {"heap", GMP_GC_HEAP}, {NULL, 0}};
 
+static const ename_t idem_stores[] = {{"none", IDEM_STORE_NONE}, {"key", IDEM_STORE_KEY}, {NULL, 0}};
+static const ename_t idem_claims[] = {
+    {"before_work", IDEM_CLAIM_BEFORE_WORK}, {"after_work", IDEM_CLAIM_AFTER_WORK}, {NULL, 0}};
+static const ename_t conn_protocols[] = {{"http1", CONN_HTTP1}, {"http2", CONN_HTTP2}, {NULL, 0}};
+
 static const ename_t outage_kinds[] = {
     {"reject", OUTAGE_REJECT}, {"drop", OUTAGE_DROP}, {"capacity", OUTAGE_CAPACITY}, {NULL, 0}};
 
 static const char *const sections[] = {"run",     "arrivals", "retry",   "retry_quota", "retry_budget", "throttle",
-                                       "breaker", "server",   "limiter", "network",     "gmp",
-                                       "output"};
+                                       "breaker", "server",   "shed",    "limiter",     "network",      "gmp",
+                                       "idempotency", "connections", "output"};
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
 #define BOUND_MS ((double)SIMTIME_MS)
@@ -281,6 +289,26 @@ static const krow_t keys[] = {
      "optimistic concurrency on one row: read, then conditional write (409 on conflict)"},
     {"server", "outages", T_OUTAGES, AT(server), "", "none", ANY, NULL,
      "start-end kind [fraction], ..., e.g. 30s-60s reject, 100s-110s capacity 0.2, 5s-6s drop"},
+    {"server", "queue_order", T_ENUM, AT(shed.queue_order), "", "fifo", ANY, queue_orders,
+     "which waiting request a free worker takes: the oldest (fifo) or the newest (lifo); a full queue still "
+     "rejects the arriving request"},
+    {"server", "retry_after_mode", T_ENUM, AT(shed.ra_mode), "", "constant", ANY, server_ra_modes,
+     "Retry-After of queue-full and shed 503s: constant (retry_after) or queue: max(1, queue length) x mean "
+     "service / workers available, capped at retry_after_cap (the limiter keeps its own)"},
+    {"server", "retry_after", T_DURATION, AT(shed.retry_after), "", "0", ANY, NULL,
+     "constant mode: Retry-After of queue-full and shed 503s; 0 = none"},
+    {"server", "retry_after_cap", T_DURATION, AT(shed.retry_after_cap), "", "10s", ANY, NULL,
+     "queue mode: upper bound of the computed Retry-After; 0 = none"},
+
+    {"shed", "kind", T_ENUM, AT(shed.kind), "", "none", ANY, shed_kinds,
+     "load shedding (503): codel sheds an arrival that must wait while the minimum sojourn over interval "
+     "exceeds target; inflight when max_inflight requests are in service or waiting"},
+    {"shed", "target", T_DURATION, AT(shed.target), "", "5ms", GT(0), NULL,
+     "codel: acceptable standing queue delay"},
+    {"shed", "interval", T_DURATION, AT(shed.interval), "", "100ms", GT(0), NULL,
+     "codel: window over which the minimum sojourn must exceed target"},
+    {"shed", "max_inflight", T_INT, AT(shed.max_inflight), "requests", "100", IN(1, 1000000000), NULL,
+     "inflight: requests in service plus waiting at which arrivals are shed"},
 
     {"limiter", "kind", T_ENUM, AT(limiter.kind), "", "none", ANY, limiter_kinds,
      "rate limiter in front of the server"},
@@ -299,6 +327,34 @@ static const krow_t keys[] = {
      "one-way delay client -> server"},
     {"network", "response", T_DIST, AT(network.response), "", "const(1ms)", ANY, NULL,
      "one-way delay server -> client"},
+    {"network", "response_loss", T_DOUBLE, AT(network.response_loss), "fraction", "0", IN(0, 1), NULL,
+     "probability that a served request's response is lost (work done; the client times out)"},
+
+    /* [idempotency]: duplicate executions, the idempotency-key store (models/idem.h) */
+    {"idempotency", "non_idempotent", T_DOUBLE, AT(idem.non_idempotent), "fraction", "0", IN(0, 1), NULL,
+     "fraction of calls that are not idempotent (carry an idempotency key); 0 = model off"},
+    {"idempotency", "store", T_ENUM, AT(idem.store), "", "none", ANY, idem_stores,
+     "server-side idempotency-key store: none, or key (stored response / 409 while in flight)"},
+    {"idempotency", "ttl", T_DURATION, AT(idem.ttl), "", "60s", GT(0), NULL,
+     "lifetime of a claimed key or a stored response"},
+    {"idempotency", "claim", T_ENUM, AT(idem.claim), "", "before_work", ANY, idem_claims,
+     "before_work: claim as work starts (failed work keeps the key until ttl); after_work: store successes only"},
+
+    /* [connections]: per-client connection pools, keep-alive idle timeouts (models/conn.h) */
+    {"connections", "enabled", T_BOOL, AT(conn.enabled), "", "false", ANY, NULL,
+     "model connection pools: handshakes, reuse, resets of connections the server closed while idle"},
+    {"connections", "protocol", T_ENUM, AT(conn.protocol), "", "http1", ANY, conn_protocols,
+     "http1: one attempt per connection; http2: up to max_streams attempts share one"},
+    {"connections", "max_streams", T_INT, AT(conn.max_streams), "streams", "100", IN(1, 1000000), NULL,
+     "HTTP/2 concurrent streams per connection"},
+    {"connections", "pool", T_INT, AT(conn.pool), "connections", "64", IN(1, 100000), NULL,
+     "connections kept per client; beyond, a new connection is used once and closed"},
+    {"connections", "server_idle", T_DURATION, AT(conn.server_idle), "", "60s", GT(0), NULL,
+     "the server (or LB) silently closes a connection idle this long"},
+    {"connections", "client_idle", T_DURATION, AT(conn.client_idle), "", "90s", GT(0), NULL,
+     "the client closes a connection idle this long; above server_idle, reuses in between are reset"},
+    {"connections", "handshake", T_DURATION, AT(conn.handshake), "", "0", ANY, NULL,
+     "cost of opening a connection (TCP + TLS), added to the request's network delay"},
 
     /* [gmp]: the Go runtime on the client (models/gmp.h) */
     {"gmp", "enabled", T_BOOL, AT(gmp.enabled), "", "false", ANY, NULL,

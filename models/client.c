@@ -38,6 +38,7 @@
 static void on_timeout(eng_t *e, void *ctx, uint64_t arg);
 static void on_backoff_done(eng_t *e, void *ctx, uint64_t arg);
 static void on_deadline(eng_t *e, void *ctx, uint64_t arg);
+static void on_reset(eng_t *e, void *ctx, uint64_t ri);
 static void decide(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_after);
 
 static int grow(void **pool, uint32_t *cap, size_t elem)
@@ -189,10 +190,28 @@ static void send_attempt(world_t *w, uint32_t ci)
     r->outcome = OUT_OK;
     r->version = 0;
     r->retry_after = -1;
+    r->idem_key = c->idem_key;
     c->timeout_ev = pc->attempt_timeout > 0
                         ? eng_after(&w->eng, pc->attempt_timeout, on_timeout, w, PACK(ci, c->attempt_seq))
                         : 0;
-    eng_after(&w->eng, dist_draw(&w->cfg->network.request, w->r_net_req), server_on_arrival, w, ri);
+    simtime_t handshake = w->conn ? conn_on_send(w, ci) : 0;
+    if (handshake < 0) {
+        /* a pooled connection the server had closed: the attempt is reset
+         * (the RST comes back after a round trip), nothing reaches the server */
+        r->outcome = OUT_CONNERR;
+        eng_after(&w->eng,
+                  dist_draw(&w->cfg->network.request, w->r_net_req) + dist_draw(&w->cfg->network.response, w->r_net_resp),
+                  on_reset, w, ri);
+        return;
+    }
+    eng_after(&w->eng, handshake + dist_draw(&w->cfg->network.request, w->r_net_req), server_on_arrival, w, ri);
+}
+
+/* Connection model: the reset of a reused connection reaches the client. */
+static void on_reset(eng_t *e, void *ctx, uint64_t ri)
+{
+    (void)e;
+    client_on_response(ctx, (uint32_t)ri);
 }
 
 /* GMP model: the call's goroutine has spent the send's CPU; send. */
@@ -235,6 +254,8 @@ static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_
     call_t *c = &w->calls[ci];
     c->waiting = 0;
     c->attempt_seq++; /* whatever still travels for this attempt is stale now */
+    if (w->conn)
+        conn_on_attempt_end(w, ci, o, 0);
     if (w->prot_on) {
         protect_attempt_end(&w->prot, c->client, eng_now(&w->eng), &c->prot, o,
                             (w->cfg->retry.retry_on & POLICY_RETRY_BIT(o)) != 0);
@@ -329,6 +350,8 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
         protect_attempt_end(&w->prot, c->client, eng_now(e), &c->prot, OUT_TIMEOUT, 0);
         record_breaker(w);
     }
+    if (c->waiting && w->conn)
+        conn_on_attempt_end(w, ci, OUT_TIMEOUT, 1);
     c->attempt_seq++;
     c->waiting = 0;
     if (c->pol.attempts < w->cfg->retry.max_attempts)
@@ -353,6 +376,13 @@ void client_start_call(world_t *w, uint32_t client)
     c->waiting = 0;
     c->timeout_ev = c->backoff_ev = c->deadline_ev = 0;
     c->nonreplayable = pc->nonreplayable > 0 && gsl_rng_uniform(w->r_nonreplay) < pc->nonreplayable;
+    c->conn_slot = 0;
+    c->idem_key = 0;
+    if (w->idem &&
+        !(c->idem_key = idem_call_start(w->idem, gsl_rng_uniform(w->r_idem) < w->cfg->idem.non_idempotent))) {
+        out_of_memory(w);
+        return;
+    }
     policy_start(pc, &c->pol);
     c->deadline_at = pc->deadline > 0 ? now + pc->deadline : SIMTIME_NEVER;
     if (pc->deadline > 0)

@@ -50,7 +50,15 @@
     X(M_GMP_LATE_P99,   "gmp_lateness_p99_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, p99") \
     X(M_GMP_LATE_MAX,   "gmp_lateness_max_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, largest") \
     X(M_GMP_STW,        "gmp_stw_us",         STATS_SUM, "us",       "GMP model: stop-the-world pause time starting in the bucket") \
-    X(M_GMP_CPU_CLIENT, "gmp_cpu_client_us",  STATS_SUM, "us",       "GMP model: CPU time of client goroutines (sending, handling responses), by burst end")
+    X(M_GMP_CPU_CLIENT, "gmp_cpu_client_us",  STATS_SUM, "us",       "GMP model: CPU time of client goroutines (sending, handling responses), by burst end") \
+    X(M_SHED,           "shed",               STATS_SUM, "requests", "rejected (503) by load shedding ([shed]: CoDel or the in-flight limit)") \
+    X(M_RESP_LOST,      "responses_lost",     STATS_SUM, "responses", "responses to served requests lost in the network (network.response_loss)") \
+    X(M_IDEM_DUP,       "idem_duplicates",    STATS_SUM, "requests", "idempotency: executions beyond the first of a non-idempotent call") \
+    X(M_IDEM_REFUSED,   "idem_refused",       STATS_SUM, "requests", "idempotency: requests refused with 409 by the key store (key claimed, in flight)") \
+    X(M_IDEM_STORED,    "idem_stored",        STATS_SUM, "requests", "idempotency: stored responses served by the key store (no work)") \
+    X(M_CONN_RESETS,    "conn_resets",        STATS_SUM, "attempts", "connections: attempts failed by reusing a connection the server had closed") \
+    X(M_CONN_NEW,       "conn_new",           STATS_SUM, "connections", "connections: new connections opened (= handshakes)") \
+    X(M_CONN_OPEN,      "conn_open",          STATS_MAX, "connections", "connections: pooled connections open (max in bucket)")
 
 #define METRICS_ID(id, name, kind, unit, help) id,
 typedef enum { METRICS_SERIES(METRICS_ID) M_COUNT } metrics_id_t;

@@ -10,6 +10,7 @@
 typedef struct {
     dist_t request;   /* client -> server one-way delay */
     dist_t response;  /* server -> client one-way delay */
+    double response_loss; /* probability that the response to a served request is lost, [0, 1] */
 } network_cfg_t;
 
 void network_defaults(network_cfg_t *c);

@@ -36,8 +36,11 @@ void run_defaults(run_cfg_t *c)
     protect_defaults(&c->protect);
     gmp_defaults(&c->gmp);
     server_defaults(&c->server);
+    shed_defaults(&c->shed);
     limiter_defaults(&c->limiter);
     network_defaults(&c->network);
+    idem_defaults(&c->idem);
+    conn_defaults(&c->conn);
     snprintf(c->output.db, sizeof c->output.db, "results/retrysim.db");
 }
 
@@ -289,7 +292,8 @@ static double recovery_time(const run_cfg_t *c, const stats_series_t *s)
          * there says the storm is not over. */
         int64_t arr = stats_series_get(s, M_ARRIVALS, (int)b);
         int64_t lost = stats_series_get(s, M_REJ_QUEUE, (int)b) + stats_series_get(s, M_REJ_LIMITER, (int)b) +
-                       stats_series_get(s, M_REJ_OUTAGE, (int)b) + stats_series_get(s, M_WASTED, (int)b);
+                       stats_series_get(s, M_REJ_OUTAGE, (int)b) + stats_series_get(s, M_WASTED, (int)b) +
+                       stats_series_get(s, M_SHED, (int)b);
         if ((double)lost > (1 - c->run.recovery_threshold) * (double)arr)
             good = 0;
         run_len = good ? run_len + 1 : 0;
@@ -351,6 +355,7 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
 #undef Q
     add_scalar(res, "rejected_limiter", "requests", (double)series_total(s, M_REJ_LIMITER));
     add_scalar(res, "rejected_queue", "requests", (double)series_total(s, M_REJ_QUEUE));
+    add_scalar(res, "shed", "requests", (double)series_total(s, M_SHED));
     add_scalar(res, "blocking_fraction", "ratio", arrivals > 0 ? (double)series_total(s, M_REJ_QUEUE) / arrivals : NAN);
     add_scalar(res, "served", "requests", (double)w->served_total);
     add_scalar(res, "served_wasted", "requests", (double)w->served_wasted);
@@ -409,6 +414,8 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
         return rc;
     if (gmp_attach(w) < 0)
         return -1;
+    if (idem_attach(w) < 0 || conn_attach(w) < 0)
+        return -1;
     eng_at(&w->eng, 0, on_bucket, w, 0);
     return 0;
 }
@@ -445,6 +452,8 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     if (rc == 0 || (rc == -1 && res->nhists >= 2)) {
         summarise(&w, res, &hz, w.n_active);
         gmp_summarise(&w);
+        idem_summarise(&w);
+        conn_summarise(&w);
     }
     if (rc < 0) {
         res->failed = 1;
@@ -454,6 +463,8 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     server_free(&w);
     protect_free(&w.prot);
     gmp_detach(&w);
+    idem_detach(&w);
+    conn_detach(&w);
     eng_free(&w.eng);
     free(w.calls);
     free(w.reqs);

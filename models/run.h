@@ -10,13 +10,16 @@
 #include <stdint.h>
 
 #include "arrivals.h"
+#include "conn.h"
 #include "gmp.h"
+#include "idem.h"
 #include "limiter.h"
 #include "network.h"
 #include "policy.h"
 #include "protect.h"
 #include "rng.h"
 #include "server.h"
+#include "shed.h"
 #include "simtime.h"
 #include "stats.h"
 
@@ -44,8 +47,11 @@ typedef struct {
     protect_cfg_t protect;     /* client-side protections: retry quota, budget, throttling, breaker */
     gmp_cfg_t gmp;             /* the Go runtime model on the client (off by default) */
     server_cfg_t server;
+    shed_cfg_t shed;           /* load shedding, queue order, server Retry-After (shed.h) */
     limiter_cfg_t limiter;
     network_cfg_t network;
+    idem_cfg_t idem;           /* non-idempotent calls, idempotency-key store (idem.h) */
+    conn_cfg_t conn;           /* connection pools, keep-alive idle timeouts (conn.h) */
     output_cfg_t output;
 } run_cfg_t;
 

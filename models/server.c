@@ -2,8 +2,10 @@
  * server: the service behind the rate limiter. An arriving request meets,
  * in order: a scheduled outage (reject with 503, or drop silently), the
  * limiter (reject with its status and Retry-After, or admit after a delay),
- * then the workers and a FIFO waiting room of K (full: reject with
- * queue_full_status). Service time is drawn when service starts, plus
+ * then load shedding (shed.c: CoDel or an in-flight limit, 503), the
+ * workers and a FIFO (or LIFO) waiting room of K (full: reject with
+ * queue_full_status; both 503s carry shed.c's Retry-After). Service time
+ * is drawn when service starts, plus
  * load_per_inflight × requests in service (Brooker's collapse model, 2023),
  * fixed at the start. A request whose client has given up is still served
  * (wasted work) unless drop_expired. With contention on, the server holds
@@ -70,6 +72,8 @@ static int queue_push(world_t *w, uint32_t ri)
 
 static uint32_t queue_pop(world_t *w)
 {
+    if (w->cfg->shed.queue_order == SHED_ORDER_LIFO) /* the newest waiting request (shed.h) */
+        return w->queue[(w->qhead + --w->qlen) % w->qcap];
     uint32_t ri = w->queue[w->qhead];
     w->qhead = (w->qhead + 1) % w->qcap;
     w->qlen--;
@@ -87,6 +91,11 @@ static int start_service(world_t *w, uint32_t ri)
         world_req_free(w, ri);
         return 0;
     }
+    if (w->idem && idem_server_begin(w, ri)) {
+        /* the idempotency-key store answered (stored response or 409): no work */
+        world_level(w, &w->lv_system, -1);
+        return 0;
+    }
     w->busy++;
     w->in_service++;
     world_level(w, &w->lv_busy, +1);
@@ -99,16 +108,34 @@ static int start_service(world_t *w, uint32_t ri)
 static void dispatch_queue(world_t *w)
 {
     while (w->busy < w->workers_now && w->qlen) {
-        start_service(w, queue_pop(w));
+        uint32_t ri = queue_pop(w);
+        simtime_t now = eng_now(&w->eng);
+        shed_observe(&w->shed, &w->cfg->shed, now, now - w->reqs[ri].queued_at, w->qlen);
+        start_service(w, ri);
         series_max(w, M_QUEUE, w->qlen);
         world_level(w, &w->lv_queue, -1);
     }
 }
 
-/* Past the limiter: a worker, the waiting room, or a rejection. */
+/* The Retry-After of a queue-full or shed 503 (shed.h; the limiter's own
+ * rejections keep [limiter] retry_after). */
+static simtime_t server_retry_after(const world_t *w)
+{
+    return shed_retry_after(&w->cfg->shed, w->qlen, dist_mean(&w->cfg->server.service), w->workers_now);
+}
+
+/* Past the limiter: load shedding, a worker, the waiting room, or a
+ * rejection. */
 static void enter(world_t *w, uint32_t ri)
 {
-    if (w->busy < w->workers_now) {
+    int must_wait = w->busy >= w->workers_now;
+    if (!shed_admit(&w->shed, &w->cfg->shed, eng_now(&w->eng), must_wait, w->busy + (int64_t)w->qlen)) {
+        world_count(w, M_SHED, 1);
+        respond(w, ri, OUT_503, server_retry_after(w));
+        return;
+    }
+    if (!must_wait) {
+        shed_observe(&w->shed, &w->cfg->shed, eng_now(&w->eng), 0, w->qlen); /* served at once: sojourn 0 */
         world_count(w, M_ADMITTED, 1);
         world_level(w, &w->lv_system, +1);
         start_service(w, ri);
@@ -116,9 +143,10 @@ static void enter(world_t *w, uint32_t ri)
     }
     if (queue_push(w, ri) < 0) {
         world_count(w, M_REJ_QUEUE, 1);
-        respond(w, ri, status_outcome(w->cfg->server.queue_full_status), -1);
+        respond(w, ri, status_outcome(w->cfg->server.queue_full_status), server_retry_after(w));
         return;
     }
+    w->reqs[ri].queued_at = eng_now(&w->eng);
     world_count(w, M_ADMITTED, 1);
     world_level(w, &w->lv_system, +1);
     world_level(w, &w->lv_queue, +1);
@@ -199,12 +227,18 @@ static void on_service_done(eng_t *e, void *ctx, uint64_t arg)
     w->served_total++;
     outcome_t o = served_outcome(w, r);
     world_count(w, o == OUT_OK ? M_SERVED_OK : M_SERVED_ERR, 1);
+    if (w->idem)
+        idem_server_end(w, ri, o);
     int alive = client_request_alive(w, r);
     if (!alive || w->calls[r->call].caller_gone) {
         /* Wasted: nobody waits for the answer, or only an orphan retry loop
          * whose caller has already given up (seed §2.1). */
         world_count(w, M_WASTED, 1);
         w->served_wasted++;
+    }
+    if (alive && w->cfg->network.response_loss > 0 && gsl_rng_uniform(w->r_net_resp) < w->cfg->network.response_loss) {
+        world_count(w, M_RESP_LOST, 1); /* the response is lost: the client's timeout decides */
+        alive = 0;
     }
     if (alive)
         respond(w, ri, o, -1);
@@ -245,6 +279,7 @@ int server_setup(world_t *w)
 {
     const server_cfg_t *sc = &w->cfg->server;
     limiter_init(&w->limiter, &w->cfg->limiter);
+    shed_init(&w->shed);
     w->qcap = sc->queue == SERVER_QUEUE_UNLIMITED ? 1024 : (uint32_t)(sc->queue > 0 ? sc->queue : 1);
     w->queue = malloc((size_t)w->qcap * sizeof *w->queue);
     if (!w->queue) {
@@ -287,4 +322,11 @@ double server_capacity(const server_cfg_t *c)
     if (c->load_ns > 0 || m <= 0)
         return 0;
     return c->workers / (m / 1e9);
+}
+
+/* Answer request ri now with outcome o, without serving it (the
+ * idempotency-key store's stored response or 409). */
+void server_respond(world_t *w, uint32_t ri, outcome_t o)
+{
+    respond(w, ri, o, -1);
 }

@@ -15,13 +15,16 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "conn.h"
 #include "eng.h"
 #include "gmp.h"
+#include "idem.h"
 #include "limiter.h"
 #include "metrics.h"
 #include "policy.h"
 #include "protect.h"
 #include "run.h"
+#include "shed.h"
 #include "stats.h"
 
 /* A logical call: its retry loop, from the caller's first attempt to the
@@ -43,6 +46,8 @@ typedef struct {
     protect_call_t prot;    /* breaker epoch of the current attempt, AWS quota cost of the last retry */
     uint32_t next_free;     /* free-list link */
     uint32_t g;             /* GMP model: the call's goroutine (gmp_go), 0 = model off */
+    uint32_t idem_key;      /* idempotency model: the call's key (idem.c), 0 = model off */
+    uint32_t conn_slot;     /* connection model: its attempt's pooled connection + 1 (conn.c), 0 = none */
 } call_t;
 
 /* One attempt's request on its way through the network and the server. */
@@ -54,6 +59,8 @@ typedef struct {
     uint8_t outcome;        /* outcome_t once decided */
     uint64_t version;       /* contention: row version seen by the read */
     simtime_t retry_after;  /* ns, Retry-After the response carries, -1 = none */
+    uint32_t idem_key;      /* the call's idempotency key, 0 = none */
+    simtime_t queued_at;    /* ns, when it entered the waiting room (CoDel sojourn) */
     uint32_t next_free;
 } req_t;
 
@@ -86,6 +93,9 @@ typedef struct world {
     int prot_on;             /* 1 if any protection is on: the client's one branch */
     int prot_breaker;        /* 1 if the breaker is on: record its state */
     gmp_t *gmp;              /* the Go runtime model (gmp.c), NULL when off: the client's one branch */
+    idem_t *idem;            /* idempotency model (idem.c), NULL when off */
+    conn_t *conn;            /* connection pools (conn.c), NULL when off */
+    gsl_rng *r_idem;         /* which calls are non-idempotent */
 
     call_t *calls;           /* pool */
     uint32_t ncalls_cap, calls_used, calls_free; /* free head + 1, 0 = none */
@@ -103,6 +113,7 @@ typedef struct world {
     int outage_mode;         /* -1 none, else OUTAGE_REJECT / OUTAGE_DROP */
     int64_t in_service;      /* requests being served, for load-dependent latency */
     uint64_t row_version;    /* contention: the row's version */
+    shed_state_t shed;       /* load shedding state (shed.c) */
 
     /* counters kept here as well as in the series, for scalars and tests */
     int64_t n_in_flight;     /* calls whose caller still waits */
@@ -143,6 +154,7 @@ void world_req_free(world_t *w, uint32_t i);
 int server_setup(world_t *w);
 void server_free(world_t *w);
 void server_on_arrival(eng_t *e, void *ctx, uint64_t req);
+void server_respond(world_t *w, uint32_t req, outcome_t o); /* answer now, no work (idempotency store) */
 
 /* arrivals.c */
 int arrivals_setup(world_t *w);

@@ -168,9 +168,14 @@ static const char *const all_keys[] = {
     "server.workers", "server.queue", "server.queue_full_status", "server.service",
     "server.load_per_inflight", "server.error_500", "server.error_502", "server.error_drop",
     "server.drop_expired", "server.contention", "server.outages",
+    "server.queue_order", "server.retry_after_mode", "server.retry_after", "server.retry_after_cap",
+    "shed.kind", "shed.target", "shed.interval", "shed.max_inflight",
     "limiter.kind", "limiter.rate", "limiter.burst", "limiter.nodelay", "limiter.status",
     "limiter.retry_after",
-    "network.request", "network.response",
+    "network.request", "network.response", "network.response_loss",
+    "idempotency.non_idempotent", "idempotency.store", "idempotency.ttl", "idempotency.claim",
+    "connections.enabled", "connections.protocol", "connections.max_streams", "connections.pool",
+    "connections.server_idle", "connections.client_idle", "connections.handshake",
     "gmp.enabled", "gmp.procs", "gmp.preempt_after", "gmp.sysmon_min", "gmp.sysmon_max", "gmp.epoll_rounding",
     "gmp.timer_slack", "gmp.wakeup", "gmp.send_cpu", "gmp.response_cpu", "gmp.cpu_goroutines", "gmp.cpu_yield",
     "gmp.cpu_burst", "gmp.cpu_sleep", "gmp.sleepers", "gmp.sleep", "gmp.sleeper_cpu", "gmp.gc", "gmp.gc_period",
@@ -556,8 +561,8 @@ static void test_err_unknown_section(void **state)
 {
     (void)state;
     expect_error("[run]\nseed = 1\n[retyr]\nbase = 1s\n", "exp.ini:3: unknown section [retyr]",
-                 "did you mean [retry]?", "sections: run, arrivals, retry, retry_quota, retry_budget, throttle, breaker, server, limiter, network, "
-                 "gmp, output", NULL);
+                 "did you mean [retry]?", "sections: run, arrivals, retry, retry_quota, retry_budget, throttle, breaker, server, shed, limiter, network, "
+                 "gmp, idempotency, connections, output", NULL);
     expect_error("[run]\nseed = 1\n\n[zzz]  \n; c\nfoo = 1\n", "exp.ini:4: unknown section [zzz] (sections:", NULL);
     /* inih reads an indented header after a key as part of that key's value */
     expect_error("[run]\nseed = 1\n  [retry]\nbase = 1s\n", "exp.ini:3: [run] seed: this indented line is read as a "
