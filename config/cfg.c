@@ -285,6 +285,9 @@ static const krow_t keys[] = {
      "fraction whose connection is dropped; error_500 + error_502 + error_drop <= 1"},
     {"server", "drop_expired", T_BOOL, AT(server.drop_expired), "", "false", ANY, NULL,
      "discard a queued request whose client already gave up instead of serving it"},
+    {"server", "deadline_propagation", T_BOOL, AT(server.deadline_propagation), "", "false", ANY, NULL,
+     "requests carry the earlier of the caller's deadline and the attempt's timeout; the server "
+     "discards a request whose deadline has passed when service would start"},
     {"server", "contention", T_BOOL, AT(server.contention), "", "false", ANY, NULL,
      "optimistic concurrency on one row: read, then conditional write (409 on conflict)"},
     {"server", "outages", T_OUTAGES, AT(server), "", "none", ANY, NULL,

@@ -191,6 +191,11 @@ static void send_attempt(world_t *w, uint32_t ci)
     r->version = 0;
     r->retry_after = -1;
     r->idem_key = c->idem_key;
+    /* what a gRPC-style client propagates: the earlier of the caller's
+     * deadline and this attempt's timeout */
+    r->deadline_at = c->deadline_at;
+    if (pc->attempt_timeout > 0 && eng_now(&w->eng) + pc->attempt_timeout < r->deadline_at)
+        r->deadline_at = eng_now(&w->eng) + pc->attempt_timeout;
     c->timeout_ev = pc->attempt_timeout > 0
                         ? eng_after(&w->eng, pc->attempt_timeout, on_timeout, w, PACK(ci, c->attempt_seq))
                         : 0;

@@ -25,7 +25,7 @@
     X(M_SERVED_OK,      "served_ok",          STATS_SUM, "requests", "served successfully")       \
     X(M_SERVED_ERR,     "served_error",       STATS_SUM, "requests", "served with an injected error or conflict") \
     X(M_WASTED,         "served_wasted",      STATS_SUM, "requests", "served for nobody (attempt over) or for an orphan retry loop") \
-    X(M_EXPIRED,        "dropped_expired",    STATS_SUM, "requests", "discarded at the server because the client had gone (drop_expired)") \
+    X(M_EXPIRED,        "dropped_expired",    STATS_SUM, "requests", "discarded at the server: client gone (drop_expired) or deadline passed (deadline_propagation)") \
     X(M_SUCCEEDED,      "calls_ok",           STATS_SUM, "calls",    "calls that succeeded")       \
     X(M_FAIL_EXHAUSTED, "calls_exhausted",    STATS_SUM, "calls",    "calls failed: attempts exhausted") \
     X(M_FAIL_DEADLINE,  "calls_deadline",     STATS_SUM, "calls",    "calls failed: overall deadline") \

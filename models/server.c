@@ -85,7 +85,11 @@ static int start_service(world_t *w, uint32_t ri)
 {
     const server_cfg_t *sc = &w->cfg->server;
     req_t *r = &w->reqs[ri];
-    if (sc->drop_expired && !client_request_alive(w, r)) {
+    /* drop_expired is omniscient (the server knows the client left);
+     * deadline_propagation is what a real server can do: compare the
+     * deadline the request carries with its clock. */
+    if ((sc->drop_expired && !client_request_alive(w, r)) ||
+        (sc->deadline_propagation && eng_now(&w->eng) >= r->deadline_at)) {
         world_count(w, M_EXPIRED, 1);
         world_level(w, &w->lv_system, -1);
         world_req_free(w, ri);
@@ -312,6 +316,7 @@ void server_defaults(server_cfg_t *c)
     c->load_ns = 0;
     c->error_500 = c->error_502 = c->error_drop = 0;
     c->drop_expired = 0;
+    c->deadline_propagation = 0;
     c->contention = 0;
     c->noutages = 0;
 }

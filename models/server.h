@@ -35,6 +35,8 @@ typedef struct {
     double error_502;     /* fraction answered 502 */
     double error_drop;    /* fraction whose connection is dropped (client: connection error) */
     int drop_expired;     /* 1: a request whose client already gave up is discarded, not served */
+    int deadline_propagation; /* 1: requests carry min(call deadline, attempt deadline); the
+                                 server discards one whose deadline passed before service */
     int contention;       /* 1: Brooker's versioned row: read, then conditional write */
     int noutages;
     outage_t outages[SERVER_MAX_OUTAGES];

@@ -59,6 +59,7 @@ typedef struct {
     uint8_t outcome;        /* outcome_t once decided */
     uint64_t version;       /* contention: row version seen by the read */
     simtime_t retry_after;  /* ns, Retry-After the response carries, -1 = none */
+    simtime_t deadline_at;  /* ns, deadline propagated with the request; SIMTIME_NEVER = none */
     uint32_t idem_key;      /* the call's idempotency key, 0 = none */
     simtime_t queued_at;    /* ns, when it entered the waiting room (CoDel sojourn) */
     uint32_t next_free;

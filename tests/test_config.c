@@ -132,7 +132,7 @@ static void assert_cfg_equal(const run_cfg_t *a, const run_cfg_t *b)
     EQ_I(server.workers), EQ_I(server.queue), EQ_I(server.queue_full_status);
     EQ_DIST(server.service);
     EQ_I(server.load_ns), EQ_D(server.error_500), EQ_D(server.error_502), EQ_D(server.error_drop);
-    EQ_I(server.drop_expired), EQ_I(server.contention), EQ_I(server.noutages);
+    EQ_I(server.drop_expired), EQ_I(server.deadline_propagation), EQ_I(server.contention), EQ_I(server.noutages);
     for (int i = 0; i < a->server.noutages; i++)
         EQ_I(server.outages[i].start), EQ_I(server.outages[i].end), EQ_I(server.outages[i].kind),
             EQ_D(server.outages[i].fraction);
@@ -167,7 +167,7 @@ static const char *const all_keys[] = {
     "breaker.open_for", "breaker.probes",
     "server.workers", "server.queue", "server.queue_full_status", "server.service",
     "server.load_per_inflight", "server.error_500", "server.error_502", "server.error_drop",
-    "server.drop_expired", "server.contention", "server.outages",
+    "server.drop_expired", "server.deadline_propagation", "server.contention", "server.outages",
     "server.queue_order", "server.retry_after_mode", "server.retry_after", "server.retry_after_cap",
     "shed.kind", "shed.target", "shed.interval", "shed.max_inflight",
     "limiter.kind", "limiter.rate", "limiter.burst", "limiter.nodelay", "limiter.status",

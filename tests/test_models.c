@@ -185,6 +185,22 @@ static void test_wasted_and_expired(void **state)
         expired += stats_series_get(&r.series, M_EXPIRED, b);
     assert_true(expired > 0);
     run_result_free(&r);
+
+    /* Deadline propagation: the server sees only the 50 ms deadline each
+     * request carries. A request that waited behind a 100 ms service is
+     * past it and is discarded; one that finds the worker free is served
+     * (its client still times out, as service takes 100 ms). */
+    c.server.drop_expired = 0;
+    c.server.deadline_propagation = 1;
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "served") < served);
+    expired = 0;
+    for (int b = 0; b < stats_series_nbuckets(&r.series); b++)
+        expired += stats_series_get(&r.series, M_EXPIRED, b);
+    assert_true(expired > 0);
+    assert_true(run_scalar(&r, "served") + (double)expired + run_scalar(&r, "server_unfinished") ==
+                run_scalar(&r, "server_arrivals"));
+    run_result_free(&r);
 }
 
 /* Work done for an orphan loop is wasted: the caller left at 1 s, the
