@@ -5,9 +5,9 @@
 # recovery time (mean and 95% CI over replications) from summary; a
 # recovery bar over fewer than 5 replications says how many recovered.
 
-names = "none codel inflight lifo lifo+codel retry-after codel+ra codel+ra-max"
-np = 8
-short = "none codel inflight lifo lifo+cd RA cd+RA cd+RA-max"
+names = "none codel inflight lifo lifo+codel retry-after codel+ra codel+ra-max deadline-prop"
+np = 9
+short = "none codel inflight lifo lifo+cd RA cd+RA cd+RA-max deadline"
 ts(p) = q(sprintf("SELECT s.t_ns / 1e9, s.calls_ok FROM series s JOIN run r ON r.id = s.run " . \
     "WHERE r.experiment = '%s' AND r.point = %d AND r.replication = 0 AND r.sweep_run IS NOT NULL " . \
     "AND r.config_hash = (SELECT config_hash FROM run WHERE experiment = '%s' AND sweep_run IS NOT NULL ORDER BY id DESC LIMIT 1) " . \
