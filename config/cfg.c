@@ -423,9 +423,7 @@ static const krow_t keys[] = {
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
+int cfg_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -436,7 +434,7 @@ static int seterr(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static char *xstrndup(const char *s, size_t n)
+char *cfg_strndup(const char *s, size_t n)
 {
     char *p = malloc(n + 1);
     if (p) {
@@ -552,17 +550,17 @@ static int is_none(const char *v)
 static int parse_double(const char *v, double *out, char *m, size_t ml)
 {
     if (!*v)
-        return seterr(m, ml, "missing value (expected a number)");
+        return cfg_seterr(m, ml, "missing value (expected a number)");
     char *end;
     errno = 0;
     double x = strtod(v, &end);
     if (end == v)
-        return seterr(m, ml, "'%s' is not a number", v);
+        return cfg_seterr(m, ml, "'%s' is not a number", v);
     if (*end)
-        return seterr(m, ml, "'%s' is not a number: unexpected '%s' after %.*s", v, skip_blanks(end), (int)(end - v),
+        return cfg_seterr(m, ml, "'%s' is not a number: unexpected '%s' after %.*s", v, skip_blanks(end), (int)(end - v),
                       v);
     if (!isfinite(x))
-        return seterr(m, ml, "'%s' is not a finite number", v);
+        return cfg_seterr(m, ml, "'%s' is not a finite number", v);
     *out = x;
     return 0;
 }
@@ -571,17 +569,17 @@ static int parse_double(const char *v, double *out, char *m, size_t ml)
 static int parse_ll(const char *v, long long *out, char *m, size_t ml)
 {
     if (!*v)
-        return seterr(m, ml, "missing value (expected an integer)");
+        return cfg_seterr(m, ml, "missing value (expected an integer)");
     char *end;
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (end == v)
-        return seterr(m, ml, "'%s' is not an integer", v);
+        return cfg_seterr(m, ml, "'%s' is not an integer", v);
     if (*end)
-        return seterr(m, ml, "'%s' is not an integer: unexpected '%s' after %.*s", v, skip_blanks(end),
+        return cfg_seterr(m, ml, "'%s' is not an integer: unexpected '%s' after %.*s", v, skip_blanks(end),
                       (int)(end - v), v);
     if (errno == ERANGE)
-        return seterr(m, ml, "'%s' is out of range", v);
+        return cfg_seterr(m, ml, "'%s' is out of range", v);
     *out = x;
     return 0;
 }
@@ -591,21 +589,21 @@ static int parse_ll(const char *v, long long *out, char *m, size_t ml)
 static int parse_ull(const char *v, unsigned long long *out, char *m, size_t ml)
 {
     if (!*v)
-        return seterr(m, ml, "missing value (expected an integer)");
+        return cfg_seterr(m, ml, "missing value (expected an integer)");
     if (*v == '-')
-        return seterr(m, ml, "%s is below the minimum 0", v);
+        return cfg_seterr(m, ml, "%s is below the minimum 0", v);
     if (!isdigit((unsigned char)*v) && *v != '+')
-        return seterr(m, ml, "'%s' is not an integer", v);
+        return cfg_seterr(m, ml, "'%s' is not an integer", v);
     char *end;
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
     if (end == v)
-        return seterr(m, ml, "'%s' is not an integer", v);
+        return cfg_seterr(m, ml, "'%s' is not an integer", v);
     if (*end)
-        return seterr(m, ml, "'%s' is not an integer: unexpected '%s' after %.*s", v, skip_blanks(end),
+        return cfg_seterr(m, ml, "'%s' is not an integer: unexpected '%s' after %.*s", v, skip_blanks(end),
                       (int)(end - v), v);
     if (errno == ERANGE)
-        return seterr(m, ml, "'%s' is out of range", v);
+        return cfg_seterr(m, ml, "'%s' is out of range", v);
     *out = x;
     return 0;
 }
@@ -631,14 +629,14 @@ static int check_range(const krow_t *k, double x, const char *shown, char *m, si
     if ((k->flags & R_LO) && ((k->flags & R_LOX) ? !(x > k->lo) : !(x >= k->lo))) {
         fmt_bound(k, k->lo, b, sizeof b);
         if (k->flags & R_LOX)
-            return seterr(m, ml, "%s must be greater than %s", shown, b);
-        return seterr(m, ml, "%s is below the minimum %s", shown, b);
+            return cfg_seterr(m, ml, "%s must be greater than %s", shown, b);
+        return cfg_seterr(m, ml, "%s is below the minimum %s", shown, b);
     }
     if ((k->flags & R_HI) && ((k->flags & R_HIX) ? !(x < k->hi) : !(x <= k->hi))) {
         fmt_bound(k, k->hi, b, sizeof b);
         if (k->flags & R_HIX)
-            return seterr(m, ml, "%s must be less than %s", shown, b);
-        return seterr(m, ml, "%s is above the maximum %s", shown, b);
+            return cfg_seterr(m, ml, "%s must be less than %s", shown, b);
+        return cfg_seterr(m, ml, "%s is above the maximum %s", shown, b);
     }
     return 0;
 }
@@ -654,8 +652,8 @@ static int parse_enum(const krow_t *k, const char *v, int *out, char *m, size_t 
     join_enames(k->names, ", ", list, sizeof list);
     const char *near = closest_ename(v, k->names);
     if (near)
-        return seterr(m, ml, "'%s' is not one of: %s (did you mean %s?)", v, list, near);
-    return seterr(m, ml, "'%s' is not one of: %s", v, list);
+        return cfg_seterr(m, ml, "'%s' is not one of: %s (did you mean %s?)", v, list, near);
+    return cfg_seterr(m, ml, "'%s' is not one of: %s", v, list);
 }
 
 static int parse_bool(const char *v, int *out, char *m, size_t ml)
@@ -671,7 +669,7 @@ static int parse_bool(const char *v, int *out, char *m, size_t ml)
             return 0;
         }
     }
-    return seterr(m, ml, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", v);
+    return cfg_seterr(m, ml, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", v);
 }
 
 static int parse_generator(const char *v, char *out, size_t size, char *m, size_t ml)
@@ -681,7 +679,7 @@ static int parse_generator(const char *v, char *out, size_t size, char *m, size_
     for (const gsl_rng_type **t = gsl_rng_types_setup(); *t; t++) {
         if (strcmp((*t)->name, v) == 0) {
             if (strlen(v) >= size)
-                return seterr(m, ml, "'%s' is longer than %zu characters", v, size - 1);
+                return cfg_seterr(m, ml, "'%s' is longer than %zu characters", v, size - 1);
             memcpy(out, v, strlen(v) + 1);
             return 0;
         }
@@ -689,7 +687,7 @@ static int parse_generator(const char *v, char *out, size_t size, char *m, size_
             names[n++] = (*t)->name;
     }
     const char *near = closest(v, names, n);
-    return seterr(m, ml, "'%s' is not a GSL generator%s%s%s (e.g. mt19937, ranlxd2, taus2)", v,
+    return cfg_seterr(m, ml, "'%s' is not a GSL generator%s%s%s (e.g. mt19937, ranlxd2, taus2)", v,
                   near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 }
 
@@ -727,7 +725,7 @@ static int parse_retry_on(const char *v, unsigned *out, char *m, size_t ml)
         return 0;
     }
     if (!*v)
-        return seterr(m, ml, "missing value %s", hint);
+        return cfg_seterr(m, ml, "missing value %s", hint);
     unsigned bits = 0;
     char item[64];
     const char *p = v;
@@ -738,11 +736,11 @@ static int parse_retry_on(const char *v, unsigned *out, char *m, size_t ml)
             for (; outcome_names[i].name && strcmp(outcome_names[i].name, item) != 0; i++)
                 ;
         if (r < 0 || !*item)
-            return seterr(m, ml, "'%s': empty or overlong item in the list %s", v, hint);
+            return cfg_seterr(m, ml, "'%s': empty or overlong item in the list %s", v, hint);
         if (!outcome_names[i].name) {
             if (!strcmp(item, "all") || !strcmp(item, "none"))
-                return seterr(m, ml, "'%s': %s cannot be combined with other outcomes", v, item);
-            return seterr(m, ml, "'%s': '%s' is not a retryable outcome %s", v, item, hint);
+                return cfg_seterr(m, ml, "'%s': %s cannot be combined with other outcomes", v, item);
+            return cfg_seterr(m, ml, "'%s': '%s' is not a retryable outcome %s", v, item, hint);
         }
         bits |= POLICY_RETRY_BIT(outcome_names[i].value);
     }
@@ -761,12 +759,12 @@ static int parse_schedule(const char *v, arrivals_cfg_t *a, char *m, size_t ml)
         int r;
         while ((r = next_item(&p, item, sizeof item)) != 0) {
             if (r < 0 || !*item)
-                return seterr(m, ml, "empty or overlong step in '%s' (steps are time:rate separated by commas)", v);
+                return cfg_seterr(m, ml, "empty or overlong step in '%s' (steps are time:rate separated by commas)", v);
             if (n == ARRIVALS_MAX_STEPS)
-                return seterr(m, ml, "more than %d steps", ARRIVALS_MAX_STEPS);
+                return cfg_seterr(m, ml, "more than %d steps", ARRIVALS_MAX_STEPS);
             char *colon = strchr(item, ':');
             if (!colon)
-                return seterr(m, ml, "step '%s' is not time:rate (e.g. 60s:2000)", item);
+                return cfg_seterr(m, ml, "step '%s' is not time:rate (e.g. 60s:2000)", item);
             /* item is trimmed, so only the blanks around ':' remain */
             const char *te = colon, *ts = trim(item, &te);
             char tbuf[64];
@@ -775,15 +773,15 @@ static int parse_schedule(const char *v, arrivals_cfg_t *a, char *m, size_t ml)
             while (isspace((unsigned char)*rs))
                 rs++;
             if (simtime_parse(tbuf, &steps[n].t, e2, sizeof e2) < 0)
-                return seterr(m, ml, "step %d: %s", n + 1, e2);
+                return cfg_seterr(m, ml, "step %d: %s", n + 1, e2);
             if (parse_double(rs, &steps[n].rate, e2, sizeof e2) < 0)
-                return seterr(m, ml, "step %d (%s): rate %s", n + 1, tbuf, e2);
+                return cfg_seterr(m, ml, "step %d (%s): rate %s", n + 1, tbuf, e2);
             if (steps[n].rate < 0)
-                return seterr(m, ml, "step %d (%s): rate %s is below the minimum 0", n + 1, tbuf, rs);
+                return cfg_seterr(m, ml, "step %d (%s): rate %s is below the minimum 0", n + 1, tbuf, rs);
             if (n == 0 && steps[0].t != 0)
-                return seterr(m, ml, "the first step must start at 0s, not %s", tbuf);
+                return cfg_seterr(m, ml, "the first step must start at 0s, not %s", tbuf);
             if (n > 0 && steps[n].t <= steps[n - 1].t)
-                return seterr(m, ml, "step %d at %s does not come after the step before it", n + 1, tbuf);
+                return cfg_seterr(m, ml, "step %d at %s does not come after the step before it", n + 1, tbuf);
             n++;
         }
     }
@@ -798,11 +796,11 @@ static int parse_outage(const char *item, outage_t *o, char *m, size_t ml)
     char e2[160], tok[4][64];
     const char *dash = strchr(item, '-');
     if (!dash)
-        return seterr(m, ml, "outage '%s' is not start-end kind [fraction] (e.g. 30s-60s reject)", item);
+        return cfg_seterr(m, ml, "outage '%s' is not start-end kind [fraction] (e.g. 30s-60s reject)", item);
     const char *se = dash, *ss = trim(item, &se);
     snprintf(tok[0], sizeof tok[0], "%.*s", (int)(se - ss), ss);
     if (simtime_parse(tok[0], &o->start, e2, sizeof e2) < 0)
-        return seterr(m, ml, "outage '%s': start: %s", item, e2);
+        return cfg_seterr(m, ml, "outage '%s': start: %s", item, e2);
     /* The rest is whitespace-separated: end, kind and an optional fraction. */
     int nt = 1;
     for (const char *p = dash + 1;;) {
@@ -814,31 +812,31 @@ static int parse_outage(const char *item, outage_t *o, char *m, size_t ml)
         while (*p && !isspace((unsigned char)*p))
             p++;
         if (nt == 4 || (size_t)(p - b) >= sizeof tok[0])
-            return seterr(m, ml, "outage '%s' is not start-end kind [fraction]", item);
+            return cfg_seterr(m, ml, "outage '%s' is not start-end kind [fraction]", item);
         snprintf(tok[nt++], sizeof tok[0], "%.*s", (int)(p - b), b);
     }
     if (nt < 3)
-        return seterr(m, ml, "outage '%s' is not start-end kind [fraction] (kinds: reject, drop, capacity)", item);
+        return cfg_seterr(m, ml, "outage '%s' is not start-end kind [fraction] (kinds: reject, drop, capacity)", item);
     if (simtime_parse(tok[1], &o->end, e2, sizeof e2) < 0)
-        return seterr(m, ml, "outage '%s': end: %s", item, e2);
+        return cfg_seterr(m, ml, "outage '%s': end: %s", item, e2);
     if (o->end <= o->start)
-        return seterr(m, ml, "outage '%s': start must be before end", item);
+        return cfg_seterr(m, ml, "outage '%s': start must be before end", item);
     int i = 0;
     for (; outage_kinds[i].name && strcmp(outage_kinds[i].name, tok[2]) != 0; i++)
         ;
     if (!outage_kinds[i].name)
-        return seterr(m, ml, "outage '%s': '%s' is not one of: reject, drop, capacity", item, tok[2]);
+        return cfg_seterr(m, ml, "outage '%s': '%s' is not one of: reject, drop, capacity", item, tok[2]);
     o->kind = (outage_kind_t)outage_kinds[i].value;
     o->fraction = 0;
     if (o->kind == OUTAGE_CAPACITY) {
         if (nt != 4)
-            return seterr(m, ml, "outage '%s': capacity needs the fraction of workers left, in [0, 1]", item);
+            return cfg_seterr(m, ml, "outage '%s': capacity needs the fraction of workers left, in [0, 1]", item);
         if (parse_double(tok[3], &o->fraction, e2, sizeof e2) < 0)
-            return seterr(m, ml, "outage '%s': %s", item, e2);
+            return cfg_seterr(m, ml, "outage '%s': %s", item, e2);
         if (o->fraction < 0 || o->fraction > 1)
-            return seterr(m, ml, "outage '%s': fraction %s is outside [0, 1]", item, tok[3]);
+            return cfg_seterr(m, ml, "outage '%s': fraction %s is outside [0, 1]", item, tok[3]);
     } else if (nt != 3) {
-        return seterr(m, ml, "outage '%s': %s takes no fraction", item, tok[2]);
+        return cfg_seterr(m, ml, "outage '%s': %s takes no fraction", item, tok[2]);
     }
     return 0;
 }
@@ -854,9 +852,9 @@ static int parse_outages(const char *v, server_cfg_t *s, char *m, size_t ml)
         int r;
         while ((r = next_item(&p, item, sizeof item)) != 0) {
             if (r < 0 || !*item)
-                return seterr(m, ml, "empty or overlong outage in '%s' (outages are separated by commas)", v);
+                return cfg_seterr(m, ml, "empty or overlong outage in '%s' (outages are separated by commas)", v);
             if (n == SERVER_MAX_OUTAGES)
-                return seterr(m, ml, "more than %d outages", SERVER_MAX_OUTAGES);
+                return cfg_seterr(m, ml, "more than %d outages", SERVER_MAX_OUTAGES);
             if (parse_outage(item, &out[n], m, ml) < 0)
                 return -1;
             n++;
@@ -873,14 +871,14 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
     void *f = (char *)c + k->off;
     char e2[256];
     if (strstr(v, "${"))
-        return seterr(m, ml, "'%s' holds an unexpanded ${...} (sweeps are expanded by the experiment layer)", v);
+        return cfg_seterr(m, ml, "'%s' holds an unexpanded ${...} (sweeps are expanded by the experiment layer)", v);
     switch (k->type) {
     case T_DURATION: {
         simtime_t t = 0;
         if (k->size != sizeof t)
             break;
         if (simtime_parse(v, &t, e2, sizeof e2) < 0)
-            return seterr(m, ml, "%s", e2);
+            return cfg_seterr(m, ml, "%s", e2);
         if (check_range(k, (double)t, v, m, ml) < 0)
             return -1;
         memcpy(f, &t, sizeof t);
@@ -906,7 +904,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         }
         if (k->size == sizeof(int)) {
             if (x < INT_MIN || x > INT_MAX)
-                return seterr(m, ml, "'%s' is out of range", v);
+                return cfg_seterr(m, ml, "'%s' is out of range", v);
             int i = (int)x;
             memcpy(f, &i, sizeof i);
             return 0;
@@ -924,7 +922,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
             return -1;
         if (k->size == sizeof(uint32_t)) {
             if (x > UINT32_MAX)
-                return seterr(m, ml, "'%s' is out of range", v);
+                return cfg_seterr(m, ml, "'%s' is out of range", v);
             uint32_t u = (uint32_t)x;
             memcpy(f, &u, sizeof u);
             return 0;
@@ -958,9 +956,9 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
     case T_STRING: {
         size_t n = strlen(v);
         if ((k->flags & K_NONEMPTY) && n == 0)
-            return seterr(m, ml, "must not be empty");
+            return cfg_seterr(m, ml, "must not be empty");
         if (n >= k->size)
-            return seterr(m, ml, "'%.40s...' is longer than %zu characters", v, k->size - 1);
+            return cfg_seterr(m, ml, "'%.40s...' is longer than %zu characters", v, k->size - 1);
         memcpy(f, v, n + 1);
         return 0;
     }
@@ -971,7 +969,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         if (k->size != sizeof d)
             break;
         if (dist_parse(v, &d, e2, sizeof e2) < 0)
-            return seterr(m, ml, "%s", e2);
+            return cfg_seterr(m, ml, "%s", e2);
         memcpy(f, &d, sizeof d);
         return 0;
     }
@@ -993,7 +991,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
             break;
         return parse_outages(v, f, m, ml);
     }
-    return seterr(m, ml, "internal error: the key table's type does not match the field");
+    return cfg_seterr(m, ml, "internal error: the key table's type does not match the field");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1331,7 +1329,7 @@ static void line_text(const cfg_doc_t *d, int line, char *buf, size_t len)
 static int doc_parse(cfg_doc_t *d, char *err, size_t errlen)
 {
     if (memchr(d->text, 0, d->text_len))
-        return seterr(err, errlen, "%s: contains a NUL byte; not a text file", d->path);
+        return cfg_seterr(err, errlen, "%s: contains a NUL byte; not a text file", d->path);
     load_t L;
     memset(&L, 0, sizeof L);
     L.d = d;
@@ -1340,7 +1338,7 @@ static int doc_parse(cfg_doc_t *d, char *err, size_t errlen)
     L.r.end = d->text + d->text_len;
     int rc = ini_parse_stream(reader, &L.r, handler, &L);
     if (rc < 0)
-        return seterr(err, errlen, "%s: the INI parser failed (%d)", d->path, rc);
+        return cfg_seterr(err, errlen, "%s: the INI parser failed (%d)", d->path, rc);
     /* Report the earliest of: a syntax error (inih), an over-long line, a
      * handler error (duplicate key, bad continuation). */
     int first = 0;
@@ -1353,14 +1351,14 @@ static int doc_parse(cfg_doc_t *d, char *err, size_t errlen)
     if (!first)
         return 0;
     if (first == L.r.long_line)
-        return seterr(err, errlen,
+        return cfg_seterr(err, errlen,
                       "%s:%d: line longer than %d characters; split a long list over indented continuation lines",
                       d->path, first, L.r.long_max);
     if (first == L.err_line)
-        return seterr(err, errlen, "%s", L.msg);
+        return cfg_seterr(err, errlen, "%s", L.msg);
     char txt[80];
     line_text(d, first, txt, sizeof txt);
-    return seterr(err, errlen, "%s:%d: syntax error: expected 'key = value' or '[section]', not '%s'", d->path,
+    return cfg_seterr(err, errlen, "%s:%d: syntax error: expected 'key = value' or '[section]', not '%s'", d->path,
                   first, txt);
 }
 
@@ -1390,7 +1388,7 @@ static int doc_load_text(cfg_doc_t *d, const char *name, int from_file, char *te
     d->path = strdup(name ? name : "(string)");
     if (!d->path) {
         cfg_doc_free(d);
-        return seterr(err, errlen, "%s: out of memory", name ? name : "(string)");
+        return cfg_seterr(err, errlen, "%s: out of memory", name ? name : "(string)");
     }
     if (doc_parse(d, err, errlen) < 0) {
         cfg_doc_free(d);
@@ -1404,7 +1402,7 @@ int cfg_doc_load(cfg_doc_t *d, const char *path, char *err, size_t errlen)
     memset(d, 0, sizeof *d);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return cfg_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
     while (buf) {
@@ -1423,10 +1421,10 @@ int cfg_doc_load(cfg_doc_t *d, const char *path, char *err, size_t errlen)
     int rerr = ferror(f) ? errno : 0;
     fclose(f);
     if (!buf)
-        return seterr(err, errlen, "%s: out of memory", path);
+        return cfg_seterr(err, errlen, "%s: out of memory", path);
     if (rerr) {
         free(buf);
-        return seterr(err, errlen, "%s: cannot read: %s", path, strerror(rerr));
+        return cfg_seterr(err, errlen, "%s: cannot read: %s", path, strerror(rerr));
     }
     buf[n] = 0;
     return doc_load_text(d, path, 1, buf, n, err, errlen);
@@ -1436,9 +1434,9 @@ int cfg_doc_load_string(cfg_doc_t *d, const char *name, const char *text, char *
 {
     memset(d, 0, sizeof *d);
     size_t n = text ? strlen(text) : 0;
-    char *copy = xstrndup(text ? text : "", n);
+    char *copy = cfg_strndup(text ? text : "", n);
     if (!copy)
-        return seterr(err, errlen, "%s: out of memory", name ? name : "(string)");
+        return cfg_seterr(err, errlen, "%s: out of memory", name ? name : "(string)");
     return doc_load_text(d, name, 0, copy, n, err, errlen);
 }
 
@@ -1447,22 +1445,22 @@ int cfg_doc_set(cfg_doc_t *d, const char *assignment, char *err, size_t errlen)
     static const char *const usage = "expected section.key=value, e.g. retry.base=200ms";
     const char *eq = assignment ? strchr(assignment, '=') : NULL;
     if (!eq)
-        return seterr(err, errlen, "--set '%s': %s", assignment ? assignment : "", usage);
+        return cfg_seterr(err, errlen, "--set '%s': %s", assignment ? assignment : "", usage);
     const char *ke = eq, *ks = trim(assignment, &ke);
     const char *dot = memchr(ks, '.', (size_t)(ke - ks));
     if (!dot || dot == ks || dot + 1 >= ke)
-        return seterr(err, errlen, "--set '%s': %s", assignment, usage);
+        return cfg_seterr(err, errlen, "--set '%s': %s", assignment, usage);
     const char *ve = eq + 1 + strlen(eq + 1), *vs = trim(eq + 1, &ve);
-    char *section = xstrndup(ks, (size_t)(dot - ks));
-    char *key = xstrndup(dot + 1, (size_t)(ke - dot - 1));
-    char *value = xstrndup(vs, (size_t)(ve - vs));
+    char *section = cfg_strndup(ks, (size_t)(dot - ks));
+    char *key = cfg_strndup(dot + 1, (size_t)(ke - dot - 1));
+    char *value = cfg_strndup(vs, (size_t)(ve - vs));
     int rc = 0;
     if (!section || !key || !value) {
-        rc = seterr(err, errlen, "--set '%s': out of memory", assignment);
+        rc = cfg_seterr(err, errlen, "--set '%s': out of memory", assignment);
     } else {
         for (const char *q = key; *q && rc == 0; q++)
             if (isspace((unsigned char)*q))
-                rc = seterr(err, errlen, "--set '%s': %s", assignment, usage);
+                rc = cfg_seterr(err, errlen, "--set '%s': %s", assignment, usage);
         if (rc == 0) {
             int i = doc_find_index(d, section, key);
             if (i >= 0) {
@@ -1474,7 +1472,7 @@ int cfg_doc_set(cfg_doc_t *d, const char *assignment, char *err, size_t errlen)
                 e->line = 0;
                 e->section_line = 0;
             } else if (doc_add(d, section, key, value, CFG_SET_FILE, 0, 0) < 0) {
-                rc = seterr(err, errlen, "--set '%s': out of memory", assignment);
+                rc = cfg_seterr(err, errlen, "--set '%s': out of memory", assignment);
             }
         }
     }
@@ -1539,10 +1537,10 @@ static int fail_at(const cfg_doc_t *d, const cfg_entry_t *e, const char *section
                    char *err, size_t errlen)
 {
     if (!e)
-        return seterr(err, errlen, "%s: [%s] %s (default): %s", doc_name(d), section, key, msg);
+        return cfg_seterr(err, errlen, "%s: [%s] %s (default): %s", doc_name(d), section, key, msg);
     char loc[300];
     where(e, loc, sizeof loc);
-    return seterr(err, errlen, "%s: [%s] %s: %s", loc, section, key, msg);
+    return cfg_seterr(err, errlen, "%s: [%s] %s: %s", loc, section, key, msg);
 }
 
 static int unknown_key(const cfg_entry_t *e, char *err, size_t errlen)
@@ -1560,12 +1558,12 @@ static int unknown_key(const cfg_entry_t *e, char *err, size_t errlen)
     where(e, loc, sizeof loc);
     const char *near = closest(e->key, names, n);
     if (near)
-        return seterr(err, errlen, "%s: [%s] %s: unknown key; did you mean %s?", loc, e->section, e->key, near);
+        return cfg_seterr(err, errlen, "%s: [%s] %s: unknown key; did you mean %s?", loc, e->section, e->key, near);
     for (size_t i = 0; i < NKEYS; i++)
         if (!strcmp(keys[i].name, e->key))
-            return seterr(err, errlen, "%s: [%s] %s: unknown key; %s is a key of [%s]", loc, e->section, e->key,
+            return cfg_seterr(err, errlen, "%s: [%s] %s: unknown key; %s is a key of [%s]", loc, e->section, e->key,
                           e->key, keys[i].section);
-    return seterr(err, errlen, "%s: [%s] %s: unknown key (keys of [%s]: %s)", loc, e->section, e->key, e->section,
+    return cfg_seterr(err, errlen, "%s: [%s] %s: unknown key (keys of [%s]: %s)", loc, e->section, e->key, e->section,
                   list);
 }
 
@@ -1579,9 +1577,9 @@ static int unknown_section(const cfg_entry_t *e, char *err, size_t errlen)
         snprintf(loc, sizeof loc, "%s", e->file);
     const char *near = closest(e->section, sections, NSECTIONS);
     if (near)
-        return seterr(err, errlen, "%s: unknown section [%s]; did you mean [%s]? (sections: %s)", loc, e->section,
+        return cfg_seterr(err, errlen, "%s: unknown section [%s]; did you mean [%s]? (sections: %s)", loc, e->section,
                       near, list);
-    return seterr(err, errlen, "%s: unknown section [%s] (sections: %s)", loc, e->section, list);
+    return cfg_seterr(err, errlen, "%s: unknown section [%s] (sections: %s)", loc, e->section, list);
 }
 
 /* Cross-key checks that must point at one precise key. */
@@ -1651,7 +1649,7 @@ static int default_experiment(const cfg_doc_t *d, run_cfg_t *c, char *err, size_
     if (n > 4 && !strcmp(b + n - 4, ".ini"))
         n -= 4;
     if (n >= sizeof c->output.experiment)
-        return seterr(err, errlen, "%s: the file name is too long for an experiment name (%zu characters at most); "
+        return cfg_seterr(err, errlen, "%s: the file name is too long for an experiment name (%zu characters at most); "
                       "set [output] experiment",
                       d->path, sizeof c->output.experiment - 1);
     memcpy(c->output.experiment, b, n);
@@ -1674,7 +1672,7 @@ int cfg_apply(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
             char loc[300], list[256];
             where(e, loc, sizeof loc);
             section_list(list, sizeof list);
-            return seterr(err, errlen, "%s: %s: key outside any section; put it under one of [%s]", loc, e->key,
+            return cfg_seterr(err, errlen, "%s: %s: key outside any section; put it under one of [%s]", loc, e->key,
                           list);
         }
         if (!section_known(e->section))
@@ -1692,7 +1690,7 @@ int cfg_apply(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
     if (run_validate(out, &blame, m, sizeof m) < 0) {
         const char *dot = blame ? strchr(blame, '.') : NULL;
         if (!dot)
-            return seterr(err, errlen, "%s: %s", doc_name(d), m);
+            return cfg_seterr(err, errlen, "%s: %s", doc_name(d), m);
         char section[32];
         snprintf(section, sizeof section, "%.*s", (int)(dot - blame), blame);
         return fail_at(d, cfg_doc_find(d, section, dot + 1), section, dot + 1, m, err, errlen);
@@ -1716,20 +1714,20 @@ int cfg_params(const run_cfg_t *c, rec_param_t **out, int *n, char *err, size_t 
     if (!p || !v) {
         free(p);
         free(v);
-        return seterr(err, errlen, "out of memory");
+        return cfg_seterr(err, errlen, "out of memory");
     }
     int k = 0;
     for (; k < (int)NKEYS; k++) {
         const krow_t *r = &keys[k];
         if (format_value(r, c, v, VALUE_MAX) < 0) {
-            seterr(err, errlen, "[%s] %s: the value cannot be written as text", r->section, r->name);
+            cfg_seterr(err, errlen, "[%s] %s: the value cannot be written as text", r->section, r->name);
             break;
         }
         /* key and value share one allocation: "section.key\0value\0" */
         size_t ls = strlen(r->section), lk = strlen(r->name), lv = strlen(v);
         char *s = malloc(ls + 1 + lk + 1 + lv + 1);
         if (!s) {
-            seterr(err, errlen, "out of memory");
+            cfg_seterr(err, errlen, "out of memory");
             break;
         }
         memcpy(s, r->section, ls);

@@ -88,4 +88,9 @@ void cfg_print_reference(FILE *f, int markdown);
  * with its help; keys without a default are commented out. */
 void cfg_print_template(FILE *f);
 
+/* Shared by the config layer (cfg.c, sweep.c, expr.c): format a message
+ * into err (if any) and return -1; copy n bytes of s into a new string. */
+int cfg_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+char *cfg_strndup(const char *s, size_t n);
+
 #endif

@@ -110,31 +110,10 @@ static int fail_at(char *err, size_t errlen, const char *file, int line, const c
     return -1;
 }
 
-static int fail_plain(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail_plain(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = 0;
-    }
-    return p;
-}
 
 static char *dup_s(const char *s)
 {
-    return s ? dup_n(s, strlen(s)) : NULL;
+    return s ? cfg_strndup(s, strlen(s)) : NULL;
 }
 
 /* Bounds of s[b, e) without surrounding blanks. */
@@ -297,18 +276,18 @@ static void fmt_duration(simtime_t ns, const char *unit, char *buf, size_t len)
 static int push_value(var_t *v, const char *s, size_t n, char *m, size_t ml)
 {
     if (v->nvals >= SWEEP_MAX_VALUES)
-        return fail_plain(m, ml, "more than %d values", SWEEP_MAX_VALUES);
+        return cfg_seterr(m, ml, "more than %d values", SWEEP_MAX_VALUES);
     if (v->nvals == v->capvals) {
         int cap = v->capvals ? 2 * v->capvals : 8;
         char **nv = realloc(v->vals, (size_t)cap * sizeof *nv);
         if (!nv)
-            return fail_plain(m, ml, "out of memory");
+            return cfg_seterr(m, ml, "out of memory");
         v->vals = nv;
         v->capvals = cap;
     }
-    char *c = dup_n(s, n);
+    char *c = cfg_strndup(s, n);
     if (!c)
-        return fail_plain(m, ml, "out of memory");
+        return cfg_seterr(m, ml, "out of memory");
     v->vals[v->nvals++] = c;
     return 0;
 }
@@ -329,24 +308,24 @@ static void unit_of(const char *t, char *unit, size_t len)
 
 static int wrong_sign(char *m, size_t ml, const char *item, const char *step)
 {
-    return fail_plain(m, ml, "bad range '%s': step %s goes away from the end (the sign is wrong)", item, step);
+    return cfg_seterr(m, ml, "bad range '%s': step %s goes away from the end (the sign is wrong)", item, step);
 }
 
 static int range_of_durations(var_t *v, const char *item, const char *from, const char *to, const char *step,
                               char *m, size_t ml)
 {
     if (!step)
-        return fail_plain(m, ml, "bad range '%s': a range of durations needs a step with a unit, e.g. step 10ms",
+        return cfg_seterr(m, ml, "bad range '%s': a range of durations needs a step with a unit, e.g. step 10ms",
                           item);
     simtime_t f, t, s;
     char why[160];
     if (simtime_parse(from, &f, why, sizeof why) < 0 || simtime_parse(to, &t, why, sizeof why) < 0)
-        return fail_plain(m, ml, "bad range '%s': %s", item, why);
+        return cfg_seterr(m, ml, "bad range '%s': %s", item, why);
     int neg = *step == '-';
     if (simtime_parse(step + neg, &s, why, sizeof why) < 0)
-        return fail_plain(m, ml, "bad range '%s': %s", item, why);
+        return cfg_seterr(m, ml, "bad range '%s': %s", item, why);
     if (s == 0)
-        return fail_plain(m, ml, "bad range '%s': the step must not be zero", item);
+        return cfg_seterr(m, ml, "bad range '%s': the step must not be zero", item);
     if ((t > f && neg) || (t < f && !neg))
         return wrong_sign(m, ml, item, step);
     uint64_t span = (uint64_t)(t > f ? t - f : f - t), us = (uint64_t)s;
@@ -357,7 +336,7 @@ static int range_of_durations(var_t *v, const char *item, const char *from, cons
     else
         lands = (double)rem <= RANGE_TOL * (double)us;
     if (k >= SWEEP_MAX_VALUES)
-        return fail_plain(m, ml, "bad range '%s': more than %d values", item, SWEEP_MAX_VALUES);
+        return cfg_seterr(m, ml, "bad range '%s': more than %d values", item, SWEEP_MAX_VALUES);
     char unit[8] = "";
     const char *texts[3] = {from, to, step};
     for (int i = 0; i < 3 && !*unit; i++)
@@ -394,13 +373,13 @@ static int expand_range(var_t *v, const char *item, char *m, size_t ml)
     if (stepw)
         trim_span(item, &sb, &se);
     if (fb == fe || tb == te || (stepw && sb == se))
-        return fail_plain(m, ml, "bad range '%s': expected FROM..TO or FROM..TO step STEP", item);
+        return cfg_seterr(m, ml, "bad range '%s': expected FROM..TO or FROM..TO step STEP", item);
 
-    char *from = dup_n(item + fb, fe - fb), *to = dup_n(item + tb, te - tb);
-    char *step = stepw ? dup_n(item + sb, se - sb) : NULL;
+    char *from = cfg_strndup(item + fb, fe - fb), *to = cfg_strndup(item + tb, te - tb);
+    char *step = stepw ? cfg_strndup(item + sb, se - sb) : NULL;
     int rc = -1;
     if (!from || !to || (stepw && !step)) {
-        fail_plain(m, ml, "out of memory");
+        cfg_seterr(m, ml, "out of memory");
         goto done;
     }
     double f = 0, t = 0, s = 1;
@@ -423,16 +402,16 @@ static int expand_range(var_t *v, const char *item, char *m, size_t ml)
             rc = range_of_durations(v, item, from, to, step, m, ml);
             goto done;
         }
-        fail_plain(m, ml, "bad range '%s': '%s' is not a number", item, !okf ? from : !okt ? to : step);
+        cfg_seterr(m, ml, "bad range '%s': '%s' is not a number", item, !okf ? from : !okt ? to : step);
         goto done;
     }
     if (s == 0) {
-        fail_plain(m, ml, "bad range '%s': the step must not be zero", item);
+        cfg_seterr(m, ml, "bad range '%s': the step must not be zero", item);
         goto done;
     }
     double q = (t - f) / s;
     if (!isfinite(q)) {
-        fail_plain(m, ml, "bad range '%s': too many values", item);
+        cfg_seterr(m, ml, "bad range '%s': too many values", item);
         goto done;
     }
     if (q < -RANGE_TOL) {
@@ -443,7 +422,7 @@ static int expand_range(var_t *v, const char *item, char *m, size_t ml)
     if (kf < 0)
         kf = 0;
     if (kf >= SWEEP_MAX_VALUES) {
-        fail_plain(m, ml, "bad range '%s': more than %d values", item, SWEEP_MAX_VALUES);
+        cfg_seterr(m, ml, "bad range '%s': more than %d values", item, SWEEP_MAX_VALUES);
         goto done;
     }
     int lands = fabs(q - kf) <= RANGE_TOL;
@@ -472,7 +451,7 @@ static int expand_item(var_t *v, const char *body, size_t b, size_t e, char *m, 
     if (body[b] == '"') {
         char *buf = malloc(e - b + 1);
         if (!buf)
-            return fail_plain(m, ml, "out of memory");
+            return cfg_seterr(m, ml, "out of memory");
         size_t n = 0, i = b + 1;
         while (i < e && body[i] != '"') {
             if (body[i] == '\\' && i + 1 < e)
@@ -481,19 +460,19 @@ static int expand_item(var_t *v, const char *body, size_t b, size_t e, char *m, 
         }
         int rc;
         if (i >= e)
-            rc = fail_plain(m, ml, "unterminated quote in '%.*s'", (int)(e - b), body + b);
+            rc = cfg_seterr(m, ml, "unterminated quote in '%.*s'", (int)(e - b), body + b);
         else if (i + 1 != e)
-            rc = fail_plain(m, ml, "text after the closing quote in '%.*s'", (int)(e - b), body + b);
+            rc = cfg_seterr(m, ml, "text after the closing quote in '%.*s'", (int)(e - b), body + b);
         else
             rc = push_value(v, buf, n, m, ml);
         free(buf);
         return rc;
     }
     if (memchr(body + b, '"', e - b))
-        return fail_plain(m, ml, "'%.*s': quotes must enclose the whole value", (int)(e - b), body + b);
-    char *item = dup_n(body + b, e - b);
+        return cfg_seterr(m, ml, "'%.*s': quotes must enclose the whole value", (int)(e - b), body + b);
+    char *item = cfg_strndup(body + b, e - b);
     if (!item)
-        return fail_plain(m, ml, "out of memory");
+        return cfg_seterr(m, ml, "out of memory");
     int rc = strstr(item, "..") ? expand_range(v, item, m, ml) : push_str(v, item, m, ml);
     free(item);
     return rc;
@@ -524,7 +503,7 @@ static int define_var(struct sweep_state *st, int ei, const char *body, size_t n
     const tentry_t *en = &st->ent[ei];
     size_t b = 0, e = n;
     if (st->nvar >= SWEEP_MAX_VARS)
-        return fail_plain(m, ml, "more than %d iteration variables", SWEEP_MAX_VARS);
+        return cfg_seterr(m, ml, "more than %d iteration variables", SWEEP_MAX_VARS);
     size_t eq = find_unquoted(body, 0, n, '=');
     size_t comma = find_unquoted(body, 0, n, ',');
     char *name = NULL;
@@ -532,14 +511,14 @@ static int define_var(struct sweep_state *st, int ei, const char *body, size_t n
         size_t nb = 0, ne = eq;
         trim_span(body, &nb, &ne);
         if (!is_ident(body + nb, ne - nb))
-            return fail_plain(m, ml, "'%.*s' before '=' is not a variable name (letters, digits, _; "
+            return cfg_seterr(m, ml, "'%.*s' before '=' is not a variable name (letters, digits, _; "
                               "quote a value that contains '=')", (int)(ne - nb), body + nb);
         if (find_var(st, body + nb, ne - nb) >= 0) {
             const tentry_t *d = &st->ent[st->var[find_var(st, body + nb, ne - nb)].entry];
-            return fail_plain(m, ml, "variable %.*s is already defined (%s:%d)", (int)(ne - nb), body + nb,
+            return cfg_seterr(m, ml, "variable %.*s is already defined (%s:%d)", (int)(ne - nb), body + nb,
                               d->file ? d->file : "", d->line);
         }
-        name = dup_n(body + nb, ne - nb);
+        name = cfg_strndup(body + nb, ne - nb);
         b = eq + 1;
     } else {
         (*unnamed)++;
@@ -555,11 +534,11 @@ static int define_var(struct sweep_state *st, int ei, const char *body, size_t n
         }
     }
     if (!name)
-        return fail_plain(m, ml, "out of memory");
+        return cfg_seterr(m, ml, "out of memory");
     int vi = new_var(st);
     if (vi < 0) {
         free(name);
-        return fail_plain(m, ml, "out of memory");
+        return cfg_seterr(m, ml, "out of memory");
     }
     var_t *v = &st->var[vi];
     v->name = name;
@@ -571,23 +550,23 @@ static int define_var(struct sweep_state *st, int ei, const char *body, size_t n
         size_t lb = bang + 1, le = n;
         trim_span(body, &lb, &le);
         if (!is_ident(body + lb, le - lb))
-            return fail_plain(m, ml, "expected the name of a variable after '!', not '%.*s'", (int)(le - lb),
+            return cfg_seterr(m, ml, "expected the name of a variable after '!', not '%.*s'", (int)(le - lb),
                               body + lb);
-        v->lock_name = dup_n(body + lb, le - lb);
+        v->lock_name = cfg_strndup(body + lb, le - lb);
         if (!v->lock_name)
-            return fail_plain(m, ml, "out of memory");
+            return cfg_seterr(m, ml, "out of memory");
         e = bang;
     }
     size_t lb = b, le = e;
     trim_span(body, &lb, &le);
     if (lb == le)
-        return fail_plain(m, ml, "no values in ${%.*s}", (int)n, body);
+        return cfg_seterr(m, ml, "no values in ${%.*s}", (int)n, body);
     while (b <= e) {
         size_t c = find_unquoted(body, b, e, ',');
         size_t ib = b, ie = c;
         trim_span(body, &ib, &ie);
         if (ib == ie)
-            return fail_plain(m, ml, "empty value in ${%.*s} (write an empty string as \"\")", (int)n, body);
+            return cfg_seterr(m, ml, "empty value in ${%.*s} (write an empty string as \"\")", (int)n, body);
         if (expand_item(v, body, ib, ie, m, ml) < 0)
             return -1;
         b = c + 1;
@@ -651,7 +630,7 @@ static int scan_entry(struct sweep_state *st, int ei, char *err, size_t errlen)
         if (open > lit && push_seg(en, lit, open - lit, -1, NULL) < 0)
             return FAIL("out of memory");
         if (is_ident(s + tb, te - tb)) {
-            char *ref = dup_n(s + tb, te - tb);
+            char *ref = cfg_strndup(s + tb, te - tb);
             if (!ref || push_seg(en, 0, 0, -1, ref) < 0) {
                 free(ref);
                 return FAIL("out of memory");
@@ -793,7 +772,7 @@ static int resolve(struct sweep_state *st, char *err, size_t errlen)
     /* Loops: the variables that follow nobody, in definition order. */
     st->loop_size = malloc((size_t)(st->nvar ? st->nvar : 1) * sizeof *st->loop_size);
     if (!st->loop_size)
-        return fail_plain(err, errlen, "%s: out of memory", st->path ? st->path : "sweep");
+        return cfg_seterr(err, errlen, "%s: out of memory", st->path ? st->path : "sweep");
     st->product = 1;
     for (int v = 0; v < st->nvar; v++) {
         var_t *x = &st->var[v];
@@ -914,19 +893,19 @@ int sweep_plan(const cfg_doc_t *doc, sweep_plan_t *plan, char *err, size_t errle
     plan->s = NULL;
     struct sweep_state *st = calloc(1, sizeof *st);
     if (!st)
-        return fail_plain(err, errlen, "out of memory");
+        return cfg_seterr(err, errlen, "out of memory");
     const char *name = doc->path ? doc->path : "(document)";
     st->repeat = 1;
     st->from_file = doc->from_file;
     st->path = dup_s(doc->path);
     if (doc->text) {
-        st->text = dup_n(doc->text, doc->text_len);
+        st->text = cfg_strndup(doc->text, doc->text_len);
         st->text_len = doc->text_len;
     }
     st->ent = malloc((size_t)(doc->n ? doc->n : 1) * sizeof *st->ent);
     if ((doc->path && !st->path) || (doc->text && !st->text) || !st->ent) {
         state_free(st);
-        return fail_plain(err, errlen, "%s: out of memory", name);
+        return cfg_seterr(err, errlen, "%s: out of memory", name);
     }
     const cfg_entry_t *constraint = NULL;
     const char *constraint_file = NULL;
@@ -953,7 +932,7 @@ int sweep_plan(const cfg_doc_t *doc, sweep_plan_t *plan, char *err, size_t errle
         st->nent++;
         if (!en->section || !en->key || !en->value) {
             state_free(st);
-            return fail_plain(err, errlen, "%s: out of memory", name);
+            return cfg_seterr(err, errlen, "%s: out of memory", name);
         }
         if (scan_entry(st, st->nent - 1, err, errlen) < 0) {
             state_free(st);
@@ -972,7 +951,7 @@ int sweep_plan(const cfg_doc_t *doc, sweep_plan_t *plan, char *err, size_t errle
                      ? fail_at(err, errlen, st->rep_file, st->rep_line, SWEEP_SECTION, "repeat",
                                "%d configurations x %d replications is more than %d runs", st->points, st->repeat,
                                SWEEP_MAX_RUNS)
-                     : fail_plain(err, errlen, "%s: more than %d runs", name, SWEEP_MAX_RUNS);
+                     : cfg_seterr(err, errlen, "%s: more than %d runs", name, SWEEP_MAX_RUNS);
         state_free(st);
         return rc;
     }
@@ -1080,7 +1059,7 @@ static int build_doc(const struct sweep_state *st, const int *idx, int replicati
     if (st->path && !(out->path = dup_s(st->path)))
         return -1;
     if (st->text) {
-        if (!(out->text = dup_n(st->text, st->text_len)))
+        if (!(out->text = cfg_strndup(st->text, st->text_len)))
             return -1;
         out->text_len = st->text_len;
     }
@@ -1125,13 +1104,13 @@ int sweep_run(const sweep_plan_t *plan, int i, cfg_doc_t *out, int *point, int *
     if (out)
         memset(out, 0, sizeof *out);
     if (!st)
-        return fail_plain(err, errlen, "sweep_run: the plan is empty");
+        return cfg_seterr(err, errlen, "sweep_run: the plan is empty");
     if (i < 0 || i >= st->runs)
-        return fail_plain(err, errlen, "run %d does not exist; the sweep has runs 0..%d", i, st->runs - 1);
+        return cfg_seterr(err, errlen, "run %d does not exist; the sweep has runs 0..%d", i, st->runs - 1);
     int pt = i / st->repeat, r = i % st->repeat;
     int *idx = malloc((size_t)(st->nloop ? st->nloop : 1) * sizeof *idx);
     if (!idx)
-        return fail_plain(err, errlen, "out of memory");
+        return cfg_seterr(err, errlen, "out of memory");
     decode(st, st->combo ? st->combo[pt] : pt, idx);
     if (point)
         *point = pt;
@@ -1143,7 +1122,7 @@ int sweep_run(const sweep_plan_t *plan, int i, cfg_doc_t *out, int *point, int *
     int rc = 0;
     if (out && build_doc(st, idx, r, out) < 0) {
         cfg_doc_free(out);
-        rc = fail_plain(err, errlen, "run %d: out of memory", i);
+        rc = cfg_seterr(err, errlen, "run %d: out of memory", i);
     }
     free(idx);
     return rc;
@@ -1177,29 +1156,29 @@ int sweep_parse_selection(const char *spec, int n, unsigned char *selected, char
     if (n > 0)
         memset(selected, 0, (size_t)n);
     if (!spec)
-        return fail_plain(err, errlen, "run selection: missing");
+        return cfg_seterr(err, errlen, "run selection: missing");
     if (n <= 0)
-        return fail_plain(err, errlen, "run selection '%s': there are no runs to select", spec);
+        return cfg_seterr(err, errlen, "run selection '%s': there are no runs to select", spec);
     const char *p = spec;
     int count = 0;
     for (;;) {
         const char *item = p;
         long long a = sel_number(&p), b = a;
         if (a < 0)
-            return fail_plain(err, errlen, "run selection '%s': expected a run number at position %d", spec,
+            return cfg_seterr(err, errlen, "run selection '%s': expected a run number at position %d", spec,
                               (int)(item - spec) + 1);
         if (*p == '-') {
             p++;
             const char *second = p;
             b = sel_number(&p);
             if (b < 0)
-                return fail_plain(err, errlen, "run selection '%s': expected a run number after '-' at position %d",
+                return cfg_seterr(err, errlen, "run selection '%s': expected a run number after '-' at position %d",
                                   spec, (int)(second - spec) + 1);
             if (b < a)
-                return fail_plain(err, errlen, "run selection '%s': range %lld-%lld is reversed", spec, a, b);
+                return cfg_seterr(err, errlen, "run selection '%s': range %lld-%lld is reversed", spec, a, b);
         }
         if (b >= n)
-            return fail_plain(err, errlen, "run selection '%s': run %lld does not exist (runs are 0..%d)", spec,
+            return cfg_seterr(err, errlen, "run selection '%s': run %lld does not exist (runs are 0..%d)", spec,
                               b, n - 1);
         for (long long r = a; r <= b; r++)
             if (!selected[r]) {
@@ -1209,7 +1188,7 @@ int sweep_parse_selection(const char *spec, int n, unsigned char *selected, char
         if (!*p)
             return count;
         if (*p != ',')
-            return fail_plain(err, errlen, "run selection '%s': unexpected '%c' at position %d", spec, *p,
+            return cfg_seterr(err, errlen, "run selection '%s': unexpected '%c' at position %d", spec, *p,
                               (int)(p - spec) + 1);
         p++;
     }

@@ -16,6 +16,7 @@
 
 #include "conn.h"
 #include "run.h"
+#include "run_util.h"
 
 static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
 
@@ -115,15 +116,6 @@ static void keepalive_run(run_cfg_t *c, double rate, simtime_t client_idle)
     c->conn.enabled = 1;
     c->conn.server_idle = SIMTIME_S;
     c->conn.client_idle = client_idle;
-}
-
-static run_result_t run_ok(const run_cfg_t *c)
-{
-    run_result_t res;
-    int rc = run_execute(c, &res);
-    if (rc != 0)
-        fail_msg("run failed: %s", res.message);
-    return res;
 }
 
 static void test_whole_run_resets(void **state)

@@ -34,20 +34,12 @@
 #include "gmp.h"
 #include "metrics.h"
 #include "run.h"
+#include "run_util.h"
 
 #define US SIMTIME_US
 #define MS SIMTIME_MS
 
 static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
-
-static run_result_t run_ok(const run_cfg_t *c)
-{
-    run_result_t res;
-    int rc = run_execute(c, &res);
-    if (rc != 0)
-        fail_msg("run failed: %s", res.message);
-    return res;
-}
 
 static const stats_hist_t *hist(const run_result_t *r, const char *name)
 {

@@ -17,6 +17,7 @@
 
 #include "idem.h"
 #include "run.h"
+#include "run_util.h"
 
 static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
 
@@ -38,15 +39,6 @@ static void slow_service(run_cfg_t *c)
     c->retry.base = 0;
     c->retry.jitter = JITTER_NONE;
     c->idem.non_idempotent = 1;
-}
-
-static run_result_t run_ok(const run_cfg_t *c)
-{
-    run_result_t res;
-    int rc = run_execute(c, &res);
-    if (rc != 0)
-        fail_msg("run failed: %s", res.message);
-    return res;
 }
 
 /* Attempt 1 (t) executes at t+2, attempt 2 (t+1) at t+3: one duplicate

@@ -17,6 +17,7 @@
 
 #include "metrics.h"
 #include "run.h"
+#include "run_util.h"
 
 static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
 
@@ -36,15 +37,6 @@ static void always_503(run_cfg_t *c)
     c->retry.backoff = BACKOFF_CONSTANT;
     c->retry.base = 300 * SIMTIME_MS;
     c->retry.jitter = JITTER_NONE;
-}
-
-static run_result_t run_ok(const run_cfg_t *c)
-{
-    run_result_t res;
-    int rc = run_execute(c, &res);
-    if (rc != 0)
-        fail_msg("run failed: %s", res.message);
-    return res;
 }
 
 /* Deadline 1 s over attempts at 0, 0.3, 0.6, 0.9 s: the 5th (1.2 s) is cut. */

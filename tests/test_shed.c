@@ -16,19 +16,11 @@
 #include "metrics.h"
 #include "run.h"
 #include "shed.h"
+#include "run_util.h"
 
 #define MS SIMTIME_MS
 
 static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
-
-static run_result_t run_ok(const run_cfg_t *c)
-{
-    run_result_t res;
-    int rc = run_execute(c, &res);
-    if (rc != 0)
-        fail_msg("run failed: %s", res.message);
-    return res;
-}
 
 /* target 5 ms, interval 100 ms. Sojourns (at t): 10 (0) arms first_above =
  * 100; 8 (50): still armed, not yet; 7 (100): overloaded from 100 on;
