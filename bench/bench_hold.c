@@ -1,9 +1,10 @@
 /*
  * bench_hold: throughput of the pending event set (sim/pes) under the classic
  * hold model (Vaucher & Duval 1975; /work/shared/research/engine.md), with
- * every queue design compiled side by side in this one binary, so that the
- * library's default design is chosen on medians measured in the same run on
- * the same machine, and checked against the bar engine.md sets (Exp(1):
+ * every queue design compiled side by side in this one binary (four heaps
+ * from sim/pes.c, and the ladder queue of sim/ladder/pes_ladder.c), so that
+ * the library's default design is chosen on medians measured in the same run
+ * on the same machine, and checked against the bar engine.md sets (Exp(1):
  * >= 30 M holds/s at n = 1e3, >= 10 M holds/s at n = 1e6, one core).
  *
  * A hold removes the earliest event and schedules one new event at its time
@@ -78,8 +79,11 @@ static const variant_t VARIANTS[] = {
      pes_binary_cancel, pes_binary_design, 2, 0},
     {"2ary-eager", pes_binary_eager_init, pes_binary_eager_free, pes_binary_eager_push,
      pes_binary_eager_pop, pes_binary_eager_cancel, pes_binary_eager_design, 2, 1},
+    {"ladder", pes_ladder_init, pes_ladder_free, pes_ladder_push, pes_ladder_pop,
+     pes_ladder_cancel, pes_ladder_design, 0, 0},
 };
 enum { NV = sizeof VARIANTS / sizeof VARIANTS[0] };
+enum { V_LIB = 1, V_LADDER = 4 }; /* the library's design (sim/pes.c), the ladder */
 
 /* ---- increments ---------------------------------------------------------- */
 
@@ -562,7 +566,7 @@ static void print_hold_tables(void)
         if (!vsel[v])
             continue;
         printf("\nHold model, %s (%s%s): M holds/s (ns/hold), median of %d\n", VARIANTS[v].name,
-               VARIANTS[v].design(), v == 0 ? ", the library default" : "", REPS);
+               VARIANTS[v].design(), v == V_LIB ? ", the library default" : "", REPS);
         printf("%8s", "n");
         for (int d = 0; d < ND; d++)
             printf(" | %16s", DNAME[d]);
@@ -609,8 +613,45 @@ static void print_hold_tables(void)
                     lg += log(res[M_HOLD][d][ni][0].ns / res[M_HOLD][d][ni][v].ns);
                     k++;
                 }
-            printf(" %s %.3f%s", VARIANTS[v].name, exp(lg / k), v + 1 < NV ? ";" : "\n");
+            printf(" %s %.3f;", VARIANTS[v].name, exp(lg / k));
         }
+        printf("\n");
+    }
+}
+
+/* Ladder against the library's heap, cell by cell: heap -> ladder M holds/s
+ * (ns for up/down), and the ratio ladder throughput / heap throughput. */
+static void print_ladder_vs_heap(void)
+{
+    if (!vsel[V_LIB] || !vsel[V_LADDER])
+        return;
+    printf("\nLadder vs the library heap (%s), hold model: M holds/s heap -> ladder,\n"
+           "x = ladder/heap\n", VARIANTS[V_LIB].name);
+    printf("%8s", "n");
+    for (int d = 0; d < ND; d++)
+        printf(" | %22s", DNAME[d]);
+    printf("\n");
+    double lg = 0;
+    int k = 0;
+    for (int ni = 0; ni < nn; ni++) {
+        printf("%8zu", ns_list[ni]);
+        for (int d = 0; d < ND; d++) {
+            const cell_t *h = &res[M_HOLD][d][ni][V_LIB], *l = &res[M_HOLD][d][ni][V_LADDER];
+            printf(" | %6.2f -> %6.2f x%4.2f", 1e3 / h->ns, 1e3 / l->ns, h->ns / l->ns);
+            lg += log(h->ns / l->ns);
+            k++;
+        }
+        printf("\n");
+    }
+    printf("  geometric mean of ladder/heap over the hold cells: %.3f\n", exp(lg / k));
+    printf("%8s | %22s | %22s\n", "n", "cancel, M holds/s", "up/down, ns/op");
+    for (int ni = 0; ni < nn; ni++) {
+        const cell_t *hc = &res[M_CANCEL][D_EXP][ni][V_LIB];
+        const cell_t *lc = &res[M_CANCEL][D_EXP][ni][V_LADDER];
+        const cell_t *hu = &res[M_UPDOWN][D_EXP][ni][V_LIB];
+        const cell_t *lu = &res[M_UPDOWN][D_EXP][ni][V_LADDER];
+        printf("%8zu | %6.2f -> %6.2f x%4.2f | %6.1f -> %6.1f x%4.2f\n", ns_list[ni], 1e3 / hc->ns,
+               1e3 / lc->ns, hc->ns / lc->ns, hu->ns, lu->ns, hu->ns / lu->ns);
     }
 }
 
@@ -621,7 +662,7 @@ static void print_cancel_table(void)
            "M holds/s (ns/hold), median of %d; e/l = eager throughput / lazy throughput\n",
            (int)(TIMEOUT_SLACK / SIMTIME_MS), REPS);
     print_variant_header();
-    printf(" | 4ary e/l | 2ary e/l\n");
+    printf(" | 4ary e/l | 2ary e/l | ladder/4e\n");
     for (int ni = 0; ni < nn; ni++) {
         printf("%8zu", ns_list[ni]);
         for (int v = 0; v < NV; v++)
@@ -634,9 +675,16 @@ static void print_cancel_table(void)
             else
                 printf(" | %8s", "-");
         }
+        const cell_t *h = &res[M_CANCEL][D_EXP][ni][V_LIB];
+        const cell_t *l = &res[M_CANCEL][D_EXP][ni][V_LADDER];
+        if (h->done && l->done)
+            printf(" | %9.3f", h->ns / l->ns);
+        else
+            printf(" | %9s", "-");
         printf("\n");
     }
-    printf("  largest spread over repetitions: %.1f%%; lazy compactions per million holds at n = %zu:",
+    printf("  largest spread over repetitions: %.1f%%; lazy compactions (ladder: purges)\n"
+           "  per million holds at n = %zu:",
            table_spread(M_CANCEL, D_EXP, -1), ns_list[nn - 1]);
     for (int v = 0; v < NV; v++)
         if (vsel[v] && !VARIANTS[v].eager)
@@ -761,11 +809,12 @@ int main(int argc, char **argv)
     progress = isatty(STDERR_FILENO);
 
     printf("bench_hold: pending event set (sim/pes) under the hold model, engine.md\n");
-    printf("designs, same source (sim/pes.c) compiled four ways, called through function pointers:\n");
+    printf("designs: the heaps from sim/pes.c compiled four ways, the ladder from\n"
+           "  sim/ladder/pes_ladder.c, all called through function pointers:\n");
     for (int v = 0; v < NV; v++)
         if (vsel[v])
             printf("  %-10s %s%s\n", VARIANTS[v].name, VARIANTS[v].design(),
-                   v == 0 ? " (the library's pes_*)" : " (bench/ wrapper)");
+                   v == V_LIB ? " (the library's pes_*)" : " (bench/ wrapper)");
     printf("increments: integer ns, unit = 1 ms; Exp(1); U(0,2); Bimodal = engine.md formula\n"
            "  (mean 1.43 ms, not rescaled); Pareto shape 1.5 scale 1/3 (mean 1 ms, infinite variance)\n");
     printf("method: fill to n from time 0; warm up %d*n holds, capped at %u holds for runtime (so\n"
@@ -800,6 +849,7 @@ int main(int argc, char **argv)
     print_hold_tables();
     print_cancel_table();
     print_updown_table();
+    print_ladder_vs_heap();
     print_goals();
     printf("\ncorrectness: popped (time, sequence) strictly increasing after every timed run and on\n"
            "  full drains, no lost cancel, no failed push/pop: %s\n",

@@ -43,4 +43,14 @@ int pes_binary_eager_cancel(pes_t *q, pes_handle_t h);
 int pes_binary_eager_pending(const pes_t *q, pes_handle_t h);
 const char *pes_binary_eager_design(void);
 
+/* bench/pes_ladder.c: ladder queue (sim/ladder/pes_ladder.c), lazy cancellation. */
+int pes_ladder_init(pes_t *q, size_t cap_hint);
+void pes_ladder_free(pes_t *q);
+pes_handle_t pes_ladder_push(pes_t *q, simtime_t t, const pes_event_t *ev);
+int pes_ladder_pop(pes_t *q, simtime_t *t, pes_event_t *ev);
+simtime_t pes_ladder_peek(pes_t *q);
+int pes_ladder_cancel(pes_t *q, pes_handle_t h);
+int pes_ladder_pending(const pes_t *q, pes_handle_t h);
+const char *pes_ladder_design(void);
+
 #endif
