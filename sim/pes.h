@@ -4,8 +4,9 @@
  * the order they were scheduled and a run is fully deterministic.
  *
  * Callers see only this interface: push, pop, peek, cancel by handle. The
- * structure behind it (today a 4-ary heap of 16-byte keys over a slot pool,
- * chosen by bench/hold) can be replaced without touching them.
+ * structure behind it (a 4-ary heap of 16-byte keys over a slot pool,
+ * sim/pes.c) can be replaced without touching them: sim/ladder/pes_ladder.c
+ * implements the same interface with a ladder queue (make PES=ladder).
  *
  * Cancellation is on the hot path of a retry simulation: every attempt arms
  * a timeout that the response usually cancels. Two designs are compiled from
