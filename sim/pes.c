@@ -15,6 +15,7 @@
  * Structure and cancellation design were chosen by bench/hold (see README).
  */
 #include "pes.h"
+#include "pes_slots.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,6 @@
 #define PREFETCH(p) ((void)(p))
 #endif
 
-enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_DEAD = 2 }; /* lazy design states */
 
 static inline int key_less(pes_key_t a, pes_key_t b)
 {
@@ -143,43 +143,6 @@ static int heap_grow(pes_t *q)
     return 0;
 }
 
-static int slots_grow(pes_t *q)
-{
-    if (q->nslots >= PES_MAX_PENDING)
-        return -1;
-    size_t ns = q->nslots ? (size_t)q->nslots * 2 : 1024;
-    if (ns > PES_MAX_PENDING)
-        ns = PES_MAX_PENDING;
-    pes_slot_t *s = realloc(q->slots, ns * sizeof *s);
-    if (!s)
-        return -1;
-    memset(s + q->nslots, 0, (ns - q->nslots) * sizeof *s);
-    q->slots = s;
-    q->nslots = (uint32_t)ns;
-    return 0;
-}
-
-static int slot_alloc(pes_t *q, uint32_t *out)
-{
-    if (q->free_head) {
-        *out = q->free_head - 1;
-        q->free_head = (uint32_t)q->slots[*out].ev.arg;
-        return 0;
-    }
-    if (q->nused == q->nslots && slots_grow(q) < 0)
-        return -1;
-    *out = q->nused++;
-    return 0;
-}
-
-static void slot_release(pes_t *q, uint32_t s)
-{
-    pes_slot_t *sl = &q->slots[s];
-    sl->gen++;
-    sl->state = SLOT_FREE;
-    sl->ev.arg = q->free_head;
-    q->free_head = s + 1;
-}
 
 int pes_init(pes_t *q, size_t cap_hint)
 {

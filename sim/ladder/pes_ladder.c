@@ -111,6 +111,7 @@
  * memory it holds besides the slot pool.
  */
 #include "../pes.h"
+#include "../pes_slots.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,6 @@
 #define LIKELY(x) (x)
 #endif
 
-enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_DEAD = 2 };
 
 typedef struct {
     uint32_t off;  /* arena index of the block's first key (if it has one) */
@@ -257,44 +257,6 @@ static void account(pes_t *q, const ladder_t *L)
 
 /* ---- the slot pool (event payloads), as in sim/pes.c -------------------- */
 
-static int slots_grow(pes_t *q)
-{
-    if (q->nslots >= PES_MAX_PENDING)
-        return -1;
-    size_t ns = q->nslots ? (size_t)q->nslots * 2 : 1024;
-    if (ns > PES_MAX_PENDING)
-        ns = PES_MAX_PENDING;
-    pes_slot_t *s = realloc(q->slots, ns * sizeof *s);
-    if (!s)
-        return -1;
-    memset(s + q->nslots, 0, (ns - q->nslots) * sizeof *s);
-    q->slots = s;
-    q->nslots = (uint32_t)ns;
-    return 0;
-}
-
-static int slot_alloc(pes_t *q, uint32_t *out)
-{
-    if (q->free_head) {
-        *out = q->free_head - 1;
-        q->free_head = (uint32_t)q->slots[*out].ev.arg;
-        return 0;
-    }
-    if (q->nused == q->nslots && slots_grow(q) < 0)
-        return -1;
-    *out = q->nused++;
-    return 0;
-}
-
-/* Free a slot; its gen moves on, so every handle naming it goes stale. */
-static void slot_release(pes_t *q, uint32_t s)
-{
-    pes_slot_t *sl = &q->slots[s];
-    sl->gen++;
-    sl->state = SLOT_FREE;
-    sl->ev.arg = q->free_head;
-    q->free_head = s + 1;
-}
 
 /* Drop the dead keys of a[0..c) in place (order kept), freeing their slots.
  * Returns the number kept. */
