@@ -56,7 +56,12 @@ typedef enum {
     T_QUEUE,     /* int >= 0, or "unlimited" = SERVER_QUEUE_UNLIMITED */
     T_RETRY_ON,  /* unsigned bit set of POLICY_RETRY_BIT(outcome) */
     T_SCHEDULE,  /* the whole arrivals_cfg_t: nsteps + steps */
-    T_OUTAGES    /* the whole server_cfg_t: noutages + outages */
+    T_OUTAGES,   /* the whole server_cfg_t: noutages + outages */
+    /* comma-separated lists filling an array field one item per element;
+     * the last item repeats to the end, so "3" sets every element */
+    T_INT_LIST,      /* int[] */
+    T_DURATION_LIST, /* simtime_t[] */
+    T_BOOL_LIST      /* int[] of 0/1 */
 } ktype_t;
 
 /* Range flags: R_LO value >= lo (R_LOX: > lo), R_HI value <= hi (R_HIX: < hi). */
@@ -131,7 +136,7 @@ static const ename_t outage_kinds[] = {
 
 static const char *const sections[] = {"run",     "arrivals", "retry",   "retry_quota", "retry_budget", "throttle",
                                        "breaker", "server",   "shed",    "limiter",     "network",      "gmp",
-                                       "idempotency", "connections", "output"};
+                                       "idempotency", "connections", "layers", "output"};
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
 #define BOUND_MS ((double)SIMTIME_MS)
@@ -411,6 +416,24 @@ static const krow_t keys[] = {
      "concurrent mark between the pauses"},
     {"gmp", "gc_workers", T_DOUBLE, AT(gmp.gc_workers), "per P", "0.25", IN(0, 1), NULL,
      "dedicated non-preemptible mark workers per P: int(x P + 0.5), less one if 30% above x P"},
+
+    {"layers", "count", T_INT, AT(layers.count), "tiers", "1", IN(1, LAYERS_MAX), NULL,
+     "tiers in the chain: callers ([retry]) call tier 0, the last tier is [server], the lists below describe "
+     "tiers 0..count-2 (item i: tier i); 1 = off"},
+    {"layers", "max_attempts", T_INT_LIST, AT(layers.max_attempts), "attempts", "3", IN(1, 1000), NULL,
+     "per upper tier: attempts of its call to the next tier (its retry loop follows [retry] otherwise)"},
+    {"layers", "attempt_timeout", T_DURATION_LIST, AT(layers.attempt_timeout), "", "1s", ANY, NULL,
+     "per upper tier: timeout of each attempt to the next tier; 0 = none"},
+    {"layers", "workers", T_INT_LIST, AT(layers.workers), "workers", "100", IN(1, 1000000), NULL,
+     "per upper tier: requests held at once (each for its whole call below); one more is answered 503"},
+    {"layers", "service", T_DURATION_LIST, AT(layers.service), "", "0", ANY, NULL,
+     "per upper tier: its own work per request, after its call to the next tier returns"},
+    {"layers", "retries_enabled", T_BOOL_LIST, AT(layers.retries_enabled), "", "true", ANY, NULL,
+     "per upper tier: false = retries silently disabled (an interceptor dropped the retryable mark): one "
+     "attempt whatever max_attempts says"},
+    {"layers", "deadline_propagation", T_BOOL, AT(layers.deadline_propagation), "", "false", ANY, NULL,
+     "a tier's call inherits its request's deadline, upper tiers drop requests past it; the bottom tier "
+     "drops them with server.deadline_propagation"},
 
     {"output", "db", T_STRING, AT(output.db), "path", "results/retrysim.db", NONEMPTY, NULL,
      "SQLite results database"},
@@ -865,6 +888,69 @@ static int parse_outages(const char *v, server_cfg_t *s, char *m, size_t ml)
     return 0;
 }
 
+/* A list row's element as a row of its own (at element 0); returns the
+ * element count, 0 if k is not a list. */
+static int list_elem(const krow_t *k, krow_t *e)
+{
+    *e = *k;
+    switch (k->type) {
+    case T_INT_LIST: e->type = T_INT, e->size = sizeof(int); break;
+    case T_BOOL_LIST: e->type = T_BOOL, e->size = sizeof(int); break;
+    case T_DURATION_LIST: e->type = T_DURATION, e->size = sizeof(simtime_t); break;
+    default: return 0;
+    }
+    return (int)(k->size / e->size);
+}
+
+static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, size_t ml);
+
+/* "a, b, c" into the row's array; the last item fills the rest. */
+static int parse_list(const krow_t *k, const char *v, run_cfg_t *c, char *m, size_t ml)
+{
+    krow_t e;
+    int n = list_elem(k, &e), i = 0, r;
+    char item[64], e2[256];
+    const char *p = v;
+    while ((r = next_item(&p, item, sizeof item)) != 0) {
+        if (r < 0 || !*item)
+            return cfg_seterr(m, ml, "'%s': empty or overlong item in the list", v);
+        if (i == n)
+            return cfg_seterr(m, ml, "'%s': more than %d items", v, n);
+        if (parse_value(&e, item, c, e2, sizeof e2) < 0)
+            return cfg_seterr(m, ml, "item %d: %s", i + 1, e2);
+        e.off += e.size;
+        i++;
+    }
+    if (i == 0)
+        return cfg_seterr(m, ml, "missing value");
+    for (char *f = (char *)c + k->off; i < n; i++)
+        memcpy(f + (size_t)i * e.size, f + (size_t)(i - 1) * e.size, e.size);
+    return 0;
+}
+
+static int append(char *buf, size_t len, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t len);
+
+/* The array as items, the repeated tail written once, so a list read from
+ * "3" is written back as "3". */
+static int format_list(const krow_t *k, const run_cfg_t *c, char *buf, size_t len)
+{
+    krow_t e;
+    int n = list_elem(k, &e);
+    const char *f = (const char *)c + k->off;
+    int last = n - 1;
+    while (last > 0 && memcmp(f + (size_t)last * e.size, f + (size_t)(last - 1) * e.size, e.size) == 0)
+        last--;
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i <= last; i++, e.off += e.size) {
+        char one[64];
+        if (format_value(&e, c, one, sizeof one) < 0 || append(buf, len, &at, "%s%s", i ? ", " : "", one) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Parse v into the row's field of c. On error m holds the message. */
 static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, size_t ml)
 {
@@ -873,6 +959,9 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
     if (strstr(v, "${"))
         return cfg_seterr(m, ml, "'%s' holds an unexpanded ${...} (sweeps are expanded by the experiment layer)", v);
     switch (k->type) {
+    case T_INT_LIST:
+    case T_DURATION_LIST:
+    case T_BOOL_LIST: return parse_list(k, v, c, m, ml);
     case T_DURATION: {
         simtime_t t = 0;
         if (k->size != sizeof t)
@@ -1007,7 +1096,6 @@ static const char *ename_of(const ename_t *names, int v)
 }
 
 /* Append to buf at *at; returns -1 when it does not fit. */
-static int append(char *buf, size_t len, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int append(char *buf, size_t len, size_t *at, const char *fmt, ...)
 {
     va_list ap;
@@ -1028,6 +1116,9 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
     size_t at = 0;
     buf[0] = 0;
     switch (k->type) {
+    case T_INT_LIST:
+    case T_DURATION_LIST:
+    case T_BOOL_LIST: return format_list(k, c, buf, len);
     case T_DURATION: {
         simtime_t t;
         memcpy(&t, f, sizeof t);
@@ -1777,6 +1868,9 @@ static const char *type_name(ktype_t t)
     case T_RETRY_ON: return "outcome list";
     case T_SCHEDULE: return "schedule";
     case T_OUTAGES: return "outage list";
+    case T_INT_LIST: return "integer list";
+    case T_DURATION_LIST: return "duration list";
+    case T_BOOL_LIST: return "bool list";
     }
     return "?";
 }
@@ -1786,6 +1880,13 @@ static void range_text(const krow_t *k, char *buf, size_t len)
     char a[48], b[48], list[256];
     size_t at = 0;
     buf[0] = 0;
+    krow_t e;
+    if (list_elem(k, &e)) {
+        /* each item's range, then the list's shape */
+        range_text(&e, list, sizeof list);
+        snprintf(buf, len, "each %s; item i for tier i, the last repeats", list);
+        return;
+    }
     switch (k->type) {
     case T_ENUM:
     case T_STATUS:
@@ -1819,6 +1920,9 @@ static void range_text(const krow_t *k, char *buf, size_t len)
     case T_INT:
     case T_UINT:
     case T_QUEUE:
+    case T_INT_LIST:
+    case T_DURATION_LIST:
+    case T_BOOL_LIST:
         break;
     }
     fmt_bound(k, k->lo, a, sizeof a);

@@ -41,6 +41,13 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg);
 static void on_reset(eng_t *e, void *ctx, uint64_t ri);
 static void decide(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_after);
 
+/* The policy a call's retry loop follows: [retry] for a caller's call, the
+ * calling tier's (layers.c) for a tier's call to the next. */
+static const policy_cfg_t *call_policy(const world_t *w, const call_t *c)
+{
+    return c->tier ? &w->tier_pol[c->tier - 1] : &w->cfg->retry;
+}
+
 static int grow(void **pool, uint32_t *cap, size_t elem)
 {
     uint32_t ncap = *cap ? *cap * 2 : 1024;
@@ -114,6 +121,16 @@ static void end_loop(world_t *w, uint32_t ci, int reason)
 {
     call_t *c = &w->calls[ci];
     simtime_t now = eng_now(&w->eng);
+    if (c->tier) {
+        /* a tier's call to the next: its worker answers the upper request */
+        uint32_t parent = c->parent_req;
+        eng_cancel(&w->eng, c->deadline_ev);
+        eng_cancel(&w->eng, c->timeout_ev);
+        w->n_active--;
+        call_free(w, ci);
+        layers_call_done(w, parent, reason == M_SUCCEEDED);
+        return;
+    }
     if (c->caller_gone) {
         w->n_orphans--;
         stats_series_record(&w->res->series, M_ORPHANS, now, w->n_orphans);
@@ -161,7 +178,7 @@ static int admit_attempt(world_t *w, uint32_t ci)
 static void send_attempt(world_t *w, uint32_t ci)
 {
     call_t *c = &w->calls[ci];
-    const policy_cfg_t *pc = &w->cfg->retry;
+    const policy_cfg_t *pc = call_policy(w, c);
     int first = c->pol.attempts == 0;
     if (!first && c->nonreplayable) {
         /* The body was consumed by attempt 1: the retry fails inside the
@@ -169,7 +186,7 @@ static void send_attempt(world_t *w, uint32_t ci)
         end_loop(w, ci, M_FAIL_NONREPLAY);
         return;
     }
-    if (w->prot_on && !admit_attempt(w, ci))
+    if (w->prot_on && !c->tier && !admit_attempt(w, ci))
         return;
     uint32_t ri = world_req_alloc(w);
     if (ri == UINT32_MAX) {
@@ -179,7 +196,9 @@ static void send_attempt(world_t *w, uint32_t ci)
     c = &w->calls[ci]; /* unchanged pool, but keep the pattern uniform */
     c->pol.attempts++;
     c->waiting = 1;
-    world_count(w, first ? M_ATTEMPTS_FIRST : M_ATTEMPTS_RETRY, 1);
+    w->tier_attempts[c->tier]++;
+    if (!c->tier) /* the series count the callers' calls; tiers have their scalars */
+        world_count(w, first ? M_ATTEMPTS_FIRST : M_ATTEMPTS_RETRY, 1);
     if (c->caller_gone)
         world_count(w, M_ORPHAN_ATTEMPTS, 1);
     req_t *r = &w->reqs[ri];
@@ -191,6 +210,7 @@ static void send_attempt(world_t *w, uint32_t ci)
     r->version = 0;
     r->retry_after = -1;
     r->idem_key = c->idem_key;
+    r->tier = c->tier;
     /* what a gRPC-style client propagates: the earlier of the caller's
      * deadline and this attempt's timeout */
     r->deadline_at = c->deadline_at;
@@ -209,7 +229,8 @@ static void send_attempt(world_t *w, uint32_t ci)
                   on_reset, w, ri);
         return;
     }
-    eng_after(&w->eng, handshake + dist_draw(&w->cfg->network.request, w->r_net_req), server_on_arrival, w, ri);
+    eng_after(&w->eng, handshake + dist_draw(&w->cfg->network.request, w->r_net_req),
+              c->tier + 1 < w->nlayers ? layers_on_arrival : server_on_arrival, w, ri);
 }
 
 /* Connection model: the reset of a reused connection reaches the client. */
@@ -261,7 +282,7 @@ static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_
     c->attempt_seq++; /* whatever still travels for this attempt is stale now */
     if (w->conn)
         conn_on_attempt_end(w, ci, o, 0);
-    if (w->prot_on) {
+    if (w->prot_on && !c->tier) {
         protect_attempt_end(&w->prot, c->client, eng_now(&w->eng), &c->prot, o,
                             (w->cfg->retry.retry_on & POLICY_RETRY_BIT(o)) != 0);
         record_breaker(w);
@@ -279,14 +300,14 @@ static void attempt_ended(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_
 static void decide(world_t *w, uint32_t ci, outcome_t o, simtime_t retry_after)
 {
     call_t *c = &w->calls[ci];
-    policy_decision_t d = policy_decide(&w->cfg->retry, &c->pol, o, retry_after, w->r_jitter);
+    policy_decision_t d = policy_decide(call_policy(w, c), &c->pol, o, retry_after, w->r_jitter);
     switch (d.verdict) {
     case POLICY_DONE_OK: end_loop(w, ci, M_SUCCEEDED); return;
     case POLICY_GIVEUP_NOT_RETRYABLE: end_loop(w, ci, M_FAIL_NOTRETRY); return;
     case POLICY_GIVEUP_EXHAUSTED: end_loop(w, ci, M_FAIL_EXHAUSTED); return;
     case POLICY_RETRY: break;
     }
-    if (w->prot_on) {
+    if (w->prot_on && !c->tier) {
         protect_verdict_t v = protect_retry(&w->prot, c->client, eng_now(&w->eng), &c->prot, o);
         if (v != PROTECT_PASS) {
             end_loop(w, ci, v == PROTECT_DENY_QUOTA ? M_DENIED_QUOTA : M_DENIED_BUDGET);
@@ -330,7 +351,7 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
     if (!c->active || c->gen != SEQ(arg) || c->caller_gone)
         return;
     c->deadline_ev = 0;
-    if (w->cfg->retry.ignore_deadline) {
+    if (w->cfg->retry.ignore_deadline && !c->tier) {
         /* The caller has gone, the loop has not: an orphan from now on. */
         if (c->pol.attempts < w->cfg->retry.max_attempts)
             w->deadline_cut++;
@@ -348,7 +369,7 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
         world_level(w, &w->lv_orbit, -1);
         world_level(w, &w->lv_system, -1);
     }
-    if (c->waiting && w->prot_on) {
+    if (c->waiting && w->prot_on && !c->tier) {
         /* The abandoned attempt ends for the protections as a timeout that
          * is not retried: a failure for the breaker (a half-open probe must
          * come back), not accepted for the throttle, no token change. */
@@ -359,7 +380,7 @@ static void on_deadline(eng_t *e, void *ctx, uint64_t arg)
         conn_on_attempt_end(w, ci, OUT_TIMEOUT, 1);
     c->attempt_seq++;
     c->waiting = 0;
-    if (c->pol.attempts < w->cfg->retry.max_attempts)
+    if (!c->tier && c->pol.attempts < w->cfg->retry.max_attempts)
         w->deadline_cut++; /* the deadline ended the call before its retry schedule did */
     end_loop(w, ci, M_FAIL_DEADLINE);
 }
@@ -383,6 +404,7 @@ void client_start_call(world_t *w, uint32_t client)
     c->nonreplayable = pc->nonreplayable > 0 && gsl_rng_uniform(w->r_nonreplay) < pc->nonreplayable;
     c->conn_slot = 0;
     c->idem_key = 0;
+    c->tier = 0;
     if (w->idem &&
         !(c->idem_key = idem_call_start(w->idem, gsl_rng_uniform(w->r_idem) < w->cfg->idem.non_idempotent))) {
         out_of_memory(w);
@@ -428,4 +450,40 @@ void client_on_response(world_t *w, uint32_t ri)
     eng_cancel(&w->eng, c->timeout_ev);
     c->timeout_ev = 0;
     attempt_ended(w, ci, o, ra);
+}
+
+/* Layers: upper tier `tier - 1` calls tier `tier` for its request
+ * parent_req. The retry loop is the callers' one with the tier's policy;
+ * it has no caller of its own to count (no series, no latency), no
+ * protections and no goroutine, connection or idempotency key (run_validate
+ * keeps those models off with layers). deadline_at: the propagated
+ * deadline, SIMTIME_NEVER = none. */
+void client_start_subcall(world_t *w, int tier, uint32_t parent_req, simtime_t deadline_at)
+{
+    uint32_t ci = call_alloc(w);
+    if (ci == UINT32_MAX) {
+        out_of_memory(w);
+        return;
+    }
+    call_t *c = &w->calls[ci];
+    simtime_t now = eng_now(&w->eng);
+    c->start = now;
+    c->client = 0;
+    c->active = 1;
+    c->caller_gone = 0;
+    c->waiting = 0;
+    c->nonreplayable = 0;
+    c->timeout_ev = c->backoff_ev = c->deadline_ev = 0;
+    c->conn_slot = 0;
+    c->idem_key = 0;
+    c->g = 0;
+    c->tier = (uint8_t)tier;
+    c->parent_req = parent_req;
+    policy_start(call_policy(w, c), &c->pol);
+    c->deadline_at = deadline_at;
+    if (deadline_at != SIMTIME_NEVER)
+        c->deadline_ev = eng_at(&w->eng, deadline_at > now ? deadline_at : now, on_deadline, w, PACK(ci, c->gen));
+    if (++w->n_active > w->peak_active)
+        w->peak_active = w->n_active;
+    send_attempt(w, ci);
 }

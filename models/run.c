@@ -41,6 +41,7 @@ void run_defaults(run_cfg_t *c)
     network_defaults(&c->network);
     idem_defaults(&c->idem);
     conn_defaults(&c->conn);
+    layers_defaults(&c->layers);
     snprintf(c->output.db, sizeof c->output.db, "results/retrysim.db");
 }
 
@@ -128,6 +129,19 @@ int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
         return -1;
     if (gmp_validate(&c->gmp, key, err, errlen) < 0)
         return -1;
+    if (c->layers.count > 1) {
+        /* an upper tier's call has no caller, client id or goroutine of its
+         * own: these models would need one per tier */
+        if (c->gmp.enabled)
+            return blame(key, "layers.count", err, errlen, "layers (count > 1) cannot be combined with the gmp model");
+        if (c->conn.enabled)
+            return blame(key, "layers.count", err, errlen, "layers (count > 1) cannot be combined with [connections]");
+        if (c->idem.non_idempotent > 0)
+            return blame(key, "layers.count", err, errlen,
+                         "layers (count > 1) cannot be combined with idempotency.non_idempotent");
+        if (c->server.contention)
+            return blame(key, "layers.count", err, errlen, "layers (count > 1) cannot be combined with server.contention");
+    }
     if (p->attempt_timeout == 0 && p->deadline == 0) {
         for (int i = 0; i < c->server.noutages; i++)
             if (c->server.outages[i].kind == OUTAGE_DROP)
@@ -368,6 +382,29 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     add_scalar(res, "p_empty", "ratio", hz->taken ? hz->p_empty : NAN);
     add_scalar(res, "mean_queue", "requests", hz->taken ? hz->mean_queue : NAN);
     add_scalar(res, "events", "events", (double)res->events);
+    if (w->nlayers > 1) {
+        /* per tier: attempts sent to it, and per caller's call (the product
+         * of the attempts above it when every attempt fails) */
+        static const char *const att[LAYERS_MAX] = {"attempts_tier0", "attempts_tier1", "attempts_tier2",
+                                                    "attempts_tier3", "attempts_tier4", "attempts_tier5",
+                                                    "attempts_tier6", "attempts_tier7"};
+        static const char *const amp[LAYERS_MAX] = {"amplification_tier0", "amplification_tier1",
+                                                    "amplification_tier2", "amplification_tier3",
+                                                    "amplification_tier4", "amplification_tier5",
+                                                    "amplification_tier6", "amplification_tier7"};
+        static const char *const rej[LAYERS_MAX] = {"rejected_tier0", "rejected_tier1", "rejected_tier2",
+                                                    "rejected_tier3", "rejected_tier4", "rejected_tier5",
+                                                    "rejected_tier6", "rejected_tier7"};
+        for (int i = 0; i < w->nlayers; i++) {
+            double a = (double)w->tier_attempts[i];
+            add_scalar(res, att[i], "attempts", a);
+            add_scalar(res, amp[i], "attempts/call", calls > 0 ? a / calls : NAN);
+            if (i + 1 < w->nlayers)
+                add_scalar(res, rej[i], "requests", (double)w->tier_rejected[i]);
+        }
+        add_scalar(res, "amplification_bottom", "attempts/call",
+                   calls > 0 ? (double)w->tier_attempts[w->nlayers - 1] / calls : NAN);
+    }
 }
 
 static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
@@ -407,6 +444,7 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
         return -1;
     w->prot_on = protect_any(&c->protect);
     w->prot_breaker = c->protect.breaker.enabled;
+    layers_setup(w);
     if (server_setup(w) < 0)
         return -1;
     int rc = arrivals_setup(w);

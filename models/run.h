@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "gmp.h"
 #include "idem.h"
+#include "layers.h"
 #include "limiter.h"
 #include "network.h"
 #include "policy.h"
@@ -52,10 +53,11 @@ typedef struct {
     network_cfg_t network;
     idem_cfg_t idem;           /* non-idempotent calls, idempotency-key store (idem.h) */
     conn_cfg_t conn;           /* connection pools, keep-alive idle timeouts (conn.h) */
+    layers_cfg_t layers;       /* tiers above [server] (layers.h); count = 1 = off */
     output_cfg_t output;
 } run_cfg_t;
 
-#define RUN_MAX_SCALARS 96
+#define RUN_MAX_SCALARS (96 + 3 * LAYERS_MAX)
 #define RUN_MAX_HISTS 8
 
 typedef struct {

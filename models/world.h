@@ -48,6 +48,8 @@ typedef struct {
     uint32_t g;             /* GMP model: the call's goroutine (gmp_go), 0 = model off */
     uint32_t idem_key;      /* idempotency model: the call's key (idem.c), 0 = model off */
     uint32_t conn_slot;     /* connection model: its attempt's pooled connection + 1 (conn.c), 0 = none */
+    uint32_t parent_req;    /* layers: the upper tier's request this call serves (tier > 0) */
+    uint8_t tier;           /* layers: the tier its attempts go to; 0 = a caller's call */
 } call_t;
 
 /* One attempt's request on its way through the network and the server. */
@@ -63,6 +65,7 @@ typedef struct {
     uint32_t idem_key;      /* the call's idempotency key, 0 = none */
     simtime_t queued_at;    /* ns, when it entered the waiting room (CoDel sojourn) */
     uint32_t next_free;
+    uint8_t tier;           /* layers: the tier it is sent to */
 } req_t;
 
 typedef struct {
@@ -130,6 +133,13 @@ typedef struct world {
     int64_t served_wasted;   /* served for nobody, or for an orphan loop */
     int64_t deadline_cut;    /* calls the deadline ended with attempts left */
 
+    /* layers (layers.c): tier i < nlayers - 1 is an upper tier */
+    int nlayers;             /* cfg->layers.count */
+    policy_cfg_t tier_pol[LAYERS_MAX]; /* tier i's policy for its calls to tier i+1 */
+    int tier_busy[LAYERS_MAX];         /* upper tier i: workers holding a request */
+    int64_t tier_attempts[LAYERS_MAX]; /* attempts sent to tier i */
+    int64_t tier_rejected[LAYERS_MAX]; /* upper tier i: 503s because every worker was busy */
+
     stats_hist_t *h_latency; /* successful calls, ns */
     stats_hist_t *h_attempts; /* attempts per finished retry loop */
     char err[256];           /* first setup or model error */
@@ -156,6 +166,12 @@ int server_setup(world_t *w);
 void server_free(world_t *w);
 void server_on_arrival(eng_t *e, void *ctx, uint64_t req);
 void server_respond(world_t *w, uint32_t req, outcome_t o); /* answer now, no work (idempotency store) */
+
+/* layers.c */
+void layers_setup(world_t *w);
+void layers_on_arrival(eng_t *e, void *ctx, uint64_t req);
+void layers_call_done(world_t *w, uint32_t parent_req, int ok); /* a tier's call to the next ended */
+void client_start_subcall(world_t *w, int tier, uint32_t parent_req, simtime_t deadline_at); /* client.c */
 
 /* arrivals.c */
 int arrivals_setup(world_t *w);

@@ -181,6 +181,8 @@ static const char *const all_keys[] = {
     "gmp.cpu_burst", "gmp.cpu_sleep", "gmp.sleepers", "gmp.sleep", "gmp.sleeper_cpu", "gmp.gc", "gmp.gc_period",
     "gmp.gogc", "gmp.heap_live", "gmp.alloc_rate", "gmp.alloc_per_attempt", "gmp.stw", "gmp.mark",
     "gmp.gc_workers",
+    "layers.count", "layers.max_attempts", "layers.attempt_timeout", "layers.workers", "layers.service",
+    "layers.retries_enabled", "layers.deadline_propagation",
     "output.db", "output.experiment",
 };
 #define NALL_KEYS ((int)(sizeof all_keys / sizeof all_keys[0]))
@@ -562,7 +564,7 @@ static void test_err_unknown_section(void **state)
     (void)state;
     expect_error("[run]\nseed = 1\n[retyr]\nbase = 1s\n", "exp.ini:3: unknown section [retyr]",
                  "did you mean [retry]?", "sections: run, arrivals, retry, retry_quota, retry_budget, throttle, breaker, server, shed, limiter, network, "
-                 "gmp, idempotency, connections, output", NULL);
+                 "gmp, idempotency, connections, layers, output", NULL);
     expect_error("[run]\nseed = 1\n\n[zzz]  \n; c\nfoo = 1\n", "exp.ini:4: unknown section [zzz] (sections:", NULL);
     /* inih reads an indented header after a key as part of that key's value */
     expect_error("[run]\nseed = 1\n  [retry]\nbase = 1s\n", "exp.ini:3: [run] seed: this indented line is read as a "
@@ -889,6 +891,20 @@ static void test_params_round_trip(void **state)
              "[limiter]\nkind = token_bucket\nburst = 2.75\n",
              &c);
     round_trip(&c);
+
+    /* per-tier lists: item i for tier i, the last item repeats */
+    apply_ok("[layers]\ncount = 4\nmax_attempts = 3, 1, 2\nattempt_timeout = 1s, 500ms\n"
+             "retries_enabled = true, false, true\nworkers = 7\n",
+             &c);
+    assert_int_equal(c.layers.max_attempts[0], 3);
+    assert_int_equal(c.layers.max_attempts[1], 1);
+    assert_int_equal(c.layers.max_attempts[LAYERS_MAX - 1], 2);
+    assert_true(c.layers.attempt_timeout[1] == 500 * SIMTIME_MS && c.layers.attempt_timeout[5] == 500 * SIMTIME_MS);
+    assert_int_equal(c.layers.retries_enabled[1], 0);
+    assert_int_equal(c.layers.workers[LAYERS_MAX - 1], 7);
+    round_trip(&c);
+    expect_error("[layers]\nmax_attempts = 3, 0\n", "exp.ini:2", "item 2", NULL);
+    expect_error("[layers]\nmax_attempts = 1, 2, 3, 4, 5, 6, 7, 8, 9\n", "exp.ini:2", "more than 8 items", NULL);
 
     /* the longest lists: 64 schedule steps and 16 outages, through --set */
     static char steps[4096], outages[2048];

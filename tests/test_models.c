@@ -258,6 +258,83 @@ static void test_determinism(void **state)
     run_result_free(&d);
 }
 
+/* Layers: 3 tiers, 2 attempts at each, the bottom always answering 503,
+ * no timeouts: each tier's attempts are the next tier's calls, so the
+ * bottom sees 2 x 2 x 2 = 8 attempts per caller's call (SRE book ch. 22). */
+static void three_layers(run_cfg_t *c)
+{
+    always_503(c);
+    c->run.duration = 5 * SIMTIME_S;
+    c->retry.max_attempts = 2;
+    c->retry.attempt_timeout = 0;
+    c->layers.count = 3;
+    for (int i = 0; i < LAYERS_MAX; i++) {
+        c->layers.max_attempts[i] = 2;
+        c->layers.attempt_timeout[i] = 0;
+    }
+}
+
+static void test_layers_multiply(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    three_layers(&c);
+    run_result_t r = run_ok(&c);
+    double calls = run_scalar(&r, "calls");
+    assert_true(calls == 50);
+    assert_true(run_scalar(&r, "amplification_tier0") == 2.0);
+    assert_true(run_scalar(&r, "amplification_tier1") == 4.0);
+    assert_true(run_scalar(&r, "amplification_tier2") == 8.0);
+    assert_true(run_scalar(&r, "server_arrivals") == 8 * calls);
+    assert_true(run_scalar(&r, "calls_exhausted") == calls);
+    assert_true(run_scalar(&r, "rejected_tier0") == 0);
+    assert_true(run_scalar(&r, "calls_unfinished") == 0);
+    run_result_free(&r);
+}
+
+/* The middle tier's (tier 1's) retries silently disabled: 2 x 2 x 1 = 4 at the bottom. */
+static void test_layers_disabled_middle(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    three_layers(&c);
+    c.layers.retries_enabled[1] = 0;
+    run_result_t r = run_ok(&c);
+    double calls = run_scalar(&r, "calls");
+    assert_true(run_scalar(&r, "amplification_tier1") == 4.0); /* tier 0 still retries */
+    assert_true(run_scalar(&r, "amplification_tier2") == 4.0); /* tier 1 does not */
+    assert_true(run_scalar(&r, "server_arrivals") == 4 * calls);
+    run_result_free(&r);
+}
+
+/* Deadline propagation: the bottom never answers (drop outage), tier 1
+ * would retry for ever with a long per-attempt timeout; with propagation
+ * the callers' 1 s deadline ends every call below at 1 s, so no tier
+ * works after its caller has gone and fewer attempts reach the bottom. */
+static void test_layers_deadline_propagation(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    three_layers(&c);
+    c.server.outages[0].kind = OUTAGE_DROP;
+    c.retry.attempt_timeout = 0;
+    c.retry.deadline = SIMTIME_S;
+    for (int i = 0; i < LAYERS_MAX; i++)
+        c.layers.attempt_timeout[i] = 400 * SIMTIME_MS;
+    run_result_t r = run_ok(&c);
+    double without = run_scalar(&r, "amplification_bottom");
+    run_result_free(&r);
+    c.layers.deadline_propagation = 1;
+    r = run_ok(&c);
+    double with = run_scalar(&r, "amplification_bottom");
+    assert_true(run_scalar(&r, "calls_unfinished") == 0);
+    run_result_free(&r);
+    /* without: tier 1 makes 2 attempts of 400 ms + 300 ms backoff, each
+     * making 2 bottom attempts of 400 ms: 4 at the bottom; with: cut at 1 s */
+    assert_true(without == 4.0);
+    assert_true(with < without);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -266,6 +343,9 @@ int main(void)
         cmocka_unit_test(test_retry_after),            cmocka_unit_test(test_nonreplayable),
         cmocka_unit_test(test_wasted_and_expired),     cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_orphan_work_is_wasted),
+        cmocka_unit_test(test_layers_multiply),
+        cmocka_unit_test(test_layers_disabled_middle),
+        cmocka_unit_test(test_layers_deadline_propagation),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }
