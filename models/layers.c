@@ -93,8 +93,10 @@ static void on_tier_work_done(eng_t *e, void *ctx, uint64_t arg)
         respond(w, ri, (uint32_t)arg ? OUT_OK : OUT_503);
         return;
     }
-    w->served_wasted++; /* the upper attempt timed out or its call ended: work for nobody */
-    world_count(w, M_WASTED, 1);
+    /* the upper attempt timed out or its call ended: the tier worked for
+     * nobody. Counted per tier, not in served_wasted, which stays the
+     * bottom's share of its own served requests. */
+    w->tier_wasted[r->tier]++;
     world_req_free(w, ri);
 }
 

@@ -395,12 +395,17 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
         static const char *const rej[LAYERS_MAX] = {"rejected_tier0", "rejected_tier1", "rejected_tier2",
                                                     "rejected_tier3", "rejected_tier4", "rejected_tier5",
                                                     "rejected_tier6", "rejected_tier7"};
+        static const char *const wst[LAYERS_MAX] = {"wasted_tier0", "wasted_tier1", "wasted_tier2",
+                                                    "wasted_tier3", "wasted_tier4", "wasted_tier5",
+                                                    "wasted_tier6", "wasted_tier7"};
         for (int i = 0; i < w->nlayers; i++) {
             double a = (double)w->tier_attempts[i];
             add_scalar(res, att[i], "attempts", a);
             add_scalar(res, amp[i], "attempts/call", calls > 0 ? a / calls : NAN);
-            if (i + 1 < w->nlayers)
+            if (i + 1 < w->nlayers) {
                 add_scalar(res, rej[i], "requests", (double)w->tier_rejected[i]);
+                add_scalar(res, wst[i], "requests", (double)w->tier_wasted[i]);
+            }
         }
         add_scalar(res, "amplification_bottom", "attempts/call",
                    calls > 0 ? (double)w->tier_attempts[w->nlayers - 1] / calls : NAN);

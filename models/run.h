@@ -57,7 +57,7 @@ typedef struct {
     output_cfg_t output;
 } run_cfg_t;
 
-#define RUN_MAX_SCALARS (96 + 3 * LAYERS_MAX)
+#define RUN_MAX_SCALARS (96 + 4 * LAYERS_MAX + 1)
 #define RUN_MAX_HISTS 8
 
 typedef struct {

@@ -139,6 +139,7 @@ typedef struct world {
     int tier_busy[LAYERS_MAX];         /* upper tier i: workers holding a request */
     int64_t tier_attempts[LAYERS_MAX]; /* attempts sent to tier i */
     int64_t tier_rejected[LAYERS_MAX]; /* upper tier i: 503s because every worker was busy */
+    int64_t tier_wasted[LAYERS_MAX];   /* upper tier i: requests finished after their attempt was over */
 
     stats_hist_t *h_latency; /* successful calls, ns */
     stats_hist_t *h_attempts; /* attempts per finished retry loop */

@@ -323,6 +323,7 @@ static void test_layers_deadline_propagation(void **state)
         c.layers.attempt_timeout[i] = 400 * SIMTIME_MS;
     run_result_t r = run_ok(&c);
     double without = run_scalar(&r, "amplification_bottom");
+    assert_true(run_scalar(&r, "wasted_tier1") > 0); /* tier 1 answered attempts already over */
     run_result_free(&r);
     c.layers.deadline_propagation = 1;
     r = run_ok(&c);
