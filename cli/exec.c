@@ -3,27 +3,18 @@
  * callers can exit 2 with nothing written, or 1 with the failure recorded.
  */
 #include "exec.h"
+#include "hash.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 int exec_check_db_dir(const char *db, char *err, size_t errlen)
 {
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s", db);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    if (slash == dir)
-        slash[1] = 0;
-    else
-        *slash = 0;
-    struct stat sb;
-    if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        snprintf(err, errlen, "results database %.400s: directory %.400s does not exist", db, dir);
+    char why[512];
+    if (rec_check_dir(db, why, sizeof why) < 0) {
+        snprintf(err, errlen, "results database %.400s: %s", db, why);
         return -1;
     }
     return 0;
@@ -36,6 +27,10 @@ int exec_resolve(const cfg_doc_t *doc, const char *db, run_cfg_t *cfg, char *err
     if (db)
         snprintf(cfg->output.db, sizeof cfg->output.db, "%s", db);
     if (exec_check_db_dir(cfg->output.db, err, errlen) < 0)
+        return EXEC_BAD_INPUT;
+    /* the trace file is input too: a missing or malformed one is reported
+     * here, before a sweep runs anything */
+    if (cfg->arrivals.kind == ARR_TRACE && arrivals_trace_check(cfg->arrivals.trace_path, err, errlen) < 0)
         return EXEC_BAD_INPUT;
     return EXEC_OK;
 }
@@ -84,13 +79,14 @@ out:
 
 void exec_doc_hash(const cfg_doc_t *doc, char out[17])
 {
-    uint64_t h = 1469598103934665603ULL;
+    static const unsigned char sep = 0xff; /* field separator: ("ab","c") != ("a","bc") */
+    uint64_t h = HASH_FNV_OFFSET;
     for (int i = 0; i < doc->n; i++) {
         const char *parts[3] = {doc->entries[i].section, doc->entries[i].key, doc->entries[i].value};
         for (int k = 0; k < 3; k++) {
-            for (const unsigned char *p = (const unsigned char *)parts[k]; p && *p; p++)
-                h = (h ^ *p) * 1099511628211ULL;
-            h = (h ^ 0xff) * 1099511628211ULL; /* field separator */
+            if (parts[k])
+                h = hash_fnv1a(h, parts[k], strlen(parts[k]));
+            h = hash_fnv1a(h, &sep, 1);
         }
     }
     snprintf(out, 17, "%016" PRIx64, h);

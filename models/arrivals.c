@@ -110,11 +110,11 @@ void arrivals_on_call_end(world_t *w, uint32_t client)
 
 /* Trace file: one call per line, "seconds [client]"; '#' starts a comment.
  * Errors name the file and line. */
-static int load_trace(world_t *w, const char *path)
+static int load_trace(arrivals_state_t *st, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(w->err, sizeof w->err, "%s: cannot open trace file: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open trace file: %s", path, strerror(errno));
         return -1;
     }
     char line[256];
@@ -132,7 +132,7 @@ static int load_trace(world_t *w, const char *path)
         double sec = strtod(p, &end);
         long cl = 0;
         if (end == p || !(sec >= 0) || sec > 9e9) {
-            snprintf(w->err, sizeof w->err, "%s:%d: expected a time in seconds >= 0", path, lineno);
+            snprintf(err, errlen, "%s:%d: expected a time in seconds >= 0", path, lineno);
             rc = -1;
             break;
         }
@@ -144,35 +144,45 @@ static int load_trace(world_t *w, const char *path)
             while (*end == ' ' || *end == '\t' || *end == '\r')
                 end++;
             if (end == p || cl < 0 || cl > UINT32_MAX || (*end && *end != '\n' && *end != '#')) {
-                snprintf(w->err, sizeof w->err, "%s:%d: expected an optional client id (integer >= 0) after the time", path, lineno);
+                snprintf(err, errlen, "%s:%d: expected an optional client id (integer >= 0) after the time", path, lineno);
                 rc = -1;
                 break;
             }
         }
         simtime_t t = simtime_from_sec(sec);
         if (t < last) {
-            snprintf(w->err, sizeof w->err, "%s:%d: times must not decrease", path, lineno);
+            snprintf(err, errlen, "%s:%d: times must not decrease", path, lineno);
             rc = -1;
             break;
         }
         last = t;
-        if (w->arr.n == cap) {
+        if (st->n == cap) {
             cap = cap ? cap * 2 : 1024;
-            simtime_t *nt = realloc(w->arr.times, cap * sizeof *nt);
-            uint32_t *nc = nt ? realloc(w->arr.client, cap * sizeof *nc) : NULL;
+            simtime_t *nt = realloc(st->times, cap * sizeof *nt);
+            uint32_t *nc = nt ? realloc(st->client, cap * sizeof *nc) : NULL;
             if (nt)
-                w->arr.times = nt;
+                st->times = nt;
             if (!nc) {
-                snprintf(w->err, sizeof w->err, "%s: out of memory", path);
+                snprintf(err, errlen, "%s: out of memory", path);
                 rc = -1;
                 break;
             }
-            w->arr.client = nc;
+            st->client = nc;
         }
-        w->arr.times[w->arr.n] = t;
-        w->arr.client[w->arr.n++] = (uint32_t)cl;
+        st->times[st->n] = t;
+        st->client[st->n++] = (uint32_t)cl;
     }
     fclose(f);
+    return rc;
+}
+
+int arrivals_trace_check(const char *path, char *err, size_t errlen)
+{
+    arrivals_state_t st;
+    memset(&st, 0, sizeof st);
+    int rc = load_trace(&st, path, err, errlen);
+    free(st.times);
+    free(st.client);
     return rc;
 }
 
@@ -180,7 +190,7 @@ int arrivals_setup(world_t *w)
 {
     const arrivals_cfg_t *a = &w->cfg->arrivals;
     memset(&w->arr, 0, sizeof w->arr);
-    if (a->kind == ARR_TRACE && load_trace(w, a->trace_path) < 0)
+    if (a->kind == ARR_TRACE && load_trace(&w->arr, a->trace_path, w->err, sizeof w->err) < 0)
         return RUN_BAD_INPUT; /* the trace file is input: the user's to fix */
     if (a->kind == ARR_CLOSED) {
         /* Each client starts after one think time, so they are not in step. */

@@ -7,6 +7,7 @@
 #ifndef RETRYSIM_ARRIVALS_H
 #define RETRYSIM_ARRIVALS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dist.h"
@@ -36,5 +37,9 @@ typedef struct {
 } arrivals_cfg_t;
 
 void arrivals_defaults(arrivals_cfg_t *c);
+
+/* Read a trace file as a run would, to report a bad one (file:line) before
+ * anything runs. 0, or -1 and a message. */
+int arrivals_trace_check(const char *path, char *err, size_t errlen);
 
 #endif

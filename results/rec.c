@@ -122,7 +122,7 @@ static sqlite3_int64 u64_bits(uint64_t u)
 
 /* The directory that will hold db_path must exist: SQLite's own message
  * ("unable to open database file") would not say why. */
-static int check_dir(const char *db_path, char *err, size_t errlen)
+int rec_check_dir(const char *db_path, char *err, size_t errlen)
 {
     char dir[1024];
     const char *slash = strrchr(db_path, '/');
@@ -551,7 +551,7 @@ int rec_write(const char *db_path, const rec_run_t *run, int64_t *run_id, char *
         plain_error(err, errlen, "no path, configuration or result given");
         goto out;
     }
-    if (check_dir(db_path, err, errlen) < 0)
+    if (rec_check_dir(db_path, err, errlen) < 0)
         goto out;
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         db_error(err, errlen, db, "cannot open");

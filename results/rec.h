@@ -44,6 +44,10 @@ typedef struct {
  * *run_id, or -1 with a message; on error nothing is written. */
 int rec_write(const char *db_path, const rec_run_t *run, int64_t *run_id, char *err, size_t errlen);
 
+/* The directory that will hold db_path must exist (SQLite's own message,
+ * "unable to open database file", would not say why). 0, or -1 and a message. */
+int rec_check_dir(const char *db_path, char *err, size_t errlen);
+
 /* Mark in done[0..n) the run numbers of this sweep (experiment, config
  * hash) already recorded, ok or failed. A missing database has none.
  * Returns the number marked, or -1 with a message. */

@@ -2,19 +2,18 @@
  * eng: clock, dispatch loop and run control over the pending event set.
  */
 #include "eng.h"
+#include "hash.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#define FNV_OFFSET 1469598103934665603ULL
-#define FNV_PRIME 1099511628211ULL
 
 int eng_init(eng_t *e, size_t cap_hint, uint64_t max_events)
 {
     memset(e, 0, sizeof *e);
     e->max_events = max_events;
-    e->trace_hash = FNV_OFFSET;
+    e->trace_hash = HASH_FNV_OFFSET;
     return pes_init(&e->pes, cap_hint);
 }
 
@@ -65,9 +64,7 @@ static void trace_mix(eng_t *e, simtime_t t, pes_fnptr_t fn, uint64_t arg)
     /* The handler's address is stable within one binary, which is what a
      * determinism check compares (same binary, same seed). */
     uint64_t words[3] = {(uint64_t)t, (uint64_t)(uintptr_t)fn, arg};
-    const unsigned char *p = (const unsigned char *)words;
-    for (size_t i = 0; i < sizeof words; i++)
-        e->trace_hash = (e->trace_hash ^ p[i]) * FNV_PRIME;
+    e->trace_hash = hash_fnv1a(e->trace_hash, words, sizeof words);
 }
 
 eng_status_t eng_run(eng_t *e, simtime_t until)

@@ -4,6 +4,7 @@
  * turns a stream name into its id.
  */
 #include "rng.h"
+#include "hash.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,10 +21,7 @@ static uint64_t mix64(uint64_t z)
 
 uint64_t rng_name_id(const char *name)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h;
+    return hash_fnv1a(HASH_FNV_OFFSET, name, strlen(name));
 }
 
 uint64_t rng_derive_seed(uint64_t run_seed, uint32_t replication, uint64_t stream_id)

@@ -185,6 +185,16 @@ static void test_sweep(void **state)
     assert_int_equal(stat(db, &sb), -1);
     write_file(ini, "[sweep]\nrepeat = 2\n[retry]\nbase = ${b=10ms, 20ms\n");
     assert_int_equal(run(args, err, sizeof err), 2);
+    /* a malformed trace file is bad input before any run: file:line, exit 2 */
+    char trace[160], text[256];
+    snprintf(trace, sizeof trace, "%s/trace.txt", dir);
+    write_file(trace, "0.5\n1.0 3\n0.7\n");
+    snprintf(text, sizeof text, "[sweep]\nrepeat = 2\n[arrivals]\nkind = trace\ntrace = %s\n", trace);
+    write_file(ini, text);
+    snprintf(args, sizeof args, "sweep %s --db %s", ini, db);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "trace.txt:3"));
+    assert_int_equal(stat(db, &sb), -1);
     snprintf(args, sizeof args, "sweep %s --db %s -r 7", ini, db);
     write_file(ini, "[retry]\nbase = ${b=10ms, 20ms}\n");
     assert_int_equal(run(args, err, sizeof err), 2);
