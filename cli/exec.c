@@ -1,14 +1,16 @@
 /*
- * exec: resolve, run, record. Bad input is separated from run failures so
- * callers can exit 2 with nothing written, or 1 with the failure recorded.
+ * exec: resolve, identify, and `retrysim run`. Bad input is separated from
+ * run failures so callers can exit 2 with nothing written, or 1 with the
+ * failure recorded.
  */
 #include "exec.h"
 #include "hash.h"
+#include "pack.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int exec_check_db_dir(const char *db, char *err, size_t errlen)
 {
@@ -35,45 +37,87 @@ int exec_resolve(const cfg_doc_t *doc, const char *db, run_cfg_t *cfg, char *err
     return EXEC_OK;
 }
 
-int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, const rec_sweep_t *sweep, run_result_t *res,
-             int64_t *run_id, char *err, size_t errlen)
+int exec_params(exec_params_t *ps, const run_cfg_t *cfg, char *err, size_t errlen)
 {
-    rec_param_t *params = NULL;
-    int nparams = 0;
-    memset(res, 0, sizeof *res);
-    if (cfg_params(cfg, &params, &nparams, err, errlen) < 0)
-        return EXEC_BAD_INPUT;
-    char started[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    exec_params_free(ps);
+    return cfg_params(cfg, &ps->p, &ps->n, err, errlen);
+}
 
-    int rc = EXEC_OK;
+void exec_params_free(exec_params_t *ps)
+{
+    cfg_params_free(ps->p, ps->n);
+    ps->p = NULL;
+    ps->n = 0;
+}
+
+/* A `retrysim run` is a sweep of one point: its parameters are cfg's. */
+typedef struct {
+    const run_cfg_t *cfg;
+    exec_params_t ps;
+} one_point_t;
+
+static int describe_one(void *ctx, int point, const rec_param_t **params, int *nparams, const char **values,
+                        char *err, size_t errlen)
+{
+    one_point_t *op = ctx;
+    (void)point, (void)values;
+    if (exec_params(&op->ps, op->cfg, err, errlen) < 0)
+        return -1;
+    *params = op->ps.p;
+    *nparams = op->ps.n;
+    return 0;
+}
+
+int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int64_t *run_id, char *err,
+             size_t errlen)
+{
+    pack_buf_t buf = {0};
+    rec_t *rec = NULL;
+    one_point_t op = {cfg, {0}};
+    char hash[17], *overrides = exec_doc_overrides(doc);
+    int rc = EXEC_RUN_FAILED;
+
     int run_rc = run_execute(cfg, res);
     if (run_rc == RUN_BAD_INPUT) {
         snprintf(err, errlen, "%s", res->message);
         rc = EXEC_BAD_INPUT;
         goto out;
     }
-    rec_run_t rr = {.experiment = cfg->output.experiment,
-                    .config_text = doc->text,
-                    .config_path = doc->path,
-                    .params = params,
-                    .nparams = nparams,
-                    .version = RETRYSIM_VERSION,
-                    .started = started,
-                    .cfg = cfg,
-                    .res = res,
-                    .sweep = sweep};
-    if (rec_write(cfg->output.db, &rr, run_id, err, errlen) < 0) {
-        rc = EXEC_RUN_FAILED;
-    } else if (run_rc < 0) {
+    exec_doc_hash(doc, hash);
+    rec_sweep_t sw = {.experiment = cfg->output.experiment,
+                      .config_hash = hash,
+                      .config_path = doc->path,
+                      .config_text = doc->text,
+                      .overrides = overrides,
+                      .version = RETRYSIM_VERSION,
+                      .runs = 1,
+                      .points = 1,
+                      .repeat = 1,
+                      .describe = describe_one,
+                      .ctx = &op};
+    rec_run_t rr;
+    int64_t sweep;
+    if (pack_run(&buf, -1, 0, cfg->output.keep != OUTPUT_KEEP_SCALARS, cfg, res) < 0) {
+        snprintf(err, errlen, "out of memory recording the run");
+        goto out;
+    }
+    if (pack_read(buf.p, buf.len, &rr, err, errlen) < 0 || rec_open(&rec, cfg->output.db, err, errlen) < 0 ||
+        rec_sweep(rec, &sw, &sweep, NULL, err, errlen) < 0 || rec_put(rec, sweep, &rr, run_id, err, errlen) < 0)
+        goto out;
+    int closed = rec_close(rec, err, errlen); /* commits */
+    rec = NULL;
+    if (closed < 0)
+        goto out;
+    rc = EXEC_OK;
+    if (run_rc < 0) {
         snprintf(err, errlen, "run failed: %s (recorded as run %" PRId64 ")", res->message, *run_id);
         rc = EXEC_RUN_FAILED;
     }
 out:
-    cfg_params_free(params, nparams);
+    rec_close(rec, NULL, 0);
+    exec_params_free(&op.ps);
+    pack_buf_free(&buf);
+    free(overrides);
     return rc;
 }
 
@@ -90,4 +134,23 @@ void exec_doc_hash(const cfg_doc_t *doc, char out[17])
         }
     }
     snprintf(out, 17, "%016" PRIx64, h);
+}
+
+char *exec_doc_overrides(const cfg_doc_t *doc)
+{
+    size_t len = 0;
+    for (int i = 0; i < doc->n; i++)
+        if (doc->entries[i].file && strcmp(doc->entries[i].file, CFG_SET_FILE) == 0)
+            len += strlen(doc->entries[i].section) + strlen(doc->entries[i].key) + strlen(doc->entries[i].value) + 6;
+    if (len == 0)
+        return NULL;
+    char *s = malloc(len + 1), *p = s;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < doc->n; i++) {
+        const cfg_entry_t *e = &doc->entries[i];
+        if (e->file && strcmp(e->file, CFG_SET_FILE) == 0)
+            p += sprintf(p, "%s.%s = %s\n", e->section, e->key, e->value);
+    }
+    return s;
 }

@@ -12,6 +12,8 @@
 
 #include "cfg.h"
 #include "exec.h"
+#include "metrics.h"
+#include "stats.h"
 #include "sweep_cmd.h"
 #include "pes.h"
 #include "rec.h"
@@ -28,6 +30,7 @@ static void usage(FILE *f)
             "  run FILE.ini [options]   simulate one run, record it in SQLite, print a summary\n"
             "  sweep FILE.ini [options] every run of an experiment's sweep, in parallel; resumable\n"
             "  keys [--markdown]        every configuration key: unit, default, range\n"
+            "  metrics [--markdown]     every recorded series column and scalar: unit, meaning\n"
             "  version                  the version and the engine design\n"
             "  help [COMMAND]           this text, or a command's\n"
             "\n"
@@ -49,13 +52,14 @@ static void usage_run(FILE *f)
 
 static void print_summary(const run_cfg_t *c, const run_result_t *res, int64_t run_id, const char *db)
 {
-    double amp = run_scalar(res, "amplification"), sr = run_scalar(res, "success_rate");
-    double p99 = run_scalar(res, "latency_p99_s"), poc = run_scalar(res, "peak_over_capacity");
-    double rec = run_scalar(res, "recovery_time_s");
+    const double *s = res->scalar;
+    double amp = s[S_AMPLIFICATION], sr = s[S_SUCCESS_RATE];
+    double p99 = s[S_LAT_P99], poc = s[S_PEAK_OVER_CAPACITY];
+    double rec = s[S_RECOVERY];
     printf("run %" PRId64 " of '%s' (seed %" PRIu64 ", replication %u) -> %s\n", run_id, c->output.experiment,
            c->run.seed, c->run.replication, db);
-    printf("  %-22s %14.0f\n", "calls", run_scalar(res, "calls"));
-    printf("  %-22s %14.0f\n", "attempts", run_scalar(res, "attempts"));
+    printf("  %-22s %14.0f\n", "calls", s[S_CALLS]);
+    printf("  %-22s %14.0f\n", "attempts", s[S_ATTEMPTS]);
     printf("  %-22s %14.3f\n", "amplification", amp);
     printf("  %-22s %13.2f%%\n", "success rate", 100 * sr);
     if (isnan(p99))
@@ -74,11 +78,34 @@ static void print_summary(const run_cfg_t *c, const run_result_t *res, int64_t r
     }
     if (protect_any(&c->protect)) {
         printf("  %-22s %14.0f\n", "retries denied",
-               run_scalar(res, "calls_denied_quota") + run_scalar(res, "calls_denied_budget"));
-        printf("  %-22s %14.0f\n", "rejected locally", run_scalar(res, "attempts_rejected_local"));
+               s[S_CALLS_DENIED_QUOTA] + s[S_CALLS_DENIED_BUDGET]);
+        printf("  %-22s %14.0f\n", "rejected locally", s[S_REJ_LOCAL]);
     }
     printf("  %-22s %14" PRIu64 "\n", "events", res->events);
     printf("  %-22s %12.2fM/s\n", "events/s", res->wall_s > 0 ? (double)res->events / res->wall_s / 1e6 : 0.0);
+}
+
+/* The metric declarations (models/metrics.h): the series table's columns
+ * and the scalars table's, as the README lists them. */
+static void print_metrics(int markdown)
+{
+    if (markdown) {
+        printf("Series (table `series`, one row per bucket; *sum* counts events in the bucket, *max* is the largest "
+               "value a level reached in it):\n\n| column | kind | unit | meaning |\n|---|---|---|---|\n");
+        for (int i = 0; i < M_COUNT; i++)
+            printf("| `%s` | %s | %s | %s |\n", metrics_series[i].name, metrics_series[i].kind == STATS_SUM ? "sum" : "max",
+                   metrics_series[i].unit, metrics_series[i].help);
+        printf("\nScalars (table `scalars`, one row per run; NULL = undefined, or the model is off):\n\n"
+               "| column | unit | meaning |\n|---|---|---|\n");
+        for (int i = 0; i < S_COUNT; i++)
+            printf("| `%s` | %s | %s |\n", metrics_scalars[i].name, metrics_scalars[i].unit, metrics_scalars[i].help);
+        return;
+    }
+    for (int i = 0; i < M_COUNT; i++)
+        printf("series  %-26s %-4s %-12s %s\n", metrics_series[i].name, metrics_series[i].kind == STATS_SUM ? "sum" : "max",
+               metrics_series[i].unit, metrics_series[i].help);
+    for (int i = 0; i < S_COUNT; i++)
+        printf("scalar  %-26s      %-12s %s\n", metrics_scalars[i].name, metrics_scalars[i].unit, metrics_scalars[i].help);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -150,7 +177,7 @@ static int cmd_run(int argc, char **argv)
     }
     run_result_t res;
     int64_t run_id = -1;
-    rc = exec_run(&doc, &cfg, NULL, &res, &run_id, err, sizeof err);
+    rc = exec_run(&doc, &cfg, &res, &run_id, err, sizeof err);
     if (rc != EXEC_OK)
         fprintf(stderr, "retrysim: %s: %s\n", file, err);
     else if (!quiet)
@@ -185,6 +212,10 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep"))
         return sweep_cmd(argc - 2, argv + 2);
+    if (!strcmp(cmd, "metrics")) {
+        print_metrics(argc > 2 && !strcmp(argv[2], "--markdown"));
+        return 0;
+    }
     if (!strcmp(cmd, "keys")) {
         cfg_print_reference(stdout, argc > 2 && !strcmp(argv[2], "--markdown"));
         return 0;

@@ -1,22 +1,29 @@
 /*
  * sweep_cmd: `retrysim sweep FILE.ini`: expand the experiment into its runs
- * (config/sweep.c), check every run's configuration before running any,
+ * (config/sweep.c), check every point's configuration before running any,
  * skip runs the database already holds (resume), and run the rest in -j
- * worker processes, all writing to one SQLite database (each run is one
- * transaction; SQLite's busy timeout serialises the writers).
+ * worker processes.
  *
- * Work is handed out through a counter in shared memory, so fast and slow
- * runs balance; workers report each finished run through a pipe with one
- * fixed-size record (atomic below PIPE_BUF). A process per worker keeps a
- * crash from taking the sweep down. Ctrl-C: the workers die with the
- * signal; a run interrupted mid-write is rolled back by SQLite's journal,
- * so finished runs stay and nothing is half-written. Running the same sweep
- * again resumes.
+ * One writer: the parent process alone opens the database (results/rec.h).
+ * Workers claim run numbers from a counter in shared memory (fast and slow
+ * runs balance), simulate, and send each finished run to the parent as one
+ * packed message (results/pack.h) through their own pipe; the parent
+ * records them, many per transaction, while the workers go on simulating.
+ * A process per worker keeps a crash from taking the sweep down.
+ *
+ * Interruption: Ctrl-C (SIGINT) or SIGTERM stops the workers; the parent
+ * records the runs that arrived whole, commits, and exits 130. A run cut
+ * short leaves nothing. If the parent is killed outright (kill -9), the
+ * transaction it had open is rolled back by SQLite when the database is
+ * next opened: the runs committed before stay, the others are run again by
+ * the same command (resume), with the same results.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#define _GNU_SOURCE /* MAP_ANONYMOUS, F_SETPIPE_SZ */
 #include "sweep_cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -25,17 +32,32 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "cfg.h"
 #include "exec.h"
+#include "pack.h"
 #include "rec.h"
 #include "sweep.h"
 
+#define COMMIT_RUNS 1024       /* commit after this many runs ... */
+#define COMMIT_SECONDS 0.5     /* ... or this long after the first uncommitted one */
+#define PIPE_BYTES (1 << 20)   /* worker pipe capacity asked for (Linux): workers rarely wait */
+
+/* What precedes each packed run on a worker's pipe. */
 typedef struct {
-    int run;        /* run number */
-    int status;     /* EXEC_OK, EXEC_RUN_FAILED, EXEC_BAD_INPUT */
-    char msg[200];  /* why it failed */
-} report_t;         /* < PIPE_BUF: one write is atomic */
+    int32_t run;               /* run number */
+    int32_t status;            /* EXEC_OK, EXEC_RUN_FAILED (recorded as failed), EXEC_BAD_INPUT (not recorded) */
+    uint64_t len;              /* bytes of the packed run that follow; 0 with EXEC_BAD_INPUT */
+    char msg[200];             /* why it failed */
+} frame_t;
+
+typedef struct {
+    int run;
+    char msg[200];
+} failure_t;
 
 typedef struct {
     const char *file, *db, *select;
@@ -45,7 +67,7 @@ typedef struct {
 
 static volatile sig_atomic_t interrupted;
 
-static void on_sigint(int sig)
+static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
@@ -122,30 +144,38 @@ static int parse_args(int argc, char **argv, opts_t *o, char *err, size_t errlen
     return 0;
 }
 
-/* Resolve every run before running any, so a bad value in the 300th
- * combination costs nothing. Fills the experiment name and database. */
+/* Resolve run i: its document through the configuration layer. */
+static int resolve_run(const sweep_plan_t *plan, const opts_t *o, int i, run_cfg_t *c, int *point,
+                       const char **vals, char *err, size_t errlen)
+{
+    cfg_doc_t d;
+    memset(&d, 0, sizeof d);
+    int rc = sweep_run(plan, i, &d, point, NULL, vals, err, errlen) < 0 ? EXEC_BAD_INPUT
+                                                                       : exec_resolve(&d, o->db, c, err, errlen);
+    cfg_doc_free(&d);
+    return rc;
+}
+
+/* Check every point before running any, so a bad value in the 300th
+ * combination costs nothing. The runs of a point differ only in
+ * run.replication (0 .. repeat-1, always in range), so a point's first run
+ * stands for all of them. Fills the first point's configuration. */
 static int check_all(const sweep_plan_t *plan, const opts_t *o, run_cfg_t *first, char *err, size_t errlen)
 {
-    int n = sweep_count(plan);
-    for (int i = 0; i < n; i++) {
-        cfg_doc_t d;
-        int point, rep;
-        const char *vals[SWEEP_MAX_VARS];
+    int np = sweep_points(plan), rep = sweep_repeat(plan);
+    for (int p = 0; p < np; p++) {
         run_cfg_t c;
-        memset(&d, 0, sizeof d);
-        int rc = sweep_run(plan, i, &d, &point, &rep, vals, err, errlen) < 0 ? EXEC_BAD_INPUT
-                                                                             : exec_resolve(&d, o->db, &c, err, errlen);
-        cfg_doc_free(&d);
-        if (rc != EXEC_OK) {
+        if (resolve_run(plan, o, p * rep, &c, NULL, NULL, err, errlen) != EXEC_OK) {
             char why[900];
             snprintf(why, sizeof why, "%.899s", err);
-            snprintf(err, errlen, "run %d: %s", i, why);
+            snprintf(err, errlen, "run %d: %s", p * rep, why);
             return -1;
         }
-        if (i == 0)
+        if (p == 0)
             *first = c;
         else if (strcmp(c.output.db, first->output.db) || strcmp(c.output.experiment, first->output.experiment)) {
-            snprintf(err, errlen, "run %d: [output] db and experiment must be the same for every run of a sweep", i);
+            snprintf(err, errlen, "run %d: [output] db and experiment must be the same for every run of a sweep",
+                     p * rep);
             return -1;
         }
     }
@@ -160,57 +190,129 @@ static void list_runs(const sweep_plan_t *plan)
         printf("\t%s", sweep_var_name(plan, v));
     printf("\n");
     for (int i = 0; i < sweep_count(plan); i++) {
-        cfg_doc_t d;
         int point, rep;
         const char *vals[SWEEP_MAX_VARS];
         char err[256];
-        memset(&d, 0, sizeof d);
-        if (sweep_run(plan, i, &d, &point, &rep, vals, err, sizeof err) == 0) {
+        if (sweep_run(plan, i, NULL, &point, &rep, vals, err, sizeof err) == 0) {
             printf("%d\t%d\t%d", i, point, rep);
             for (int v = 0; v < nv; v++)
                 printf("\t%s", vals[v]);
             printf("\n");
         }
-        cfg_doc_free(&d);
     }
 }
 
-/* A worker: claim run numbers from the shared counter until none is left. */
-static void worker(const sweep_plan_t *plan, const opts_t *o, const int *todo, int ntodo, atomic_int *next,
-                   const char *hash, int out_fd)
+/* ---- the sweep's description for the recorder ---------------------------- */
+
+typedef struct {
+    const sweep_plan_t *plan;
+    const opts_t *o;
+    exec_params_t ps;
+} describe_ctx_t;
+
+static int describe_point(void *ctx, int point, const rec_param_t **params, int *nparams, const char **values,
+                          char *err, size_t errlen)
 {
-    int k;
+    describe_ctx_t *dc = ctx;
+    run_cfg_t c;
+    if (resolve_run(dc->plan, dc->o, point * sweep_repeat(dc->plan), &c, NULL, values, err, errlen) != EXEC_OK ||
+        exec_params(&dc->ps, &c, err, errlen) < 0)
+        return -1;
+    *params = dc->ps.p;
+    *nparams = dc->ps.n;
+    return 0;
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *q = p;
+    while (n > 0) {
+        ssize_t w = write(fd, q, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        q += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+    char *q = p;
+    while (n > 0) {
+        ssize_t r = read(fd, q, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        q += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* One worker: claim run numbers from the shared counter until none is
+ * left; simulate each and send it packed. The runs of a point share its
+ * configuration but for run.replication, so a point is resolved once. */
+static void worker(const sweep_plan_t *plan, const opts_t *o, const int *todo, int ntodo, atomic_int *next,
+                   int out_fd)
+{
+    pack_buf_t buf = {0};
+    run_cfg_t c;
+    int cached_point = -1, k, rep = sweep_repeat(plan);
     signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     while ((k = atomic_fetch_add(next, 1)) < ntodo) {
-        report_t rp;
-        memset(&rp, 0, sizeof rp);
-        rp.run = todo[k];
-        cfg_doc_t d;
-        int point, rep;
-        const char *vals[SWEEP_MAX_VARS];
+        frame_t fr;
         char err[1024];
-        run_cfg_t c;
-        memset(&d, 0, sizeof d);
-        rp.status = EXEC_BAD_INPUT;
-        if (sweep_run(plan, rp.run, &d, &point, &rep, vals, err, sizeof err) == 0 &&
-            exec_resolve(&d, o->db, &c, err, sizeof err) == EXEC_OK) {
-            const char *names[SWEEP_MAX_VARS];
-            int nv = sweep_nvars(plan);
-            for (int v = 0; v < nv; v++)
-                names[v] = sweep_var_name(plan, v);
-            rec_sweep_t sw = {hash, rp.run, point, nv, names, vals};
-            run_result_t res;
-            int64_t id;
-            rp.status = exec_run(&d, &c, &sw, &res, &id, err, sizeof err);
+        run_result_t res;
+        int i = todo[k], point = i / rep;
+        memset(&fr, 0, sizeof fr);
+        fr.run = i;
+        fr.status = EXEC_OK;
+        if (point != cached_point) {
+            cached_point = -1;
+            fr.status = resolve_run(plan, o, i, &c, NULL, NULL, err, sizeof err);
+            if (fr.status == EXEC_OK)
+                cached_point = point;
+        }
+        if (fr.status == EXEC_OK) {
+            if (rep > 1) /* [sweep] repeat gives run i replication i % repeat */
+                c.run.replication = (uint32_t)(i % rep);
+            int rc = run_execute(&c, &res);
+            if (rc == RUN_BAD_INPUT) {
+                fr.status = EXEC_BAD_INPUT;
+                snprintf(err, sizeof err, "%s", res.message);
+            } else {
+                int detail = c.output.keep == OUTPUT_KEEP_ALL || (c.output.keep == OUTPUT_KEEP_FIRST && i % rep == 0);
+                if (rc < 0) {
+                    fr.status = EXEC_RUN_FAILED;
+                    snprintf(err, sizeof err, "%s", res.message);
+                }
+                if (pack_run(&buf, i, point, detail, &c, &res) < 0) {
+                    fr.status = EXEC_BAD_INPUT;
+                    snprintf(err, sizeof err, "out of memory packing the run");
+                } else {
+                    fr.len = buf.len;
+                }
+            }
             run_result_free(&res);
         }
-        cfg_doc_free(&d);
-        if (rp.status != EXEC_OK)
-            snprintf(rp.msg, sizeof rp.msg, "%.199s", err);
-        if (write(out_fd, &rp, sizeof rp) != (ssize_t)sizeof rp)
-            break;
+        if (fr.status != EXEC_OK)
+            snprintf(fr.msg, sizeof fr.msg, "%.199s", err);
+        if (fr.status == EXEC_BAD_INPUT)
+            fr.len = 0;
+        if (write_all(out_fd, &fr, sizeof fr) < 0 || (fr.len && write_all(out_fd, buf.p, fr.len) < 0))
+            break; /* the parent is gone */
     }
+    pack_buf_free(&buf);
 }
+
+/* ---- the parent: the one writer ------------------------------------------- */
 
 static double now_s(void)
 {
@@ -227,82 +329,183 @@ static void progress(int done, int total, int failed, double t0, int final)
             (int)el / 60, (int)el % 60, (int)eta / 60, (int)eta % 60, final ? "\n" : "  ");
 }
 
-/* Run todo[0..ntodo) in jobs workers; returns failures, or -1 if interrupted. */
-static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, int ntodo, const char *hash,
-                   report_t *failures, int *nfail)
+typedef struct {
+    rec_t *rec;
+    int64_t sweep;
+    pack_buf_t in;             /* the message being read */
+    failure_t *failures;
+    int nfail, done;
+    double first_pending;      /* when the oldest uncommitted run arrived; 0 = none */
+    char err[1024];            /* a database error, which ends the sweep */
+} writer_t;
+
+/* Read one frame and its run from fd and record it. Returns 1 when a run
+ * was handled, 0 at the end of the pipe (or a message cut short), -1 on a
+ * database error. */
+static int receive(writer_t *wr, int fd)
 {
+    frame_t fr;
+    rec_run_t rr;
+    if (read_all(fd, &fr, sizeof fr) < 0)
+        return 0;
+    if (fr.len > 0) {
+        if (fr.len > ((uint64_t)1 << 40))
+            return 0;
+        if (wr->in.cap < fr.len) {
+            unsigned char *p = realloc(wr->in.p, fr.len);
+            if (!p)
+                return 0;
+            wr->in.p = p;
+            wr->in.cap = fr.len;
+        }
+        if (read_all(fd, wr->in.p, fr.len) < 0)
+            return 0; /* a worker killed while writing: its run is not recorded */
+        if (pack_read(wr->in.p, fr.len, &rr, wr->err, sizeof wr->err) < 0 ||
+            rec_put(wr->rec, wr->sweep, &rr, NULL, wr->err, sizeof wr->err) < 0)
+            return -1;
+        if (wr->first_pending == 0)
+            wr->first_pending = now_s();
+    }
+    if (fr.status != EXEC_OK) {
+        wr->failures[wr->nfail].run = fr.run;
+        snprintf(wr->failures[wr->nfail].msg, sizeof wr->failures[wr->nfail].msg, "%s", fr.msg);
+        wr->nfail++;
+    }
+    wr->done++;
+    return 1;
+}
+
+static int maybe_commit(writer_t *wr, int force)
+{
+    if (!rec_pending(wr->rec))
+        return 0;
+    if (!force && rec_pending(wr->rec) < COMMIT_RUNS && now_s() - wr->first_pending < COMMIT_SECONDS)
+        return 0;
+    wr->first_pending = 0;
+    return rec_commit(wr->rec, wr->err, sizeof wr->err);
+}
+
+/* Run todo[0..ntodo) in o->jobs workers and record them. Returns 0, 130
+ * when interrupted, or EXEC_RUN_FAILED after a database error (wr->err). */
+static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, int ntodo, writer_t *wr)
+{
+    int jobs = o->jobs < ntodo ? o->jobs : ntodo, nlive = 0, rc = 0;
     atomic_int *next = mmap(NULL, sizeof *next, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    int fds[2];
-    if (next == MAP_FAILED || pipe(fds) < 0) {
-        fprintf(stderr, "retrysim sweep: cannot set up workers: %s\n", strerror(errno));
-        return -1;
+    pid_t *pids = calloc((size_t)jobs, sizeof *pids);
+    struct pollfd *pfd = calloc((size_t)jobs, sizeof *pfd);
+    if (next == MAP_FAILED || !pids || !pfd) {
+        snprintf(wr->err, sizeof wr->err, "cannot set up workers: %s", strerror(errno));
+        rc = EXEC_RUN_FAILED;
+        goto out;
     }
     atomic_init(next, 0);
-    int jobs = o->jobs < ntodo ? o->jobs : ntodo;
-    pid_t *pids = calloc((size_t)jobs, sizeof *pids);
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    signal(SIGPIPE, SIG_IGN);
     fflush(NULL);
     for (int w = 0; w < jobs; w++) {
+        int fds[2];
+        pfd[w].fd = -1;
+        if (pipe(fds) < 0)
+            continue;
+#ifdef F_SETPIPE_SZ
+        fcntl(fds[1], F_SETPIPE_SZ, PIPE_BYTES); /* best effort */
+#endif
         pids[w] = fork();
         if (pids[w] == 0) {
+#ifdef __linux__
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* no worker outlives a killed parent */
+#endif
+            signal(SIGPIPE, SIG_DFL);
             close(fds[0]);
-            worker(plan, o, todo, ntodo, next, hash, fds[1]);
+            for (int v = 0; v < w; v++)
+                if (pfd[v].fd >= 0)
+                    close(pfd[v].fd);
+            worker(plan, o, todo, ntodo, next, fds[1]);
             _exit(0);
         }
-    }
-    close(fds[1]);
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
-    int tty = isatty(2) && !o->quiet, done = 0;
-    double t0 = now_s();
-    report_t rp;
-    while (done < ntodo) {
-        ssize_t r = read(fds[0], &rp, sizeof rp);
-        if (r == (ssize_t)sizeof rp) {
-            done++;
-            if (rp.status != EXEC_OK)
-                failures[(*nfail)++] = rp;
-            if (tty)
-                progress(done, ntodo, *nfail, t0, 0);
+        close(fds[1]);
+        if (pids[w] < 0) {
+            close(fds[0]);
             continue;
         }
-        if (r < 0 && errno == EINTR && !interrupted)
-            continue;
-        break; /* interrupted, or every worker gone */
+        pfd[w] = (struct pollfd){fds[0], POLLIN, 0};
+        nlive++;
+    }
+    int tty = isatty(2) && !o->quiet;
+    double t0 = now_s();
+    while (nlive > 0 && !interrupted) {
+        int n = poll(pfd, (nfds_t)jobs, 250);
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int w = 0; n > 0 && w < jobs; w++) {
+            if (pfd[w].fd < 0 || !(pfd[w].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int got = receive(wr, pfd[w].fd);
+            if (got < 0) {
+                rc = EXEC_RUN_FAILED;
+                interrupted = 1; /* stop the workers: the database refuses runs */
+                break;
+            }
+            if (got == 0) { /* this worker is done (or died) */
+                close(pfd[w].fd);
+                pfd[w].fd = -1;
+                nlive--;
+            } else if (tty) {
+                progress(wr->done, ntodo, wr->nfail, t0, 0);
+            }
+        }
+        if (rc == 0 && maybe_commit(wr, 0) < 0) {
+            rc = EXEC_RUN_FAILED;
+            interrupted = 1;
+        }
     }
     if (interrupted)
         for (int w = 0; w < jobs; w++)
             if (pids[w] > 0)
-                kill(pids[w], SIGINT);
-    for (int w = 0; w < jobs; w++)
+                kill(pids[w], SIGTERM);
+    for (int w = 0; w < jobs; w++) {
+        if (pfd[w].fd >= 0)
+            close(pfd[w].fd);
         if (pids[w] > 0)
             waitpid(pids[w], NULL, 0);
+    }
+    if (rc == 0 && maybe_commit(wr, 1) < 0)
+        rc = EXEC_RUN_FAILED;
     if (tty)
-        progress(done, ntodo, *nfail, t0, 1);
-    close(fds[0]);
-    free(pids);
-    munmap(next, sizeof *next);
-    signal(SIGINT, SIG_DFL);
-    if (interrupted || done < ntodo) {
+        progress(wr->done, ntodo, wr->nfail, t0, 1);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc == 0 && wr->done < ntodo) {
         fprintf(stderr, "retrysim sweep: %s after %d of %d runs; the finished runs are recorded, run the same "
                         "command again to resume\n",
-                interrupted ? "interrupted" : "workers ended", done, ntodo);
-        return -1;
+                interrupted ? "interrupted" : "workers ended", wr->done, ntodo);
+        rc = 130;
     }
-    return *nfail;
+out:
+    if (next != MAP_FAILED)
+        munmap(next, sizeof *next);
+    free(pids);
+    free(pfd);
+    return rc;
 }
 
 int sweep_cmd(int argc, char **argv)
 {
     opts_t o;
     memset(&o, 0, sizeof o);
-    char err[1024];
+    char err[1024], hash[17];
     sweep_plan_t plan;
     memset(&plan, 0, sizeof plan);
+    writer_t wr;
+    memset(&wr, 0, sizeof wr);
+    describe_ctx_t dc = {&plan, &o, {0}};
     int rc = EXEC_BAD_INPUT;
     int *todo = NULL;
     unsigned char *sel = NULL, *done = NULL;
-    report_t *failures = NULL;
+    char *overrides = NULL;
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             sweep_usage(stdout);
@@ -326,8 +529,8 @@ int sweep_cmd(int argc, char **argv)
     sel = calloc((size_t)n, 1);
     done = calloc((size_t)n, 1);
     todo = calloc((size_t)n, sizeof *todo);
-    failures = calloc((size_t)n, sizeof *failures);
-    if (!sel || !done || !todo || !failures) {
+    wr.failures = calloc((size_t)n, sizeof *wr.failures);
+    if (!sel || !done || !todo || !wr.failures) {
         fprintf(stderr, "retrysim sweep: out of memory for %d runs\n", n);
         goto out;
     }
@@ -339,12 +542,31 @@ int sweep_cmd(int argc, char **argv)
     } else {
         memset(sel, 1, (size_t)n);
     }
-    char hash[17];
+
+    /* Everything is checked: from here on, the database is written. */
+    rc = EXEC_RUN_FAILED;
     exec_doc_hash(&o.doc, hash);
+    overrides = exec_doc_overrides(&o.doc);
+    const char *names[SWEEP_MAX_VARS];
+    for (int v = 0; v < sweep_nvars(&plan); v++)
+        names[v] = sweep_var_name(&plan, v);
+    rec_sweep_t desc = {.experiment = first.output.experiment,
+                        .config_hash = hash,
+                        .config_path = o.doc.path,
+                        .config_text = o.doc.text,
+                        .overrides = overrides,
+                        .version = RETRYSIM_VERSION,
+                        .runs = n,
+                        .points = sweep_points(&plan),
+                        .repeat = sweep_repeat(&plan),
+                        .nvars = sweep_nvars(&plan),
+                        .var_names = names,
+                        .describe = describe_point,
+                        .ctx = &dc};
     const char *db = first.output.db, *exp = first.output.experiment;
-    if (rec_done_runs(db, exp, hash, done, n, err, sizeof err) < 0) {
+    if (rec_open(&wr.rec, db, err, sizeof err) < 0 || rec_sweep(wr.rec, &desc, &wr.sweep, NULL, err, sizeof err) < 0 ||
+        rec_done_runs(wr.rec, wr.sweep, done, n, err, sizeof err) < 0) {
         fprintf(stderr, "retrysim sweep: %s\n", err);
-        rc = EXEC_RUN_FAILED;
         goto out;
     }
     int ntodo = 0, nsel = 0;
@@ -356,25 +578,30 @@ int sweep_cmd(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr, "[sweep] %s: %d runs (%d points x %d replications), %d selected, %d already in %s, %d to run\n",
                 exp, n, sweep_points(&plan), sweep_repeat(&plan), nsel, nsel - ntodo, db, ntodo);
-    int nfail = 0;
-    int r = ntodo ? run_all(&plan, &o, todo, ntodo, hash, failures, &nfail) : 0;
-    if (r < 0) {
-        rc = 130;
+    int r = ntodo ? run_all(&plan, &o, todo, ntodo, &wr) : 0;
+    if (r == EXEC_RUN_FAILED) {
+        fprintf(stderr, "retrysim sweep: %s\n", wr.err);
         goto out;
     }
-    for (int i = 0; i < nfail; i++)
-        fprintf(stderr, "retrysim sweep: run %d failed: %s\n", failures[i].run, failures[i].msg);
-    if (rec_summarise(db, exp, hash, err, sizeof err) < 0 && ntodo + (nsel - ntodo) > 0) {
+    for (int i = 0; i < wr.nfail; i++)
+        fprintf(stderr, "retrysim sweep: run %d failed: %s\n", wr.failures[i].run, wr.failures[i].msg);
+    if (rec_summarise(wr.rec, wr.sweep, err, sizeof err) < 0) {
         fprintf(stderr, "retrysim sweep: summary: %s\n", err);
-        rc = EXEC_RUN_FAILED;
         goto out;
     }
-    rc = nfail ? EXEC_RUN_FAILED : 0;
+    rc = r == 130 ? 130 : wr.nfail ? EXEC_RUN_FAILED : 0;
 out:
+    if (rec_close(wr.rec, err, sizeof err) < 0 && rc != EXEC_BAD_INPUT) {
+        fprintf(stderr, "retrysim sweep: %s\n", err);
+        rc = EXEC_RUN_FAILED;
+    }
+    exec_params_free(&dc.ps);
+    free(overrides);
+    free(wr.in.p);
+    free(wr.failures);
     free(sel);
     free(done);
     free(todo);
-    free(failures);
     sweep_plan_free(&plan);
     cfg_doc_free(&o.doc);
     return rc;

@@ -131,6 +131,9 @@ static const ename_t idem_claims[] = {
     {"before_work", IDEM_CLAIM_BEFORE_WORK}, {"after_work", IDEM_CLAIM_AFTER_WORK}, {NULL, 0}};
 static const ename_t conn_protocols[] = {{"http1", CONN_HTTP1}, {"http2", CONN_HTTP2}, {NULL, 0}};
 
+static const ename_t output_keeps[] = {
+    {"first", OUTPUT_KEEP_FIRST}, {"all", OUTPUT_KEEP_ALL}, {"scalars", OUTPUT_KEEP_SCALARS}, {NULL, 0}};
+
 static const ename_t outage_kinds[] = {
     {"reject", OUTAGE_REJECT}, {"drop", OUTAGE_DROP}, {"capacity", OUTAGE_CAPACITY}, {NULL, 0}};
 
@@ -439,6 +442,9 @@ static const krow_t keys[] = {
      "SQLite results database"},
     {"output", "experiment", T_STRING, AT(output.experiment), "", "", ANY, NULL,
      "experiment name recorded with the run; default: the config file's name without .ini"},
+    {"output", "keep", T_ENUM, AT(output.keep), "", "first", ANY, output_keeps,
+     "per-bucket series and histograms recorded: first = of each sweep point's first replication (and of "
+     "every retrysim run), all = of every run, scalars = of none; scalars are always recorded"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -136,29 +136,23 @@ int conn_attach(world_t *w)
     return 0;
 }
 
-static void scalar(run_result_t *res, const char *name, const char *unit, double v)
-{
-    if (res->nscalars < RUN_MAX_SCALARS)
-        res->scalars[res->nscalars++] = (run_scalar_t){name, unit, v};
-}
-
 void conn_summarise(world_t *w)
 {
     conn_t *p = w->conn;
     if (!p)
         return;
     double sent = (double)(p->opened + p->reused + p->resets);
-    scalar(w->res, "conn_new", "connections", (double)p->opened);
-    scalar(w->res, "conn_handshake_s", "s", (double)p->opened * simtime_to_sec(p->cfg.handshake));
-    scalar(w->res, "conn_reused", "attempts", (double)p->reused);
-    scalar(w->res, "conn_resets", "attempts", (double)p->resets);
-    scalar(w->res, "conn_reset_rate", "ratio", sent > 0 ? (double)p->resets / sent : 0);
+    run_set_scalar(w->res, S_CONN_NEW, (double)p->opened);
+    run_set_scalar(w->res, S_CONN_HANDSHAKE, (double)p->opened * simtime_to_sec(p->cfg.handshake));
+    run_set_scalar(w->res, S_CONN_REUSED, (double)p->reused);
+    run_set_scalar(w->res, S_CONN_RESETS, (double)p->resets);
+    run_set_scalar(w->res, S_CONN_RESET_RATE, sent > 0 ? (double)p->resets / sent : 0);
     int64_t calls = 0;
     for (int b = 0; b < stats_series_nbuckets(&w->res->series); b++)
         calls += stats_series_get(&w->res->series, M_CALLS, b);
-    scalar(w->res, "conn_resets_per_call", "attempts/call", calls > 0 ? (double)p->resets / (double)calls : NAN);
-    scalar(w->res, "conn_new_per_call", "connections/call", calls > 0 ? (double)p->opened / (double)calls : NAN);
-    scalar(w->res, "conn_closed_client_idle", "connections", (double)p->closed_client);
+    run_set_scalar(w->res, S_CONN_RESETS_PER_CALL, calls > 0 ? (double)p->resets / (double)calls : NAN);
+    run_set_scalar(w->res, S_CONN_NEW_PER_CALL, calls > 0 ? (double)p->opened / (double)calls : NAN);
+    run_set_scalar(w->res, S_CONN_CLOSED_IDLE, (double)p->closed_client);
 }
 
 void conn_detach(world_t *w)

@@ -1385,12 +1385,6 @@ int gmp_attach(struct world *w)
     return 0;
 }
 
-static void scalar(run_result_t *res, const char *name, const char *unit, double v)
-{
-    if (res->nscalars < RUN_MAX_SCALARS)
-        res->scalars[res->nscalars++] = (run_scalar_t){name, unit, v};
-}
-
 static double q_s(const stats_hist_t *h, double q)
 {
     return stats_hist_count(h) > 0 ? simtime_to_sec(stats_hist_quantile(h, q)) : NAN;
@@ -1407,19 +1401,19 @@ void gmp_summarise(struct world *w)
     int have = stats_hist_count(lh) > 0;
     double span = (double)m->np * (double)now_of(m);
     const gmp_totals_t *t = &m->tot;
-    scalar(res, "lateness_mean_s", "s", have ? stats_hist_mean(lh) / 1e9 : NAN);
-    scalar(res, "lateness_p50_s", "s", q_s(lh, 0.5));
-    scalar(res, "lateness_p90_s", "s", q_s(lh, 0.9));
-    scalar(res, "lateness_p99_s", "s", q_s(lh, 0.99));
-    scalar(res, "lateness_max_s", "s", have ? simtime_to_sec(stats_hist_max(lh)) : NAN);
-    scalar(res, "timer_wakeups", "sleeps", (double)t->wakeups);
-    scalar(res, "sched_latency_p50_s", "s", q_s(sh, 0.5));
-    scalar(res, "sched_latency_p99_s", "s", q_s(sh, 0.99));
-    scalar(res, "stw_time_s", "s", simtime_to_sec(t->stw_ns));
-    scalar(res, "gc_cycles", "cycles", (double)t->gc_cycles);
-    scalar(res, "preemptions", "preemptions", (double)t->preemptions);
-    scalar(res, "client_cpu_util", "ratio", span > 0 ? (double)t->cpu_client_ns / span : NAN);
-    scalar(res, "cpu_util", "ratio",
+    run_set_scalar(res, S_GMP_LATE_MEAN, have ? stats_hist_mean(lh) / 1e9 : NAN);
+    run_set_scalar(res, S_GMP_LATE_P50, q_s(lh, 0.5));
+    run_set_scalar(res, S_GMP_LATE_P90, q_s(lh, 0.9));
+    run_set_scalar(res, S_GMP_LATE_P99, q_s(lh, 0.99));
+    run_set_scalar(res, S_GMP_LATE_MAX, have ? simtime_to_sec(stats_hist_max(lh)) : NAN);
+    run_set_scalar(res, S_GMP_WAKEUPS, (double)t->wakeups);
+    run_set_scalar(res, S_GMP_SCHED_P50, q_s(sh, 0.5));
+    run_set_scalar(res, S_GMP_SCHED_P99, q_s(sh, 0.99));
+    run_set_scalar(res, S_GMP_STW, simtime_to_sec(t->stw_ns));
+    run_set_scalar(res, S_GMP_GC_CYCLES, (double)t->gc_cycles);
+    run_set_scalar(res, S_GMP_PREEMPTIONS, (double)t->preemptions);
+    run_set_scalar(res, S_GMP_CLIENT_CPU, span > 0 ? (double)t->cpu_client_ns / span : NAN);
+    run_set_scalar(res, S_GMP_CPU,
            span > 0 ? (double)(t->cpu_client_ns + t->cpu_bg_ns + t->cpu_gc_ns) / span : NAN);
 }
 

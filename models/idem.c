@@ -120,12 +120,6 @@ int idem_attach(world_t *w)
     return 0;
 }
 
-static void scalar(run_result_t *res, const char *name, const char *unit, double v)
-{
-    if (res->nscalars < RUN_MAX_SCALARS)
-        res->scalars[res->nscalars++] = (run_scalar_t){name, unit, v};
-}
-
 void idem_summarise(world_t *w)
 {
     idem_t *s = w->idem;
@@ -134,13 +128,13 @@ void idem_summarise(world_t *w)
     int64_t nonidem = 0;
     for (uint32_t i = 0; i < s->n; i++)
         nonidem += s->e[i].non_idem;
-    scalar(w->res, "idem_calls_non_idempotent", "calls", (double)nonidem);
-    scalar(w->res, "idem_executions", "requests", (double)s->executions);
-    scalar(w->res, "idem_duplicates", "requests", (double)s->duplicates);
-    scalar(w->res, "idem_duplicates_per_call", "requests/call", nonidem > 0 ? (double)s->duplicates / (double)nonidem : NAN);
-    scalar(w->res, "idem_refused", "requests", (double)s->refused);
-    scalar(w->res, "idem_refused_per_call", "requests/call", nonidem > 0 ? (double)s->refused / (double)nonidem : NAN);
-    scalar(w->res, "idem_stored_served", "requests", (double)s->stored);
+    run_set_scalar(w->res, S_IDEM_NONIDEM, (double)nonidem);
+    run_set_scalar(w->res, S_IDEM_EXEC, (double)s->executions);
+    run_set_scalar(w->res, S_IDEM_DUP, (double)s->duplicates);
+    run_set_scalar(w->res, S_IDEM_DUP_PER_CALL, nonidem > 0 ? (double)s->duplicates / (double)nonidem : NAN);
+    run_set_scalar(w->res, S_IDEM_REFUSED, (double)s->refused);
+    run_set_scalar(w->res, S_IDEM_REFUSED_PER_CALL, nonidem > 0 ? (double)s->refused / (double)nonidem : NAN);
+    run_set_scalar(w->res, S_IDEM_STORED, (double)s->stored);
 }
 
 void idem_detach(world_t *w)

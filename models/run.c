@@ -184,18 +184,22 @@ typedef struct {
     int taken;
 } horizon_t;
 
-static void add_scalar(run_result_t *res, const char *name, const char *unit, double v)
+/* The four scalars of tier i are S_ATTEMPTS_TIER0 + TIER_STRIDE * i + 0..3. */
+#define TIER_STRIDE (S_ATTEMPTS_TIER1 - S_ATTEMPTS_TIER0)
+_Static_assert(TIER_STRIDE == 4 && S_AMP_TIER0 == S_ATTEMPTS_TIER0 + 1 && S_REJ_TIER0 == S_ATTEMPTS_TIER0 + 2 &&
+                   S_WASTED_TIER0 == S_ATTEMPTS_TIER0 + 3 && S_ATTEMPTS_TIER7 == S_ATTEMPTS_TIER0 + 7 * TIER_STRIDE,
+               "metrics.h: tier scalars out of order");
+
+void run_set_scalar(run_result_t *res, int id, double v)
 {
-    if (res->nscalars < RUN_MAX_SCALARS)
-        res->scalars[res->nscalars++] = (run_scalar_t){name, unit, v};
+    if (id >= 0 && id < S_COUNT)
+        res->scalar[id] = v;
 }
 
 double run_scalar(const run_result_t *res, const char *name)
 {
-    for (int i = 0; i < res->nscalars; i++)
-        if (strcmp(res->scalars[i].name, name) == 0)
-            return res->scalars[i].value;
-    return NAN;
+    int id = metrics_scalar_find(name);
+    return id >= 0 ? res->scalar[id] : NAN;
 }
 
 /* Levels are recorded at each change; this event records them at every
@@ -333,81 +337,70 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     const stats_hist_t *lat = w->h_latency;
     int have_lat = stats_hist_count(lat) > 0;
 #define Q(q) (have_lat ? simtime_to_sec(stats_hist_quantile(lat, q)) : NAN)
-    add_scalar(res, "calls", "calls", calls);
-    add_scalar(res, "attempts", "attempts", first + retries);
-    add_scalar(res, "attempts_first", "attempts", first);
-    add_scalar(res, "retries", "attempts", retries);
-    add_scalar(res, "attempts_per_call", "attempts/call", calls > 0 ? (first + retries) / calls : NAN);
-    add_scalar(res, "server_arrivals", "requests", arrivals);
-    add_scalar(res, "amplification", "requests/call", calls > 0 ? arrivals / calls : NAN);
-    add_scalar(res, "peak_arrivals_per_bucket", "requests", (double)peak);
-    add_scalar(res, "peak_over_capacity", "ratio", cap_bucket > 0 ? (double)peak / cap_bucket : NAN);
-    add_scalar(res, "calls_ok", "calls", ok);
-    add_scalar(res, "success_rate", "ratio", calls > 0 ? ok / calls : NAN);
-    add_scalar(res, "goodput", "calls/s", ok / simtime_to_sec(c->run.duration));
-    add_scalar(res, "calls_exhausted", "calls", (double)series_total(s, M_FAIL_EXHAUSTED));
-    add_scalar(res, "calls_deadline", "calls", (double)series_total(s, M_FAIL_DEADLINE));
-    add_scalar(res, "calls_deadline_cut", "calls", (double)w->deadline_cut);
-    add_scalar(res, "calls_not_retryable", "calls", (double)series_total(s, M_FAIL_NOTRETRY));
-    add_scalar(res, "calls_nonreplayable", "calls", (double)series_total(s, M_FAIL_NONREPLAY));
-    add_scalar(res, "calls_denied_quota", "calls", (double)series_total(s, M_DENIED_QUOTA));
-    add_scalar(res, "calls_denied_budget", "calls", (double)series_total(s, M_DENIED_BUDGET));
-    add_scalar(res, "calls_throttled", "calls", (double)series_total(s, M_FAIL_THROTTLED));
-    add_scalar(res, "calls_breaker_open", "calls", (double)series_total(s, M_FAIL_BREAKER));
-    add_scalar(res, "attempts_rejected_local", "attempts", (double)series_total(s, M_REJ_LOCAL));
-    add_scalar(res, "calls_unfinished", "calls", (double)unfinished);
+    run_set_scalar(res, S_CALLS, calls);
+    run_set_scalar(res, S_ATTEMPTS, first + retries);
+    run_set_scalar(res, S_ATTEMPTS_FIRST, first);
+    run_set_scalar(res, S_RETRIES, retries);
+    run_set_scalar(res, S_ATTEMPTS_PER_CALL, calls > 0 ? (first + retries) / calls : NAN);
+    run_set_scalar(res, S_SERVER_ARRIVALS, arrivals);
+    run_set_scalar(res, S_AMPLIFICATION, calls > 0 ? arrivals / calls : NAN);
+    run_set_scalar(res, S_PEAK_ARRIVALS, (double)peak);
+    run_set_scalar(res, S_PEAK_OVER_CAPACITY, cap_bucket > 0 ? (double)peak / cap_bucket : NAN);
+    run_set_scalar(res, S_CALLS_OK, ok);
+    run_set_scalar(res, S_SUCCESS_RATE, calls > 0 ? ok / calls : NAN);
+    run_set_scalar(res, S_GOODPUT, ok / simtime_to_sec(c->run.duration));
+    run_set_scalar(res, S_CALLS_EXHAUSTED, (double)series_total(s, M_FAIL_EXHAUSTED));
+    run_set_scalar(res, S_CALLS_DEADLINE, (double)series_total(s, M_FAIL_DEADLINE));
+    run_set_scalar(res, S_CALLS_DEADLINE_CUT, (double)w->deadline_cut);
+    run_set_scalar(res, S_CALLS_NOTRETRY, (double)series_total(s, M_FAIL_NOTRETRY));
+    run_set_scalar(res, S_CALLS_NONREPLAY, (double)series_total(s, M_FAIL_NONREPLAY));
+    run_set_scalar(res, S_CALLS_DENIED_QUOTA, (double)series_total(s, M_DENIED_QUOTA));
+    run_set_scalar(res, S_CALLS_DENIED_BUDGET, (double)series_total(s, M_DENIED_BUDGET));
+    run_set_scalar(res, S_CALLS_THROTTLED, (double)series_total(s, M_FAIL_THROTTLED));
+    run_set_scalar(res, S_CALLS_BREAKER, (double)series_total(s, M_FAIL_BREAKER));
+    run_set_scalar(res, S_REJ_LOCAL, (double)series_total(s, M_REJ_LOCAL));
+    run_set_scalar(res, S_CALLS_UNFINISHED, (double)unfinished);
     /* work the server still held when the run ended (drain stops when no
      * call is left; requests of abandoned attempts may still be queued or
      * in service, and are in neither served nor served_wasted) */
-    add_scalar(res, "server_unfinished", "requests", (double)(w->busy + (int64_t)w->qlen));
-    add_scalar(res, "latency_mean_s", "s", have_lat ? stats_hist_mean(lat) / 1e9 : NAN);
-    add_scalar(res, "latency_p50_s", "s", Q(0.5));
-    add_scalar(res, "latency_p90_s", "s", Q(0.9));
-    add_scalar(res, "latency_p99_s", "s", Q(0.99));
-    add_scalar(res, "latency_p999_s", "s", Q(0.999));
-    add_scalar(res, "latency_max_s", "s", have_lat ? simtime_to_sec(stats_hist_max(lat)) : NAN);
+    run_set_scalar(res, S_SERVER_UNFINISHED, (double)(w->busy + (int64_t)w->qlen));
+    run_set_scalar(res, S_LAT_MEAN, have_lat ? stats_hist_mean(lat) / 1e9 : NAN);
+    run_set_scalar(res, S_LAT_P50, Q(0.5));
+    run_set_scalar(res, S_LAT_P90, Q(0.9));
+    run_set_scalar(res, S_LAT_P99, Q(0.99));
+    run_set_scalar(res, S_LAT_P999, Q(0.999));
+    run_set_scalar(res, S_LAT_MAX, have_lat ? simtime_to_sec(stats_hist_max(lat)) : NAN);
 #undef Q
-    add_scalar(res, "rejected_limiter", "requests", (double)series_total(s, M_REJ_LIMITER));
-    add_scalar(res, "rejected_queue", "requests", (double)series_total(s, M_REJ_QUEUE));
-    add_scalar(res, "shed", "requests", (double)series_total(s, M_SHED));
-    add_scalar(res, "blocking_fraction", "ratio", arrivals > 0 ? (double)series_total(s, M_REJ_QUEUE) / arrivals : NAN);
-    add_scalar(res, "served", "requests", (double)w->served_total);
-    add_scalar(res, "served_wasted", "requests", (double)w->served_wasted);
-    add_scalar(res, "wasted_fraction", "ratio",
+    run_set_scalar(res, S_REJ_LIMITER, (double)series_total(s, M_REJ_LIMITER));
+    run_set_scalar(res, S_REJ_QUEUE, (double)series_total(s, M_REJ_QUEUE));
+    run_set_scalar(res, S_SHED, (double)series_total(s, M_SHED));
+    run_set_scalar(res, S_BLOCKING, arrivals > 0 ? (double)series_total(s, M_REJ_QUEUE) / arrivals : NAN);
+    run_set_scalar(res, S_SERVED, (double)w->served_total);
+    run_set_scalar(res, S_SERVED_WASTED, (double)w->served_wasted);
+    run_set_scalar(res, S_WASTED_FRACTION,
                w->served_total > 0 ? (double)w->served_wasted / (double)w->served_total : NAN);
-    add_scalar(res, "orphan_attempts", "attempts", (double)series_total(s, M_ORPHAN_ATTEMPTS));
-    add_scalar(res, "recovery_time_s", "s", recovery_time(c, s));
-    add_scalar(res, "busy_fraction", "ratio", hz->taken ? hz->busy : NAN);
-    add_scalar(res, "mean_orbit", "calls", hz->taken ? hz->mean_orbit : NAN);
-    add_scalar(res, "p_empty", "ratio", hz->taken ? hz->p_empty : NAN);
-    add_scalar(res, "mean_queue", "requests", hz->taken ? hz->mean_queue : NAN);
-    add_scalar(res, "events", "events", (double)res->events);
+    run_set_scalar(res, S_ORPHAN_ATTEMPTS, (double)series_total(s, M_ORPHAN_ATTEMPTS));
+    run_set_scalar(res, S_RECOVERY, recovery_time(c, s));
+    run_set_scalar(res, S_BUSY_FRACTION, hz->taken ? hz->busy : NAN);
+    run_set_scalar(res, S_MEAN_ORBIT, hz->taken ? hz->mean_orbit : NAN);
+    run_set_scalar(res, S_P_EMPTY, hz->taken ? hz->p_empty : NAN);
+    run_set_scalar(res, S_MEAN_QUEUE, hz->taken ? hz->mean_queue : NAN);
+    run_set_scalar(res, S_EVENTS, (double)res->events);
     if (w->nlayers > 1) {
         /* per tier: attempts sent to it, and per caller's call (the product
-         * of the attempts above it when every attempt fails) */
-        static const char *const att[LAYERS_MAX] = {"attempts_tier0", "attempts_tier1", "attempts_tier2",
-                                                    "attempts_tier3", "attempts_tier4", "attempts_tier5",
-                                                    "attempts_tier6", "attempts_tier7"};
-        static const char *const amp[LAYERS_MAX] = {"amplification_tier0", "amplification_tier1",
-                                                    "amplification_tier2", "amplification_tier3",
-                                                    "amplification_tier4", "amplification_tier5",
-                                                    "amplification_tier6", "amplification_tier7"};
-        static const char *const rej[LAYERS_MAX] = {"rejected_tier0", "rejected_tier1", "rejected_tier2",
-                                                    "rejected_tier3", "rejected_tier4", "rejected_tier5",
-                                                    "rejected_tier6", "rejected_tier7"};
-        static const char *const wst[LAYERS_MAX] = {"wasted_tier0", "wasted_tier1", "wasted_tier2",
-                                                    "wasted_tier3", "wasted_tier4", "wasted_tier5",
-                                                    "wasted_tier6", "wasted_tier7"};
+         * of the attempts above it when every attempt fails); metrics.h
+         * declares each tier's four scalars consecutively */
         for (int i = 0; i < w->nlayers; i++) {
+            int base = S_ATTEMPTS_TIER0 + TIER_STRIDE * i;
             double a = (double)w->tier_attempts[i];
-            add_scalar(res, att[i], "attempts", a);
-            add_scalar(res, amp[i], "attempts/call", calls > 0 ? a / calls : NAN);
+            run_set_scalar(res, base, a);
+            run_set_scalar(res, base + 1, calls > 0 ? a / calls : NAN);
             if (i + 1 < w->nlayers) {
-                add_scalar(res, rej[i], "requests", (double)w->tier_rejected[i]);
-                add_scalar(res, wst[i], "requests", (double)w->tier_wasted[i]);
+                run_set_scalar(res, base + 2, (double)w->tier_rejected[i]);
+                run_set_scalar(res, base + 3, (double)w->tier_wasted[i]);
             }
         }
-        add_scalar(res, "amplification_bottom", "attempts/call",
+        run_set_scalar(res, S_AMP_BOTTOM,
                    calls > 0 ? (double)w->tier_attempts[w->nlayers - 1] / calls : NAN);
     }
 }
@@ -466,6 +459,8 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
 int run_execute(const run_cfg_t *c, run_result_t *res)
 {
     memset(res, 0, sizeof *res);
+    for (int i = 0; i < S_COUNT; i++)
+        res->scalar[i] = NAN;
     world_t w;
     memset(&w, 0, sizeof w);
     w.cfg = c;
@@ -497,6 +492,7 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
         gmp_summarise(&w);
         idem_summarise(&w);
         conn_summarise(&w);
+        res->has_scalars = 1;
     }
     if (rc < 0) {
         res->failed = 1;

@@ -15,6 +15,7 @@
 #include "idem.h"
 #include "layers.h"
 #include "limiter.h"
+#include "metrics.h"
 #include "network.h"
 #include "policy.h"
 #include "protect.h"
@@ -36,9 +37,14 @@ typedef struct {
     simtime_t recovery_hold;   /* ns the success rate must stay at or above the threshold */
 } run_params_t;
 
+/* What a sweep records per run besides its scalars ([output] keep). */
+enum { OUTPUT_KEEP_FIRST, OUTPUT_KEEP_ALL, OUTPUT_KEEP_SCALARS };
+
 typedef struct {
     char db[512];              /* SQLite database path */
     char experiment[128];      /* experiment name recorded with the run */
+    int keep;                  /* OUTPUT_KEEP_*: series and histograms of the first replication
+                                  of each point (default), of every run, or of none */
 } output_cfg_t;
 
 typedef struct {
@@ -57,14 +63,7 @@ typedef struct {
     output_cfg_t output;
 } run_cfg_t;
 
-#define RUN_MAX_SCALARS (96 + 4 * LAYERS_MAX + 1)
 #define RUN_MAX_HISTS 8
-
-typedef struct {
-    const char *name;   /* static string */
-    const char *unit;
-    double value;       /* NaN = undefined (stored as NULL) */
-} run_scalar_t;
 
 typedef struct {
     const char *name;   /* static string */
@@ -74,8 +73,8 @@ typedef struct {
 
 typedef struct {
     stats_series_t series;     /* METRICS_SERIES counters per bucket */
-    int nscalars;
-    run_scalar_t scalars[RUN_MAX_SCALARS];
+    double scalar[S_COUNT];    /* by id (metrics.h); NaN = undefined or not produced (model off) */
+    int has_scalars;           /* 1 once the run's scalars were computed (not for a setup failure) */
     int nhists;
     run_hist_t hists[RUN_MAX_HISTS];
     rng_set_t rng;             /* generator name and stream seeds, for the record */
@@ -104,7 +103,9 @@ int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
 int run_execute(const run_cfg_t *c, run_result_t *res);
 void run_result_free(run_result_t *res);
 
-/* A scalar by name, NaN if absent. */
+/* Set scalar id (metrics.h); NaN = undefined. */
+void run_set_scalar(run_result_t *res, int id, double v);
+/* A scalar by name, NaN if undefined, not produced or unknown (tests, tools). */
 double run_scalar(const run_result_t *res, const char *name);
 
 #endif

@@ -20,8 +20,8 @@ runs = sprintf( \
     "CAST(sp.value AS INTEGER) AS spike, b.value AS backoff FROM run r " . \
     "JOIN runvar sp ON sp.run = r.id AND sp.name = 'spike' " . \
     "JOIN runvar b ON b.run = r.id AND b.name = 'backoff' " . \
-    "WHERE r.experiment = '%s' AND r.status = 'ok' AND r.config_hash = " . \
-    "(SELECT config_hash FROM run WHERE experiment = '%s' AND sweep_run IS NOT NULL ORDER BY id DESC LIMIT 1)", \
+    "WHERE r.experiment = '%s' AND r.status = 'ok' AND r.sweep = " . \
+    "(SELECT sweep FROM summary WHERE experiment = '%s' LIMIT 1)", \
     exp, exp)
 # Per run: the late success ratio.
 late = "WITH runs AS (" . runs . "), late AS (SELECT runs.*, 1.0 * SUM(s.calls_ok) / SUM(s.calls) AS ratio " . \

@@ -6,7 +6,7 @@
 names = "none aws-quota grpc-throttle retry-budget adaptive breaker"
 ts(p) = q(sprintf("SELECT s.t_ns / 1e9, s.server_arrivals FROM series s JOIN run r ON r.id = s.run " . \
     "WHERE r.experiment = '%s' AND r.point = %d AND r.replication = 0 AND r.sweep_run IS NOT NULL " . \
-    "AND r.config_hash = (SELECT config_hash FROM run WHERE experiment = '%s' AND sweep_run IS NOT NULL ORDER BY id DESC LIMIT 1) " . \
+    "AND r.sweep = (SELECT sweep FROM summary WHERE experiment = '%s' LIMIT 1) " . \
     "ORDER BY s.t_ns", exp, p, exp))
 bar(metric) = q(sprintf("SELECT point, mean, coalesce(ci95, 0) FROM summary WHERE experiment = '%s' AND name = '%s' ORDER BY point", exp, metric))
 

@@ -24,7 +24,7 @@ sql = "WITH pv AS (SELECT point, \
   UNION ALL SELECT 7, '50ms', 'table row 1', '50 ms x2|6 retries', 3.2, 63, 2 \
   UNION ALL SELECT 5, '200ms', 'table row 2', '200 ms x3|4 retries', 5.4, 40, 3), \
  cur AS (SELECT id, point FROM run WHERE experiment = 'seed-table' AND status = 'ok' AND sweep_run IS NOT NULL \
-  AND config_hash = (SELECT config_hash FROM run WHERE experiment = 'seed-table' AND sweep_run IS NOT NULL ORDER BY id DESC LIMIT 1)), \
+  AND sweep = (SELECT sweep FROM summary WHERE experiment = 'seed-table' LIMIT 1)), \
  win AS (SELECT cur.point, MAX(s.t_ns) / 1e9 AS w, MAX(s.attempts_retry) AS wave FROM cur JOIN series s ON s.run = cur.id \
   WHERE s.server_arrivals > 0 GROUP BY cur.point), \
  pt AS (SELECT pv.*, rb.label, rb.label2, rb.aw, rb.areq, rb.ord, (pv.base = rb.b0) AS from0, win.w, win.wave, \

@@ -1,44 +1,66 @@
 /*
- * rec: writes one finished run into the SQLite results database.
+ * rec: the results database writer (see rec.h).
  *
- * Everything happens in a single BEGIN IMMEDIATE transaction: the schema
- * (results/schema.sql, embedded by results/schema_sql.h, all IF NOT EXISTS), the
- * series table built from metrics_series[] (created, or widened with ADD
- * COLUMN when a metric is new), the metric documentation rows, then the
- * run, its parameters, streams, scalars, series buckets and histogram
- * buckets. Any failure rolls the whole transaction back, so a database
- * never holds part of a run, nor a schema the failed write created. (A
- * database file the failed write created stays, empty: it is not removed,
- * since another worker may have opened it meanwhile.)
+ * Why it is shaped this way: recording used to cost more than simulating.
+ * A run of Brooker's contention table simulates in well under a millisecond,
+ * so the writer keeps one connection open for the whole sweep, prepares
+ * each statement once, writes a run as two rows (run, scalars: a column per
+ * scalar) plus, for the runs that keep detail, its series and histogram
+ * rows, and commits many runs per transaction in WAL mode. What is the same
+ * for many runs (the experiment text, the parameters, the stream seeds) is
+ * written once; views give the per-run shapes back (results/schema.sql).
+ *
+ * Schema: results/schema.sql (embedded by results/schema_sql.h, all IF NOT
+ * EXISTS), then the series and scalars tables built from metrics.h (created,
+ * or widened with ADD COLUMN when a metric is new), the scalar view and the
+ * metric documentation rows, in the same transaction. Identifiers that come
+ * from metrics.h are checked to be plain lower-case names and quoted; every
+ * value is bound as a parameter.
  *
  * Concurrency: BEGIN IMMEDIATE takes the write lock up front and the busy
- * timeout (REC_BUSY_MS) lets several sweep workers queue on one database.
- * The journal mode is left alone (SQLite's default rollback journal), which
- * also works on network file systems where WAL does not; a user who wants
- * WAL can set it once with `PRAGMA journal_mode = WAL` and it persists.
- *
- * Statements are prepared once per table and reused for every row, with
- * every value bound as a parameter; identifiers that come from
- * metrics_series[] are checked to be plain lower-case names and quoted.
+ * timeout (REC_BUSY_MS) lets another writer finish first.
  */
 #include "rec.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <gsl/gsl_cdf.h>
 #include <sqlite3.h>
 
-#include "metrics.h"
+#include "hash.h"
 #include "schema_sql.h"
 #include "stats.h"
 
-#define REC_BUSY_MS 10000 /* wait up to 10 s for another writer */
+#define REC_BUSY_MS 30000      /* wait up to 30 s for another writer */
+#define REC_SCHEMA_VERSION 2   /* PRAGMA user_version */
+#define TEXT_MAX ((size_t)1 << 30) /* bound for NUL-terminated strings */
 
-/* Messages are "<what>: <sqlite3_errmsg>"; rec_write prefixes the path. */
+typedef struct {
+    uint64_t seed;             /* run.seed */
+    uint32_t replication;      /* run.replication */
+    uint64_t name_hash;        /* FNV-1a of the stream name; 0 = empty slot */
+} seen_stream_t;
+
+struct rec {
+    sqlite3 *db;
+    char path[512];
+    int in_tx;                 /* a write transaction is open */
+    int pending;               /* runs put since the last commit */
+    int64_t last_sweep;        /* sweep of the latest run put, for sweep.last_run */
+    int64_t last_run;          /* id of the latest run put */
+    sqlite3_stmt *ins_run, *ins_scalars, *ins_series, *ins_hist, *ins_stream, *upd_last;
+    seen_stream_t *seen;       /* stream seeds written by this connection (open addressing) */
+    size_t nseen, capseen;     /* entries, slots (a power of two) */
+};
+
+/* ---- errors and small helpers ------------------------------------------ */
+
 static void db_error(char *err, size_t errlen, sqlite3 *db, const char *what)
 {
     if (err && errlen > 0)
@@ -49,6 +71,17 @@ static void plain_error(char *err, size_t errlen, const char *what)
 {
     if (err && errlen > 0)
         snprintf(err, errlen, "%s", what);
+}
+
+/* Prefix a message with the database path, once, at the API boundary. */
+static int fail_path(const char *path, char *err, size_t errlen)
+{
+    if (err && errlen > 0) {
+        char why[768];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "results database '%s': %s", path, why);
+    }
+    return -1;
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, const char *what, char *err, size_t errlen)
@@ -69,20 +102,16 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *
     return 0;
 }
 
-/* Run a bound INSERT to completion and reset it for the next row; bad is
- * nonzero when a value could not be bound (the row is then not written). */
+/* Run a bound statement to completion and reset it; bad is nonzero when a
+ * value could not be bound (the row is then not written). */
 static int step_done(sqlite3 *db, sqlite3_stmt *st, int bad, const char *what, char *err, size_t errlen)
 {
-    int rc;
-    if (bad) {
-        if (err && errlen > 0)
-            snprintf(err, errlen, "%s: cannot bind a value: %s", what, sqlite3_errmsg(db));
-        sqlite3_reset(st);
-        return -1;
-    }
-    rc = sqlite3_step(st);
+    int rc = bad ? SQLITE_ERROR : sqlite3_step(st);
     if (rc != SQLITE_DONE) {
-        db_error(err, errlen, db, what);
+        if (bad && err && errlen > 0)
+            snprintf(err, errlen, "%s: cannot bind a value: %s", what, sqlite3_errmsg(db));
+        else
+            db_error(err, errlen, db, what);
         sqlite3_reset(st);
         return -1;
     }
@@ -105,10 +134,7 @@ static int bind_real(sqlite3_stmt *st, int i, double v)
     return isnan(v) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, v);
 }
 
-static int bind_int(sqlite3_stmt *st, int i, int64_t v)
-{
-    return sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-}
+static int bind_int(sqlite3_stmt *st, int i, int64_t v) { return sqlite3_bind_int64(st, i, (sqlite3_int64)v); }
 
 /* uint64 seeds are stored bit for bit as SQLite's signed INTEGER. */
 static sqlite3_int64 u64_bits(uint64_t u)
@@ -118,10 +144,31 @@ static sqlite3_int64 u64_bits(uint64_t u)
     return v;
 }
 
-#define TEXT_MAX ((size_t)1 << 30) /* bound for NUL-terminated strings */
+static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = dflt;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
 
-/* The directory that will hold db_path must exist: SQLite's own message
- * ("unable to open database file") would not say why. */
+/* Finish a sqlite3_str into *out (sqlite3_free it), or fail. */
+static int str_finish(sqlite3_str *s, char **out, char *err, size_t errlen)
+{
+    int code = sqlite3_str_errcode(s);
+    *out = sqlite3_str_finish(s);
+    if (code != SQLITE_OK || !*out) {
+        sqlite3_free(*out);
+        *out = NULL;
+        plain_error(err, errlen, "out of memory building a statement");
+        return -1;
+    }
+    return 0;
+}
+
 int rec_check_dir(const char *db_path, char *err, size_t errlen)
 {
     char dir[1024];
@@ -129,9 +176,8 @@ int rec_check_dir(const char *db_path, char *err, size_t errlen)
     size_t n;
     struct stat sb;
 
-    if (!slash) {
+    if (!slash)
         return 0; /* the current directory */
-    }
     n = (size_t)(slash - db_path);
     if (n == 0)
         n = 1; /* "/x.db": the root */
@@ -155,7 +201,9 @@ int rec_check_dir(const char *db_path, char *err, size_t errlen)
     return 0;
 }
 
-/* A series column name must be a plain identifier: [a-z_][a-z0-9_]*, and
+/* ---- schema -------------------------------------------------------------- */
+
+/* A metric column name must be a plain identifier, [a-z_][a-z0-9_]*, and
  * not one of the key columns. */
 static int valid_column(const char *name)
 {
@@ -169,369 +217,148 @@ static int valid_column(const char *name)
     return 1;
 }
 
-/* Finish a sqlite3_str into *out (sqlite3_free it), or fail. */
-static int str_finish(sqlite3_str *s, char **out, char *err, size_t errlen)
+static const char *const schema_lines[] = {REC_SCHEMA_SQL_LINES};
+
+static int create_schema(sqlite3 *db, char *err, size_t errlen)
 {
-    int code = sqlite3_str_errcode(s);
-    *out = sqlite3_str_finish(s);
-    if (code != SQLITE_OK || !*out) {
-        sqlite3_free(*out);
-        *out = NULL;
-        plain_error(err, errlen, "out of memory building a statement");
+    sqlite3_str *s = sqlite3_str_new(db);
+    char *sql = NULL;
+    for (size_t i = 0; i < sizeof schema_lines / sizeof schema_lines[0]; i++)
+        sqlite3_str_appendall(s, schema_lines[i]);
+    if (str_finish(s, &sql, err, errlen) < 0)
+        return -1;
+    int rc = exec_sql(db, sql, "create the schema", err, errlen);
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* A database of another schema version is refused, never modified. */
+static int check_version(sqlite3 *db, char *err, size_t errlen)
+{
+    int64_t v = query_int(db, "PRAGMA user_version", 0);
+    if (v == REC_SCHEMA_VERSION)
+        return 0;
+    if (v > REC_SCHEMA_VERSION) {
+        snprintf(err, errlen, "written by a newer retrysim (schema %lld, this one writes %d)", (long long)v,
+                 REC_SCHEMA_VERSION);
+        return -1;
+    }
+    if (query_int(db, "SELECT count(*) FROM sqlite_master", 0) > 0) {
+        snprintf(err, errlen, "written by retrysim 0.3 or older (schema 1): record into a new database "
+                              "(--db) or delete this one");
         return -1;
     }
     return 0;
 }
 
-static const char *const schema_lines[] = {REC_SCHEMA_SQL_LINES};
-
-/* Run results/schema.sql (its lines joined back into one script). */
-static int create_schema(sqlite3 *db, char *err, size_t errlen)
+/* Columns named in `names` (n of them, from metrics.h) that table lacks are
+ * added with ADD COLUMN (NULL in older rows). Returns the number added, or -1. */
+static int add_missing_columns(sqlite3 *db, const char *table, const char *type, const char *const *names, int n,
+                               char *err, size_t errlen)
 {
-    sqlite3_str *s = sqlite3_str_new(db);
-    char *sql = NULL;
-    int rc = -1;
-
-    for (size_t i = 0; i < sizeof schema_lines / sizeof schema_lines[0]; i++)
-        sqlite3_str_appendall(s, schema_lines[i]);
-    if (str_finish(s, &sql, err, errlen) < 0)
+    sqlite3_stmt *has = NULL;
+    char *sql = sqlite3_mprintf("SELECT 1 FROM pragma_table_info('%q') WHERE name = ?1", table);
+    int added = -1;
+    if (!sql || prepare(db, sql, &has, "read table columns", err, errlen) < 0)
         goto out;
-    if (exec_sql(db, sql, "create the schema", err, errlen) < 0)
-        goto out;
-    rc = 0;
-out:
-    sqlite3_free(sql);
-    return rc;
-}
-
-/* Create the series table from metrics_series[] if missing, add any metric
- * column it lacks, and (re)write the metric documentation table. */
-static int ensure_series(sqlite3 *db, char *err, size_t errlen)
-{
-    sqlite3_stmt *has = NULL, *doc = NULL;
-    char *sql = NULL;
-    sqlite3_str *s = NULL;
-    int rc = -1;
-
-    for (int i = 0; i < M_COUNT; i++)
-        if (!valid_column(metrics_series[i].name)) {
-            if (err && errlen > 0)
-                snprintf(err, errlen, "metric %d has an invalid column name '%s'", i,
-                         metrics_series[i].name ? metrics_series[i].name : "(null)");
-            goto out;
-        }
-
-    s = sqlite3_str_new(db);
-    sqlite3_str_appendall(s, "CREATE TABLE IF NOT EXISTS series (\n"
-                             "    run INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n"
-                             "    t_ns INTEGER NOT NULL,\n");
-    for (int i = 0; i < M_COUNT; i++)
-        sqlite3_str_appendf(s, "    \"%w\" INTEGER,\n", metrics_series[i].name);
-    sqlite3_str_appendall(s, "    PRIMARY KEY (run, t_ns)\n)");
-    if (str_finish(s, &sql, err, errlen) < 0)
-        goto out;
-    if (exec_sql(db, sql, "create table series", err, errlen) < 0)
-        goto out;
-    sqlite3_free(sql);
-    sql = NULL;
-
-    /* An older table may lack newer metrics: add them (NULL in old rows). */
-    if (prepare(db, "SELECT 1 FROM pragma_table_info('series') WHERE name = ?1", &has, "read series columns", err,
-                errlen) < 0)
-        goto out;
-    for (int i = 0; i < M_COUNT; i++) {
-        int r = sqlite3_bind_text(has, 1, metrics_series[i].name, -1, SQLITE_STATIC);
+    added = 0;
+    for (int i = 0; i < n; i++) {
+        int r = sqlite3_bind_text(has, 1, names[i], -1, SQLITE_STATIC);
         if (r == SQLITE_OK)
             r = sqlite3_step(has);
         sqlite3_reset(has);
         if (r == SQLITE_ROW)
             continue;
         if (r != SQLITE_DONE) {
-            db_error(err, errlen, db, "read series columns");
+            db_error(err, errlen, db, "read table columns");
+            added = -1;
             goto out;
         }
-        sql = sqlite3_mprintf("ALTER TABLE series ADD COLUMN \"%w\" INTEGER", metrics_series[i].name);
-        if (!sql) {
-            plain_error(err, errlen, "out of memory");
+        char *alter = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table, names[i], type);
+        int rc = alter ? exec_sql(db, alter, "add a metric column", err, errlen) : -1;
+        sqlite3_free(alter);
+        if (rc < 0) {
+            added = -1;
             goto out;
         }
-        if (exec_sql(db, sql, "add a series column", err, errlen) < 0)
-            goto out;
-        sqlite3_free(sql);
-        sql = NULL;
+        added++;
     }
-
-    if (prepare(db, "INSERT OR REPLACE INTO metric (name, unit, kind, help) VALUES (?1, ?2, ?3, ?4)", &doc,
-                "prepare insert into metric", err, errlen) < 0)
-        goto out;
-    for (int i = 0; i < M_COUNT; i++) {
-        const metrics_def_t *m = &metrics_series[i];
-        int bad = 0;
-        if (m->kind != STATS_SUM && m->kind != STATS_MAX) {
-            if (err && errlen > 0)
-                snprintf(err, errlen, "metric '%s' has an unknown kind %d", m->name, m->kind);
-            goto out;
-        }
-        bad |= bind_text(doc, 1, m->name, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(doc, 2, m->unit, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(doc, 3, m->kind == STATS_SUM ? "sum" : "max", TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(doc, 4, m->help, TEXT_MAX) != SQLITE_OK;
-        if (step_done(db, doc, bad, "insert into metric", err, errlen) < 0)
-            goto out;
-    }
-    rc = 0;
 out:
     sqlite3_free(sql);
     sqlite3_finalize(has);
-    sqlite3_finalize(doc);
-    return rc;
+    return added;
 }
 
-static int insert_run(sqlite3 *db, const rec_run_t *run, int64_t *id, char *err, size_t errlen)
+/* CREATE TABLE name (run key, one `type` column per metric name), unless
+ * it exists; then add what an older table lacks. */
+static int ensure_metric_table(sqlite3 *db, const char *table, const char *keys, const char *pk, const char *type,
+                               const char *const *names, int n, char *err, size_t errlen)
 {
-    const run_cfg_t *c = run->cfg;
-    const run_result_t *r = run->res;
-    sqlite3_stmt *st = NULL;
-    const char *experiment = run->experiment;
-    const char *generator = NULL;
-    int64_t bucket_ns = r->series.bucket_ns > 0 ? r->series.bucket_ns : c->run.bucket;
-    int bad = 0;
-    int rc = -1;
-
-    if (!experiment && c->output.experiment[0])
-        experiment = c->output.experiment;
-    if (r->rng.type)
-        generator = r->rng.type->name;
-    else if (c->run.generator[0])
-        generator = c->run.generator;
-
-    if (prepare(db,
-                "INSERT INTO run (experiment, config_path, config_text, seed, replication, generator, version,"
-                " started, wall_s, events, status, message, bucket_ns, duration_ns, sweep_run, point, config_hash)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                &st, "prepare insert into run", err, errlen) < 0)
-        goto out;
-    bad |= bind_text(st, 1, experiment, sizeof c->output.experiment) != SQLITE_OK;
-    bad |= bind_text(st, 2, run->config_path, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 3, run->config_text, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_int(st, 4, u64_bits(c->run.seed)) != SQLITE_OK;
-    bad |= bind_int(st, 5, (sqlite3_int64)c->run.replication) != SQLITE_OK;
-    bad |= bind_text(st, 6, generator, sizeof c->run.generator) != SQLITE_OK;
-    bad |= bind_text(st, 7, run->version, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 8, run->started, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_real(st, 9, r->wall_s) != SQLITE_OK;
-    bad |= bind_int(st, 10, u64_bits(r->events)) != SQLITE_OK;
-    bad |= bind_text(st, 11, r->failed ? "failed" : "ok", TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 12, r->message[0] ? r->message : NULL, sizeof r->message) != SQLITE_OK;
-    bad |= bind_int(st, 13, bucket_ns) != SQLITE_OK;
-    bad |= bind_int(st, 14, c->run.duration) != SQLITE_OK;
-    if (run->sweep) {
-        bad |= bind_int(st, 15, run->sweep->run_number) != SQLITE_OK;
-        bad |= bind_int(st, 16, run->sweep->point) != SQLITE_OK;
-        bad |= bind_text(st, 17, run->sweep->config_hash, TEXT_MAX) != SQLITE_OK;
-    }
-    if (step_done(db, st, bad, "insert into run", err, errlen) < 0)
-        goto out;
-    *id = sqlite3_last_insert_rowid(db);
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_runvars(sqlite3 *db, sqlite3_int64 id, const rec_sweep_t *sw, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-    if (!sw || sw->nvars == 0)
-        return 0;
-    if (prepare(db, "INSERT INTO runvar (run, name, value) VALUES (?1, ?2, ?3)", &st, "prepare insert into runvar",
-                err, errlen) < 0)
-        goto out;
-    for (int i = 0; i < sw->nvars; i++) {
-        int bad = bind_int(st, 1, id) != SQLITE_OK;
-        bad |= bind_text(st, 2, sw->names[i], TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(st, 3, sw->values[i], TEXT_MAX) != SQLITE_OK;
-        if (step_done(db, st, bad, "insert into runvar", err, errlen) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_params(sqlite3 *db, sqlite3_int64 id, const rec_run_t *run, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    if (run->nparams < 0 || (run->nparams > 0 && !run->params)) {
-        plain_error(err, errlen, "bad parameter list");
-        goto out;
-    }
-    if (prepare(db, "INSERT INTO param (run, key, value) VALUES (?1, ?2, ?3)", &st, "prepare insert into param", err,
-                errlen) < 0)
-        goto out;
-    for (int i = 0; i < run->nparams; i++) {
-        int bad = 0;
-        bad |= bind_int(st, 1, id) != SQLITE_OK;
-        bad |= bind_text(st, 2, run->params[i].key, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(st, 3, run->params[i].value, TEXT_MAX) != SQLITE_OK;
-        if (step_done(db, st, bad, "insert into param", err, errlen) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_streams(sqlite3 *db, sqlite3_int64 id, const rng_set_t *rng, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    if (rng->n < 0 || rng->n > RNG_MAX_STREAMS) {
-        plain_error(err, errlen, "bad number of random streams");
-        goto out;
-    }
-    if (prepare(db, "INSERT INTO stream (run, name, seed) VALUES (?1, ?2, ?3)", &st, "prepare insert into stream",
-                err, errlen) < 0)
-        goto out;
-    for (int i = 0; i < rng->n; i++) {
-        int bad = 0;
-        bad |= bind_int(st, 1, id) != SQLITE_OK;
-        bad |= bind_text(st, 2, rng->s[i].name, sizeof rng->s[i].name) != SQLITE_OK;
-        bad |= bind_int(st, 3, u64_bits(rng->s[i].seed)) != SQLITE_OK;
-        if (step_done(db, st, bad, "insert into stream", err, errlen) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_scalars(sqlite3 *db, sqlite3_int64 id, const run_result_t *r, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    if (r->nscalars < 0 || r->nscalars > RUN_MAX_SCALARS) {
-        plain_error(err, errlen, "bad number of scalars");
-        goto out;
-    }
-    if (prepare(db, "INSERT INTO scalar (run, name, value, unit) VALUES (?1, ?2, ?3, ?4)", &st,
-                "prepare insert into scalar", err, errlen) < 0)
-        goto out;
-    for (int i = 0; i < r->nscalars; i++) {
-        int bad = 0;
-        bad |= bind_int(st, 1, id) != SQLITE_OK;
-        bad |= bind_text(st, 2, r->scalars[i].name, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_real(st, 3, r->scalars[i].value) != SQLITE_OK; /* NaN: NULL */
-        bad |= bind_text(st, 4, r->scalars[i].unit, TEXT_MAX) != SQLITE_OK;
-        if (step_done(db, st, bad, "insert into scalar", err, errlen) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_series(sqlite3 *db, sqlite3_int64 id, const stats_series_t *s, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    sqlite3_str *q = NULL;
+    sqlite3_str *s = sqlite3_str_new(db);
     char *sql = NULL;
-    int nb = stats_series_nbuckets(s);
-    int rc = -1;
-
-    if (nb <= 0) {
-        rc = 0; /* nothing recorded (e.g. a run that failed at setup) */
-        goto out;
-    }
-    if (s->ncounters != M_COUNT) {
-        if (err && errlen > 0)
-            snprintf(err, errlen, "the series has %d counters, metrics.h declares %d",
-                     s->ncounters, (int)M_COUNT);
-        goto out;
-    }
-    for (int c = 0; c < M_COUNT; c++)
-        if (stats_series_kind(s, c) != metrics_series[c].kind) {
-            if (err && errlen > 0)
-                snprintf(err, errlen, "series counter %d ('%s') has the wrong kind", c,
-                         metrics_series[c].name);
-            goto out;
-        }
-
-    q = sqlite3_str_new(db);
-    sqlite3_str_appendall(q, "INSERT INTO series (run, t_ns");
-    for (int c = 0; c < M_COUNT; c++)
-        sqlite3_str_appendf(q, ", \"%w\"", metrics_series[c].name);
-    sqlite3_str_appendall(q, ") VALUES (?, ?");
-    for (int c = 0; c < M_COUNT; c++)
-        sqlite3_str_appendall(q, ", ?");
-    sqlite3_str_appendall(q, ")");
-    if (str_finish(q, &sql, err, errlen) < 0)
-        goto out;
-    if (prepare(db, sql, &st, "prepare insert into series", err, errlen) < 0)
-        goto out;
-
-    for (int b = 0; b < nb; b++) {
-        const int64_t *row = stats_series_row(s, b);
-        int bad = 0;
-        if (!row) {
-            plain_error(err, errlen, "series bucket missing");
-            goto out;
-        }
-        bad |= bind_int(st, 1, id) != SQLITE_OK;
-        bad |= bind_int(st, 2, (sqlite3_int64)b * s->bucket_ns) != SQLITE_OK;
-        for (int c = 0; c < M_COUNT; c++)
-            bad |= bind_int(st, 3 + c, row[c]) != SQLITE_OK;
-        if (step_done(db, st, bad, "insert into series", err, errlen) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
+    sqlite3_str_appendf(s, "CREATE TABLE IF NOT EXISTS \"%w\" (\n%s", table, keys);
+    for (int i = 0; i < n; i++)
+        sqlite3_str_appendf(s, ",\n    \"%w\" %s", names[i], type);
+    if (pk)
+        sqlite3_str_appendf(s, ",\n    %s", pk);
+    sqlite3_str_appendall(s, "\n)");
+    if (str_finish(s, &sql, err, errlen) < 0)
+        return -1;
+    int rc = exec_sql(db, sql, "create a metric table", err, errlen);
     sqlite3_free(sql);
-    sqlite3_finalize(st);
+    if (rc < 0)
+        return -1;
+    return add_missing_columns(db, table, type, names, n, err, errlen);
+}
+
+/* The scalar view: the long (run, name, value, unit) shape of schema 1. */
+static int ensure_scalar_view(sqlite3 *db, int force, char *err, size_t errlen)
+{
+    if (!force && query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'scalar'", 0) > 0)
+        return 0;
+    sqlite3_str *s = sqlite3_str_new(db);
+    char *sql = NULL;
+    sqlite3_str_appendall(s, "CREATE VIEW scalar AS\n");
+    for (int i = 0; i < S_COUNT; i++) {
+        const metrics_scalar_t *m = &metrics_scalars[i];
+        sqlite3_str_appendf(s, "%s SELECT run, %Q AS name, \"%w\" AS value, %Q AS unit FROM scalars", i ? "\nUNION ALL" : "",
+                            m->name, m->name, m->unit);
+        if (i >= S_CORE_COUNT)
+            sqlite3_str_appendf(s, " WHERE \"%w\" IS NOT NULL", m->name);
+    }
+    if (str_finish(s, &sql, err, errlen) < 0)
+        return -1;
+    int rc = exec_sql(db, "DROP VIEW IF EXISTS scalar", "drop the scalar view", err, errlen);
+    if (rc == 0)
+        rc = exec_sql(db, sql, "create the scalar view", err, errlen);
+    sqlite3_free(sql);
     return rc;
 }
 
-static int insert_hists(sqlite3 *db, sqlite3_int64 id, const run_result_t *r, char *err, size_t errlen)
+/* The metric documentation rows, from metrics.h. */
+static int write_metric_docs(sqlite3 *db, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
-
-    if (r->nhists < 0 || r->nhists > RUN_MAX_HISTS) {
-        plain_error(err, errlen, "bad number of histograms");
-        goto out;
-    }
-    if (prepare(db, "INSERT INTO histogram (run, name, lower, upper, count, unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                &st, "prepare insert into histogram", err, errlen) < 0)
-        goto out;
-    for (int k = 0; k < r->nhists; k++) {
-        const run_hist_t *rh = &r->hists[k];
-        if (!rh->h.counts || stats_hist_count(&rh->h) == 0)
-            continue; /* never initialised, or no samples */
-        for (int i = stats_hist_next(&rh->h, 0); i >= 0; i = stats_hist_next(&rh->h, i + 1)) {
-            int64_t lo, hi, n;
-            int bad = 0;
-            if (stats_hist_bucket(&rh->h, i, &lo, &hi, &n) < 0) {
-                plain_error(err, errlen, "histogram bucket out of range");
-                goto out;
-            }
-            bad |= bind_int(st, 1, id) != SQLITE_OK;
-            bad |= bind_text(st, 2, rh->name, TEXT_MAX) != SQLITE_OK;
-            bad |= bind_int(st, 3, lo) != SQLITE_OK;
-            bad |= bind_int(st, 4, hi) != SQLITE_OK;
-            bad |= bind_int(st, 5, n) != SQLITE_OK;
-            bad |= bind_text(st, 6, rh->unit, TEXT_MAX) != SQLITE_OK;
-            if (step_done(db, st, bad, "insert into histogram", err, errlen) < 0)
-                goto out;
+    if (prepare(db, "INSERT OR REPLACE INTO metric (name, unit, kind, help) VALUES (?1, ?2, ?3, ?4)", &st,
+                "prepare insert into metric", err, errlen) < 0)
+        return -1;
+    for (int i = 0; i < M_COUNT + S_COUNT; i++) {
+        const char *name, *unit, *kind, *help;
+        if (i < M_COUNT) {
+            const metrics_def_t *m = &metrics_series[i];
+            name = m->name, unit = m->unit, help = m->help;
+            kind = m->kind == STATS_SUM ? "sum" : "max";
+        } else {
+            const metrics_scalar_t *m = &metrics_scalars[i - M_COUNT];
+            name = m->name, unit = m->unit, help = m->help, kind = "scalar";
         }
+        int bad = bind_text(st, 1, name, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(st, 2, unit, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(st, 3, kind, TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(st, 4, help, TEXT_MAX) != SQLITE_OK;
+        if (step_done(db, st, bad, "insert into metric", err, errlen) < 0)
+            goto out;
     }
     rc = 0;
 out:
@@ -539,171 +366,759 @@ out:
     return rc;
 }
 
-int rec_write(const char *db_path, const rec_run_t *run, int64_t *run_id, char *err, size_t errlen)
+static int ensure_schema(sqlite3 *db, char *err, size_t errlen)
 {
-    sqlite3 *db = NULL;
-    int64_t id = 0;
-    int rc = -1;
+    const char *series_names[M_COUNT], *scalar_names[S_COUNT];
+    for (int i = 0; i < M_COUNT; i++) {
+        series_names[i] = metrics_series[i].name;
+        if (!valid_column(series_names[i]) || (metrics_series[i].kind != STATS_SUM && metrics_series[i].kind != STATS_MAX)) {
+            snprintf(err, errlen, "series metric %d ('%s') has a bad name or kind", i, series_names[i]);
+            return -1;
+        }
+    }
+    for (int i = 0; i < S_COUNT; i++) {
+        scalar_names[i] = metrics_scalars[i].name;
+        if (!valid_column(scalar_names[i])) {
+            snprintf(err, errlen, "scalar %d has an invalid column name '%s'", i, scalar_names[i]);
+            return -1;
+        }
+    }
+    if (create_schema(db, err, errlen) < 0)
+        return -1;
+    if (ensure_metric_table(db, "series",
+                            "    run INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n"
+                            "    t_ns INTEGER NOT NULL",
+                            "PRIMARY KEY (run, t_ns)", "INTEGER", series_names, M_COUNT, err, errlen) < 0)
+        return -1;
+    int added = ensure_metric_table(db, "scalars", "    run INTEGER PRIMARY KEY REFERENCES run (id) ON DELETE CASCADE",
+                                    NULL, "REAL", scalar_names, S_COUNT, err, errlen);
+    if (added < 0 || ensure_scalar_view(db, added > 0, err, errlen) < 0 || write_metric_docs(db, err, errlen) < 0)
+        return -1;
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", REC_SCHEMA_VERSION);
+    return exec_sql(db, pragma, "set the schema version", err, errlen);
+}
 
+/* ---- transactions ------------------------------------------------------- */
+
+static int begin(rec_t *r, char *err, size_t errlen)
+{
+    if (r->in_tx)
+        return 0;
+    if (exec_sql(r->db, "BEGIN IMMEDIATE", "begin transaction", err, errlen) < 0)
+        return -1;
+    r->in_tx = 1;
+    return 0;
+}
+
+static void rollback(rec_t *r)
+{
+    if (!sqlite3_get_autocommit(r->db))
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    r->in_tx = 0;
+    r->pending = 0;
+    r->last_sweep = 0;
+    /* the stream seeds of rolled-back runs are not written after all */
+    if (r->seen)
+        memset(r->seen, 0, r->capseen * sizeof *r->seen);
+    r->nseen = 0;
+}
+
+int rec_commit(rec_t *r, char *err, size_t errlen)
+{
+    if (!r->in_tx)
+        return 0;
+    if (r->last_sweep) {
+        int bad = bind_int(r->upd_last, 1, r->last_run) != SQLITE_OK;
+        bad |= bind_int(r->upd_last, 2, r->last_sweep) != SQLITE_OK;
+        if (step_done(r->db, r->upd_last, bad, "update sweep", err, errlen) < 0) {
+            rollback(r);
+            return fail_path(r->path, err, errlen);
+        }
+    }
+    if (exec_sql(r->db, "COMMIT", "commit", err, errlen) < 0) {
+        rollback(r);
+        return fail_path(r->path, err, errlen);
+    }
+    r->in_tx = 0;
+    r->pending = 0;
+    r->last_sweep = 0;
+    return 0;
+}
+
+int rec_pending(const rec_t *r) { return r ? r->pending : 0; }
+
+/* ---- open and close ----------------------------------------------------- */
+
+static int prepare_inserts(rec_t *r, char *err, size_t errlen)
+{
+    sqlite3 *db = r->db;
+    char *sql = NULL;
+    sqlite3_str *s;
+    if (prepare(db,
+                "INSERT INTO run (sweep, experiment, sweep_run, point, replication, seed, status, message, events,"
+                " wall_s, bucket_ns, duration_ns, detail)"
+                " VALUES (?1, (SELECT experiment FROM sweep WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                &r->ins_run, "prepare insert into run", err, errlen) < 0 ||
+        prepare(db, "INSERT INTO histogram (run, name, lower, upper, count, unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &r->ins_hist, "prepare insert into histogram", err, errlen) < 0 ||
+        prepare(db, "INSERT OR IGNORE INTO stream_seed (seed, replication, name, stream_seed) VALUES (?1, ?2, ?3, ?4)",
+                &r->ins_stream, "prepare insert into stream_seed", err, errlen) < 0 ||
+        prepare(db, "UPDATE sweep SET last_run = ?1 WHERE id = ?2", &r->upd_last, "prepare update sweep", err,
+                errlen) < 0)
+        return -1;
+
+    s = sqlite3_str_new(db);
+    sqlite3_str_appendall(s, "INSERT INTO scalars (run");
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_str_appendf(s, ", \"%w\"", metrics_scalars[i].name);
+    sqlite3_str_appendall(s, ") VALUES (?");
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_str_appendall(s, ", ?");
+    sqlite3_str_appendall(s, ")");
+    if (str_finish(s, &sql, err, errlen) < 0 || prepare(db, sql, &r->ins_scalars, "prepare insert into scalars", err, errlen) < 0)
+        goto fail;
+    sqlite3_free(sql);
+
+    s = sqlite3_str_new(db);
+    sqlite3_str_appendall(s, "INSERT INTO series (run, t_ns");
+    for (int i = 0; i < M_COUNT; i++)
+        sqlite3_str_appendf(s, ", \"%w\"", metrics_series[i].name);
+    sqlite3_str_appendall(s, ") VALUES (?, ?");
+    for (int i = 0; i < M_COUNT; i++)
+        sqlite3_str_appendall(s, ", ?");
+    sqlite3_str_appendall(s, ")");
+    if (str_finish(s, &sql, err, errlen) < 0 || prepare(db, sql, &r->ins_series, "prepare insert into series", err, errlen) < 0)
+        goto fail;
+    sqlite3_free(sql);
+    return 0;
+fail:
+    sqlite3_free(sql);
+    return -1;
+}
+
+static void finalize_all(rec_t *r)
+{
+    sqlite3_finalize(r->ins_run);
+    sqlite3_finalize(r->ins_scalars);
+    sqlite3_finalize(r->ins_series);
+    sqlite3_finalize(r->ins_hist);
+    sqlite3_finalize(r->ins_stream);
+    sqlite3_finalize(r->upd_last);
+    r->ins_run = r->ins_scalars = r->ins_series = r->ins_hist = r->ins_stream = r->upd_last = NULL;
+}
+
+int rec_open(rec_t **out, const char *db_path, char *err, size_t errlen)
+{
+    rec_t *r = NULL;
+    *out = NULL;
     if (err && errlen > 0)
         err[0] = '\0';
-    if (!db_path || !*db_path || !run || !run->cfg || !run->res) {
-        plain_error(err, errlen, "no path, configuration or result given");
-        goto out;
+    if (!db_path || !*db_path) {
+        plain_error(err, errlen, "no results database path given");
+        return -1;
     }
     if (rec_check_dir(db_path, err, errlen) < 0)
-        goto out;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        db_error(err, errlen, db, "cannot open");
-        goto out;
+        return fail_path(db_path, err, errlen);
+    r = calloc(1, sizeof *r);
+    if (!r) {
+        plain_error(err, errlen, "out of memory");
+        return fail_path(db_path, err, errlen);
     }
-    sqlite3_busy_timeout(db, REC_BUSY_MS);
-    /* Per connection, and a no-op inside a transaction: set it first. */
-    if (exec_sql(db, "PRAGMA foreign_keys = ON", "enable foreign keys", err, errlen) < 0)
-        goto out;
-    if (exec_sql(db, "BEGIN IMMEDIATE", "begin transaction", err, errlen) < 0)
-        goto out;
-    if (create_schema(db, err, errlen) < 0)
-        goto out;
-    if (ensure_series(db, err, errlen) < 0)
-        goto out;
-    if (insert_run(db, run, &id, err, errlen) < 0 || insert_runvars(db, id, run->sweep, err, errlen) < 0 ||
-        insert_params(db, id, run, err, errlen) < 0 ||
-        insert_streams(db, id, &run->res->rng, err, errlen) < 0 ||
-        insert_scalars(db, id, run->res, err, errlen) < 0 ||
-        insert_series(db, id, &run->res->series, err, errlen) < 0 ||
-        insert_hists(db, id, run->res, err, errlen) < 0)
-        goto out;
-    if (exec_sql(db, "COMMIT", "commit", err, errlen) < 0)
-        goto out;
-    if (run_id)
-        *run_id = id;
-    rc = 0;
-out:
-    /* A failed statement may already have rolled back (SQLITE_FULL, BUSY on
-     * COMMIT, ...): roll back only an open transaction. */
-    if (db && !sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db); /* every statement is finalised: never SQLITE_BUSY */
-    if (rc != 0 && err && errlen > 0) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", err);
-        snprintf(err, errlen, "results database '%s': %s (nothing written)", db_path ? db_path : "(null)", why);
+    snprintf(r->path, sizeof r->path, "%s", db_path);
+    if (sqlite3_open_v2(db_path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        db_error(err, errlen, r->db, "cannot open");
+        goto fail;
     }
+    sqlite3_busy_timeout(r->db, REC_BUSY_MS);
+    /* Per connection, and no-ops inside a transaction: set them first. WAL
+     * with synchronous NORMAL never syncs on commit, yet a committed
+     * transaction survives a crash of the process. A file system without
+     * WAL support keeps the rollback journal, which is slower but as safe. */
+    if (exec_sql(r->db, "PRAGMA foreign_keys = ON", "enable foreign keys", err, errlen) < 0 ||
+        exec_sql(r->db, "PRAGMA synchronous = NORMAL", "set synchronous", err, errlen) < 0)
+        goto fail;
+    /* Changing the journal mode needs the database to itself and does not
+     * wait for a busy one: if another connection is writing, stay in the
+     * mode in force. */
+    sqlite3_exec(r->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    if (begin(r, err, errlen) < 0)
+        goto fail;
+    if (check_version(r->db, err, errlen) < 0 || ensure_schema(r->db, err, errlen) < 0)
+        goto fail;
+    if (exec_sql(r->db, "COMMIT", "commit the schema", err, errlen) < 0)
+        goto fail;
+    r->in_tx = 0;
+    if (prepare_inserts(r, err, errlen) < 0)
+        goto fail;
+    *out = r;
+    return 0;
+fail:
+    if (r->db) {
+        rollback(r);
+        finalize_all(r);
+        sqlite3_close(r->db);
+    }
+    free(r->seen);
+    free(r);
+    return fail_path(db_path, err, errlen);
+}
+
+int rec_close(rec_t *r, char *err, size_t errlen)
+{
+    if (!r)
+        return 0;
+    int rc = rec_commit(r, err, errlen);
+    if (rc < 0)
+        rollback(r);
+    finalize_all(r);
+    /* Back to one self-contained file (no -wal, -shm beside it). Another
+     * connection still reading keeps WAL on: that is harmless. */
+    sqlite3_exec(r->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+    sqlite3_close(r->db);
+    free(r->seen);
+    free(r);
     return rc;
 }
 
-int rec_done_runs(const char *db_path, const char *experiment, const char *config_hash, unsigned char *done, int n,
-                  char *err, size_t errlen)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    struct stat sb;
-    int marked = -1;
+/* ---- sweeps ------------------------------------------------------------- */
 
-    if (stat(db_path, &sb) < 0 || sb.st_size == 0)
-        return 0; /* no database yet: nothing done */
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        db_error(err, errlen, db, "cannot open");
-        goto out;
+static int find_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    *id = 0;
+    if (prepare(r->db, "SELECT id FROM sweep WHERE experiment = ?1 AND config_hash = ?2", &st, "prepare find sweep", err,
+                errlen) < 0)
+        return -1;
+    bind_text(st, 1, s->experiment, TEXT_MAX);
+    bind_text(st, 2, s->config_hash, TEXT_MAX);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        db_error(err, errlen, r->db, "find sweep");
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_sweep_row(rec_t *r, const rec_sweep_t *s, int64_t *id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char created[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (prepare(r->db,
+                "INSERT INTO sweep (experiment, config_hash, config_path, config_text, overrides, version, created,"
+                " runs, points, repeat) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                &st, "prepare insert into sweep", err, errlen) < 0)
+        return -1;
+    int bad = bind_text(st, 1, s->experiment, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 2, s->config_hash, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 3, s->config_path, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 4, s->config_text, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 5, s->overrides, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 6, s->version, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 7, created, sizeof created) != SQLITE_OK;
+    bad |= bind_int(st, 8, s->runs) != SQLITE_OK;
+    bad |= bind_int(st, 9, s->points) != SQLITE_OK;
+    bad |= bind_int(st, 10, s->repeat) != SQLITE_OK;
+    int rc = step_done(r->db, st, bad, "insert into sweep", err, errlen);
+    sqlite3_finalize(st);
+    if (rc == 0)
+        *id = sqlite3_last_insert_rowid(r->db);
+    return rc;
+}
+
+/* Every point's parameters (point 0 in full, the others where they differ;
+ * run.replication is per run, so the param view takes it from the run) and
+ * variables. */
+static int describe_points(rec_t *r, const rec_sweep_t *s, int64_t id, char *err, size_t errlen)
+{
+    sqlite3_stmt *base = NULL, *diff = NULL, *var = NULL;
+    char **v0 = NULL;
+    int n0 = 0, rc = -1;
+    const char *values[64];
+
+    if (s->nvars < 0 || s->nvars > (int)(sizeof values / sizeof values[0])) {
+        plain_error(err, errlen, "too many sweep variables");
+        return -1;
     }
-    sqlite3_busy_timeout(db, REC_BUSY_MS);
-    if (sqlite3_prepare_v2(db, "SELECT sweep_run FROM run WHERE experiment = ?1 AND config_hash = ?2"
-                               " AND sweep_run IS NOT NULL", -1, &st, NULL) != SQLITE_OK) {
-        /* a database from before sweeps, or not ours: treat as empty only
-         * if the run table is missing altogether */
-        if (strstr(sqlite3_errmsg(db), "no such table")) {
-            marked = 0;
+    if (prepare(r->db, "INSERT INTO sweep_param (sweep, key, value) VALUES (?1, ?2, ?3)", &base,
+                "prepare insert into sweep_param", err, errlen) < 0 ||
+        prepare(r->db, "INSERT INTO point_param (sweep, point, key, value) VALUES (?1, ?2, ?3, ?4)", &diff,
+                "prepare insert into point_param", err, errlen) < 0 ||
+        prepare(r->db, "INSERT INTO sweep_var (sweep, point, name, value) VALUES (?1, ?2, ?3, ?4)", &var,
+                "prepare insert into sweep_var", err, errlen) < 0)
+        goto out;
+    for (int p = 0; p < s->points; p++) {
+        const rec_param_t *ps;
+        int np;
+        if (s->describe(s->ctx, p, &ps, &np, values, err, errlen) < 0)
+            goto out;
+        if (p == 0) {
+            /* point 0's values are compared with every later point's: keep a copy */
+            n0 = np;
+            v0 = calloc((size_t)(np > 0 ? np : 1), sizeof *v0);
+            if (!v0) {
+                plain_error(err, errlen, "out of memory");
+                goto out;
+            }
+            for (int k = 0; k < np; k++)
+                if (ps[k].value && !(v0[k] = strdup(ps[k].value))) {
+                    plain_error(err, errlen, "out of memory");
+                    goto out;
+                }
+        } else if (np != n0) {
+            plain_error(err, errlen, "points have different parameter lists");
             goto out;
         }
-        db_error(err, errlen, db, "read finished runs");
-        goto out;
+        for (int k = 0; k < np; k++) {
+            if (p == 0) {
+                int bad = bind_int(base, 1, id) != SQLITE_OK;
+                bad |= bind_text(base, 2, ps[k].key, TEXT_MAX) != SQLITE_OK;
+                bad |= bind_text(base, 3, ps[k].value, TEXT_MAX) != SQLITE_OK;
+                if (step_done(r->db, base, bad, "insert into sweep_param", err, errlen) < 0)
+                    goto out;
+                continue;
+            }
+            const char *a = v0[k], *b = ps[k].value;
+            if ((!a && !b) || (a && b && strcmp(a, b) == 0) || strcmp(ps[k].key, "run.replication") == 0)
+                continue; /* the same as point 0's, or per run (the param view reads run.replication) */
+            int bad = bind_int(diff, 1, id) != SQLITE_OK;
+            bad |= bind_int(diff, 2, p) != SQLITE_OK;
+            bad |= bind_text(diff, 3, ps[k].key, TEXT_MAX) != SQLITE_OK;
+            bad |= bind_text(diff, 4, b, TEXT_MAX) != SQLITE_OK;
+            if (step_done(r->db, diff, bad, "insert into point_param", err, errlen) < 0)
+                goto out;
+        }
+        for (int v = 0; v < s->nvars; v++) {
+            int bad = bind_int(var, 1, id) != SQLITE_OK;
+            bad |= bind_int(var, 2, p) != SQLITE_OK;
+            bad |= bind_text(var, 3, s->var_names[v], TEXT_MAX) != SQLITE_OK;
+            bad |= bind_text(var, 4, values[v], TEXT_MAX) != SQLITE_OK;
+            if (step_done(r->db, var, bad, "insert into sweep_var", err, errlen) < 0)
+                goto out;
+        }
     }
-    sqlite3_bind_text(st, 1, experiment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, config_hash, -1, SQLITE_STATIC);
-    marked = 0;
-    int rc;
+    rc = 0;
+out:
+    if (v0)
+        for (int k = 0; k < n0; k++)
+            free(v0[k]);
+    free(v0);
+    sqlite3_finalize(base);
+    sqlite3_finalize(diff);
+    sqlite3_finalize(var);
+    return rc;
+}
+
+int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *err, size_t errlen)
+{
+    *id = 0;
+    if (created)
+        *created = 0;
+    if (!s->experiment || !s->config_hash || !s->describe || s->points < 1) {
+        plain_error(err, errlen, "incomplete sweep description");
+        return fail_path(r->path, err, errlen);
+    }
+    if (rec_commit(r, err, errlen) < 0)
+        return -1;
+    if (begin(r, err, errlen) < 0 || find_sweep(r, s, id, err, errlen) < 0)
+        goto fail;
+    if (*id == 0) {
+        if (insert_sweep_row(r, s, id, err, errlen) < 0 || describe_points(r, s, *id, err, errlen) < 0)
+            goto fail;
+        if (created)
+            *created = 1;
+    }
+    if (exec_sql(r->db, "COMMIT", "commit the sweep", err, errlen) < 0)
+        goto fail;
+    r->in_tx = 0;
+    return 0;
+fail:
+    rollback(r);
+    *id = 0;
+    return fail_path(r->path, err, errlen);
+}
+
+int rec_done_runs(rec_t *r, int64_t sweep, unsigned char *done, int n, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int marked = 0, rc;
+    if (prepare(r->db, "SELECT sweep_run FROM run WHERE sweep = ?1 AND sweep_run IS NOT NULL", &st,
+                "read finished runs", err, errlen) < 0)
+        return fail_path(r->path, err, errlen);
+    bind_int(st, 1, sweep);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        sqlite3_int64 r = sqlite3_column_int64(st, 0);
-        if (r >= 0 && r < n && !done[r]) {
-            done[r] = 1;
+        sqlite3_int64 k = sqlite3_column_int64(st, 0);
+        if (k >= 0 && k < n && !done[k]) {
+            done[k] = 1;
             marked++;
         }
     }
     if (rc != SQLITE_DONE) {
-        db_error(err, errlen, db, "read finished runs");
-        marked = -1;
+        db_error(err, errlen, r->db, "read finished runs");
+        marked = fail_path(r->path, err, errlen);
     }
-out:
     sqlite3_finalize(st);
-    sqlite3_close(db);
     return marked;
 }
 
-int rec_summarise(const char *db_path, const char *experiment, const char *config_hash, char *err, size_t errlen)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *sel = NULL, *ins = NULL, *del = NULL;
-    int rc = -1;
+/* ---- one run ------------------------------------------------------------ */
 
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        db_error(err, errlen, db, "cannot open");
-        goto out;
+/* Stream seeds depend only on (seed, replication, name): a connection
+ * writes each once. The set only grows; it is reset by a rollback. */
+static int stream_seen(rec_t *r, uint64_t seed, uint32_t rep, const char *name)
+{
+    uint64_t h = hash_fnv1a(HASH_FNV_OFFSET, name, strnlen(name, 32)) | 1; /* never 0: 0 marks an empty slot */
+    if (2 * (r->nseen + 1) > r->capseen) {
+        size_t ncap = r->capseen ? 2 * r->capseen : 256;
+        seen_stream_t *t = calloc(ncap, sizeof *t);
+        if (!t)
+            return 0; /* without the cache the INSERT OR IGNORE is still right */
+        for (size_t i = 0; i < r->capseen; i++) {
+            seen_stream_t *e = &r->seen[i];
+            if (!e->name_hash)
+                continue;
+            size_t j = (size_t)(e->name_hash ^ e->seed * 0x9E3779B97F4A7C15ull ^ e->replication) & (ncap - 1);
+            while (t[j].name_hash)
+                j = (j + 1) & (ncap - 1);
+            t[j] = *e;
+        }
+        free(r->seen);
+        r->seen = t;
+        r->capseen = ncap;
     }
-    sqlite3_busy_timeout(db, REC_BUSY_MS);
-    if (exec_sql(db, "BEGIN IMMEDIATE", "begin transaction", err, errlen) < 0 ||
-        prepare(db, "DELETE FROM summary WHERE experiment = ?1", &del, "prepare summary delete", err, errlen) < 0 ||
-        prepare(db,
-                "SELECT r.point, s.name, count(s.value), avg(s.value),"
-                " sum((s.value - m.mean) * (s.value - m.mean))"
-                " FROM run r JOIN scalar s ON s.run = r.id"
-                " JOIN (SELECT r2.point AS point, s2.name AS name, avg(s2.value) AS mean"
-                "       FROM run r2 JOIN scalar s2 ON s2.run = r2.id"
-                "       WHERE r2.experiment = ?1 AND r2.config_hash = ?2 AND r2.status = 'ok'"
-                "       GROUP BY r2.point, s2.name) m ON m.point = r.point AND m.name = s.name"
-                " WHERE r.experiment = ?1 AND r.config_hash = ?2 AND r.status = 'ok'"
-                " GROUP BY r.point, s.name",
-                &sel, "prepare summary query", err, errlen) < 0 ||
-        prepare(db, "INSERT INTO summary (experiment, point, name, n, mean, sd, ci95) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                &ins, "prepare summary insert", err, errlen) < 0)
-        goto out;
-    sqlite3_bind_text(del, 1, experiment, -1, SQLITE_STATIC);
-    if (step_done(db, del, 0, "delete old summary", err, errlen) < 0)
-        goto out;
-    sqlite3_bind_text(sel, 1, experiment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(sel, 2, config_hash, -1, SQLITE_STATIC);
-    int st;
-    while ((st = sqlite3_step(sel)) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(sel, 2);
-        double mean = sqlite3_column_type(sel, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(sel, 3);
-        double sd = NAN, hw = NAN;
+    size_t j = (size_t)(h ^ seed * 0x9E3779B97F4A7C15ull ^ rep) & (r->capseen - 1);
+    for (; r->seen[j].name_hash; j = (j + 1) & (r->capseen - 1))
+        if (r->seen[j].name_hash == h && r->seen[j].seed == seed && r->seen[j].replication == rep)
+            return 1;
+    r->seen[j] = (seen_stream_t){seed, rep, h};
+    r->nseen++;
+    return 0;
+}
+
+static int put_run_row(rec_t *r, int64_t sweep, const rec_head_t *h, int64_t *id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = r->ins_run;
+    int bad = bind_int(st, 1, sweep) != SQLITE_OK;
+    bad |= (h->sweep_run >= 0 ? bind_int(st, 2, h->sweep_run) : sqlite3_bind_null(st, 2)) != SQLITE_OK;
+    bad |= bind_int(st, 3, h->point) != SQLITE_OK;
+    bad |= bind_int(st, 4, h->replication) != SQLITE_OK;
+    bad |= bind_int(st, 5, u64_bits(h->seed)) != SQLITE_OK;
+    bad |= bind_text(st, 6, h->failed ? "failed" : "ok", TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, 7, h->message[0] ? h->message : NULL, sizeof h->message) != SQLITE_OK;
+    bad |= bind_int(st, 8, u64_bits(h->events)) != SQLITE_OK;
+    bad |= bind_real(st, 9, h->wall_s) != SQLITE_OK;
+    bad |= bind_int(st, 10, h->bucket_ns) != SQLITE_OK;
+    bad |= bind_int(st, 11, h->duration_ns) != SQLITE_OK;
+    bad |= bind_int(st, 12, h->detail) != SQLITE_OK;
+    if (step_done(r->db, st, bad, "insert into run", err, errlen) < 0)
+        return -1;
+    *id = sqlite3_last_insert_rowid(r->db);
+    return 0;
+}
+
+static int put_scalars(rec_t *r, int64_t id, const rec_head_t *h, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = r->ins_scalars;
+    int bad = bind_int(st, 1, id) != SQLITE_OK;
+    for (int i = 0; i < S_COUNT; i++)
+        bad |= bind_real(st, 2 + i, h->scalar[i]) != SQLITE_OK; /* NaN: NULL */
+    return step_done(r->db, st, bad, "insert into scalars", err, errlen);
+}
+
+static int put_streams(rec_t *r, const rec_head_t *h, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = r->ins_stream;
+    if (h->nstreams < 0 || h->nstreams > RNG_MAX_STREAMS) {
+        plain_error(err, errlen, "bad number of random streams");
+        return -1;
+    }
+    for (int i = 0; i < h->nstreams; i++) {
+        if (stream_seen(r, h->seed, (uint32_t)h->replication, h->stream[i].name))
+            continue;
+        int bad = bind_int(st, 1, u64_bits(h->seed)) != SQLITE_OK;
+        bad |= bind_int(st, 2, h->replication) != SQLITE_OK;
+        bad |= bind_text(st, 3, h->stream[i].name, sizeof h->stream[i].name) != SQLITE_OK;
+        bad |= bind_int(st, 4, u64_bits(h->stream[i].seed)) != SQLITE_OK;
+        if (step_done(r->db, st, bad, "insert into stream_seed", err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int put_series(rec_t *r, int64_t id, const rec_run_t *run, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = r->ins_series;
+    const rec_head_t *h = &run->h;
+    if (h->nbuckets > 0 && !run->series) {
+        plain_error(err, errlen, "series missing");
+        return -1;
+    }
+    for (int b = 0; b < h->nbuckets; b++) {
+        const int64_t *row = run->series + (size_t)b * M_COUNT;
+        int bad = bind_int(st, 1, id) != SQLITE_OK;
+        bad |= bind_int(st, 2, (int64_t)b * h->bucket_ns) != SQLITE_OK;
+        for (int c = 0; c < M_COUNT; c++)
+            bad |= bind_int(st, 3 + c, row[c]) != SQLITE_OK;
+        if (step_done(r->db, st, bad, "insert into series", err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int put_hists(rec_t *r, int64_t id, const rec_run_t *run, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = r->ins_hist;
+    if (run->h.nhists < 0 || run->h.nhists > RUN_MAX_HISTS) {
+        plain_error(err, errlen, "bad number of histograms");
+        return -1;
+    }
+    for (int k = 0; k < run->h.nhists; k++) {
+        const rec_hist_t *hs = &run->hist[k];
+        for (int i = 0; i < hs->nbuckets; i++) {
+            int bad = bind_int(st, 1, id) != SQLITE_OK;
+            bad |= bind_text(st, 2, hs->name, TEXT_MAX) != SQLITE_OK;
+            bad |= bind_int(st, 3, hs->b[i].lower) != SQLITE_OK;
+            bad |= bind_int(st, 4, hs->b[i].upper) != SQLITE_OK;
+            bad |= bind_int(st, 5, hs->b[i].count) != SQLITE_OK;
+            bad |= bind_text(st, 6, hs->unit, TEXT_MAX) != SQLITE_OK;
+            if (step_done(r->db, st, bad, "insert into histogram", err, errlen) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int rec_put(rec_t *r, int64_t sweep, const rec_run_t *run, int64_t *run_id, char *err, size_t errlen)
+{
+    const rec_head_t *h = &run->h;
+    int64_t id = 0;
+    if (begin(r, err, errlen) < 0)
+        return fail_path(r->path, err, errlen);
+    if (put_run_row(r, sweep, h, &id, err, errlen) < 0 || (h->has_scalars && put_scalars(r, id, h, err, errlen) < 0) ||
+        put_streams(r, h, err, errlen) < 0 ||
+        (h->detail && (put_series(r, id, run, err, errlen) < 0 || put_hists(r, id, run, err, errlen) < 0))) {
+        rollback(r);
+        return fail_path(r->path, err, errlen);
+    }
+    r->pending++;
+    r->last_sweep = sweep;
+    r->last_run = id;
+    if (run_id)
+        *run_id = id;
+    return 0;
+}
+
+/* ---- the summary -------------------------------------------------------- */
+
+/* Student-t 0.975 quantiles by degrees of freedom, computed once each. */
+typedef struct {
+    double *t;
+    int n;
+} tcache_t;
+
+static double t975(tcache_t *c, int df)
+{
+    if (df >= c->n) {
+        int nn = df + 64;
+        double *t = realloc(c->t, (size_t)nn * sizeof *t);
+        if (!t)
+            return gsl_cdf_tdist_Pinv(0.975, (double)df);
+        for (int i = c->n; i < nn; i++)
+            t[i] = NAN;
+        c->t = t;
+        c->n = nn;
+    }
+    if (isnan(c->t[df]))
+        c->t[df] = gsl_cdf_tdist_Pinv(0.975, (double)df);
+    return c->t[df];
+}
+
+/* The values of one point's ok runs, run-major: v[run * S_COUNT + scalar]. */
+typedef struct {
+    double *v;
+    int nruns, cap;
+} point_values_t;
+
+static int load_point(sqlite3_stmt *sel, sqlite3 *db, int64_t sweep, int64_t point, point_values_t *pv, char *err,
+                      size_t errlen)
+{
+    int rc;
+    pv->nruns = 0;
+    bind_int(sel, 1, sweep);
+    bind_int(sel, 2, point);
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        if (pv->nruns == pv->cap) {
+            int ncap = pv->cap ? 2 * pv->cap : 64;
+            double *v = realloc(pv->v, (size_t)ncap * S_COUNT * sizeof *v);
+            if (!v) {
+                sqlite3_reset(sel);
+                plain_error(err, errlen, "out of memory for the summary");
+                return -1;
+            }
+            pv->v = v;
+            pv->cap = ncap;
+        }
+        double *row = pv->v + (size_t)pv->nruns * S_COUNT;
+        for (int i = 0; i < S_COUNT; i++)
+            row[i] = sqlite3_column_type(sel, i) == SQLITE_NULL ? NAN : sqlite3_column_double(sel, i);
+        pv->nruns++;
+    }
+    sqlite3_reset(sel);
+    if (rc != SQLITE_DONE) {
+        db_error(err, errlen, db, "summary query");
+        return -1;
+    }
+    return 0;
+}
+
+/* Mean (compensated sum), then the sum of squared deviations from it: the
+ * two-pass formula, exact enough for any replication count. */
+static int summarise_point(sqlite3_stmt *ins, sqlite3 *db, const char *experiment, int64_t sweep, int64_t point,
+                           const point_values_t *pv, tcache_t *tc, char *err, size_t errlen)
+{
+    for (int i = 0; i < S_COUNT; i++) {
+        int64_t n = 0;
+        double sum = 0, comp = 0;
+        for (int k = 0; k < pv->nruns; k++) {
+            double x = pv->v[(size_t)k * S_COUNT + i];
+            if (isnan(x))
+                continue;
+            n++;
+            double t = sum + x; /* Neumaier's compensated summation */
+            comp += fabs(sum) >= fabs(x) ? (sum - t) + x : (x - t) + sum;
+            sum = t;
+        }
+        if (n == 0 && i >= S_CORE_COUNT)
+            continue; /* a model's scalar that no run of the point produced */
+        double mean = n ? (sum + comp) / (double)n : NAN, sd = NAN, hw = NAN;
         if (n >= 2) {
-            sd = sqrt(sqlite3_column_double(sel, 4) / (double)(n - 1));
-            hw = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sd / sqrt((double)n);
+            double ss = 0;
+            for (int k = 0; k < pv->nruns; k++) {
+                double x = pv->v[(size_t)k * S_COUNT + i];
+                if (!isnan(x))
+                    ss += (x - mean) * (x - mean);
+            }
+            sd = sqrt(ss / (double)(n - 1));
+            hw = t975(tc, (int)(n - 1)) * sd / sqrt((double)n);
         }
         int bad = bind_text(ins, 1, experiment, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_int(ins, 2, sqlite3_column_int64(sel, 0)) != SQLITE_OK;
-        bad |= sqlite3_bind_text(ins, 3, (const char *)sqlite3_column_text(sel, 1), -1, SQLITE_TRANSIENT) != SQLITE_OK;
+        bad |= bind_int(ins, 2, point) != SQLITE_OK;
+        bad |= bind_text(ins, 3, metrics_scalars[i].name, TEXT_MAX) != SQLITE_OK;
         bad |= bind_int(ins, 4, n) != SQLITE_OK;
         bad |= bind_real(ins, 5, mean) != SQLITE_OK;
         bad |= bind_real(ins, 6, sd) != SQLITE_OK;
         bad |= bind_real(ins, 7, hw) != SQLITE_OK;
+        bad |= bind_int(ins, 8, sweep) != SQLITE_OK;
         if (step_done(db, ins, bad, "insert into summary", err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen)
+{
+    sqlite3_stmt *info = NULL, *pts = NULL, *sel = NULL, *del = NULL, *ins = NULL, *upd = NULL;
+    sqlite3_str *q = NULL;
+    char *sql = NULL, *experiment = NULL;
+    point_values_t pv = {0};
+    tcache_t tc = {0};
+    int rc = -1;
+
+    if (rec_commit(r, err, errlen) < 0)
+        return -1;
+    if (begin(r, err, errlen) < 0)
+        goto out;
+    /* since: runs with a larger id are not in the summary yet; 0 = redo all */
+    if (prepare(r->db,
+                "SELECT experiment, coalesce(summarised, 0),"
+                " coalesce((SELECT s.sweep = sweep.id FROM summary AS s WHERE s.experiment = sweep.experiment LIMIT 1), 0)"
+                " FROM sweep WHERE id = ?1",
+                &info, "read the sweep", err, errlen) < 0)
+        goto out;
+    bind_int(info, 1, sweep);
+    if (sqlite3_step(info) != SQLITE_ROW) {
+        db_error(err, errlen, r->db, "read the sweep");
+        goto out;
+    }
+    experiment = strdup((const char *)sqlite3_column_text(info, 0));
+    int64_t since = sqlite3_column_int64(info, 2) ? sqlite3_column_int64(info, 1) : 0;
+    if (!experiment) {
+        plain_error(err, errlen, "out of memory");
+        goto out;
+    }
+    if (since == 0) { /* the summary holds another sweep, or none: start afresh */
+        if (prepare(r->db, "DELETE FROM summary WHERE experiment = ?1", &del, "prepare summary delete", err, errlen) < 0)
             goto out;
+        bind_text(del, 1, experiment, TEXT_MAX);
+        if (step_done(r->db, del, 0, "delete the old summary", err, errlen) < 0)
+            goto out;
+        sqlite3_finalize(del);
+        del = NULL;
+    }
+
+    q = sqlite3_str_new(r->db);
+    sqlite3_str_appendall(q, "SELECT ");
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_str_appendf(q, "%ss.\"%w\"", i ? ", " : "", metrics_scalars[i].name);
+    sqlite3_str_appendall(q, " FROM run AS r JOIN scalars AS s ON s.run = r.id"
+                             " WHERE r.sweep = ?1 AND r.point = ?2 AND r.status = 'ok'");
+    if (str_finish(q, &sql, err, errlen) < 0)
+        goto out;
+    if (prepare(r->db, sql, &sel, "prepare summary query", err, errlen) < 0 ||
+        prepare(r->db, "SELECT DISTINCT point FROM run WHERE id > ?2 AND sweep = ?1", &pts, "prepare summary points",
+                err, errlen) < 0 ||
+        prepare(r->db, "DELETE FROM summary WHERE experiment = ?1 AND point = ?2", &del, "prepare summary delete", err,
+                errlen) < 0 ||
+        prepare(r->db,
+                "INSERT INTO summary (experiment, point, name, n, mean, sd, ci95, sweep)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                &ins, "prepare summary insert", err, errlen) < 0 ||
+        prepare(r->db, "UPDATE sweep SET summarised = (SELECT max(id) FROM run WHERE sweep = ?1) WHERE id = ?1", &upd,
+                "prepare sweep update", err, errlen) < 0)
+        goto out;
+    bind_int(pts, 1, sweep);
+    bind_int(pts, 2, since);
+    int st;
+    while ((st = sqlite3_step(pts)) == SQLITE_ROW) {
+        int64_t point = sqlite3_column_int64(pts, 0);
+        bind_text(del, 1, experiment, TEXT_MAX);
+        bind_int(del, 2, point);
+        if (step_done(r->db, del, 0, "delete a point's summary", err, errlen) < 0 ||
+            load_point(sel, r->db, sweep, point, &pv, err, errlen) < 0)
+            goto out;
+        if (pv.nruns > 0 && summarise_point(ins, r->db, experiment, sweep, point, &pv, &tc, err, errlen) < 0)
+            goto out; /* a point whose runs all failed has no summary */
     }
     if (st != SQLITE_DONE) {
-        db_error(err, errlen, db, "summary query");
+        db_error(err, errlen, r->db, "summary points");
         goto out;
     }
-    if (exec_sql(db, "COMMIT", "commit", err, errlen) < 0)
+    bind_int(upd, 1, sweep);
+    if (step_done(r->db, upd, 0, "update the sweep", err, errlen) < 0)
         goto out;
+    if (exec_sql(r->db, "COMMIT", "commit the summary", err, errlen) < 0)
+        goto out;
+    r->in_tx = 0;
     rc = 0;
 out:
+    sqlite3_finalize(info);
+    sqlite3_finalize(pts);
     sqlite3_finalize(sel);
-    sqlite3_finalize(ins);
     sqlite3_finalize(del);
-    if (db && !sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    sqlite3_finalize(ins);
+    sqlite3_finalize(upd);
+    sqlite3_free(sql);
+    free(experiment);
+    free(pv.v);
+    free(tc.t);
+    if (rc < 0) {
+        rollback(r);
+        return fail_path(r->path, err, errlen);
+    }
+    return 0;
 }

@@ -1,8 +1,19 @@
 /*
- * rec: records one finished run into the SQLite results database, in a
- * single BEGIN IMMEDIATE transaction, so an interrupted or failed write
- * leaves no partial rows. The schema is results/schema.sql (embedded at
- * build time); the series table's columns follow models/metrics.h.
+ * rec: the results database writer. One open connection records every run
+ * of a sweep (prepared statements reused, many runs per transaction), keeps
+ * the per-point summary up to date, and tells a resumed sweep what is
+ * already there. The schema is results/schema.sql (embedded at build time);
+ * the series and scalars tables' columns follow models/metrics.h.
+ *
+ * A run reaches the writer as a rec_run_t: flat, with no pointer into the
+ * models, so a worker process can ship it as bytes (results/pack.h) and the
+ * writer (the sweep's parent, or rank 0 of an MPI sweep) is the only
+ * process that touches SQLite.
+ *
+ * Durability: while open, the database is in WAL mode with synchronous =
+ * NORMAL: a committed run survives a crash of the process (kill -9), a
+ * transaction cut short leaves nothing. rec_close returns it to SQLite's
+ * default rollback journal, so the file stands alone afterwards.
  */
 #ifndef RETRYSIM_REC_H
 #define RETRYSIM_REC_H
@@ -10,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
+#include "rng.h"
 #include "run.h"
 
 typedef struct {
@@ -17,46 +30,111 @@ typedef struct {
     const char *value;    /* resolved value as text */
 } rec_param_t;
 
-/* A run's place in a sweep (NULL in rec_run_t for a single `retrysim run`). */
 typedef struct {
-    const char *config_hash;  /* identity of the experiment file's text */
-    int run_number;           /* 0..N-1 in the sweep's documented order */
-    int point;                /* configuration index (replications share it) */
-    int nvars;                /* iteration variables */
-    const char *const *names;
-    const char *const *values;
-} rec_sweep_t;
+    int64_t lower, upper; /* values in the bucket, inclusive, in the histogram's unit */
+    int64_t count;        /* samples, > 0 */
+} rec_bucket_t;
 
 typedef struct {
-    const char *experiment;   /* experiment name */
-    const char *config_text;  /* the configuration file as given (may be NULL) */
-    const char *config_path;  /* its path (may be NULL) */
-    const rec_param_t *params; /* resolved parameters, every key */
-    int nparams;
-    const char *version;      /* retrysim version */
-    const char *started;      /* wall-clock start, ISO 8601 UTC */
-    const run_cfg_t *cfg;     /* resolved configuration (seed, replication, bucket) */
-    const run_result_t *res;  /* the metrics */
-    const rec_sweep_t *sweep; /* NULL unless the run is part of a sweep */
+    const char *name;          /* 'latency', 'attempts_per_call', ... */
+    const char *unit;          /* 'ns', 'attempts' */
+    int nbuckets;              /* non-empty buckets */
+    const rec_bucket_t *b;     /* ascending */
+} rec_hist_t;
+
+/* The fixed-size part of a finished run: plain values only, so it is
+ * shipped between processes of the same binary as it is (results/pack.c). */
+typedef struct {
+    int32_t sweep_run;         /* run number in its sweep, 0..; -1 for a `retrysim run` */
+    int32_t point;             /* sweep configuration, 0.. */
+    int32_t replication;       /* run.replication */
+    int32_t failed;            /* 1: the run did not complete (message says why) */
+    uint64_t seed;             /* run.seed */
+    uint64_t events;           /* events dispatched */
+    double wall_s;             /* wall-clock seconds of the simulation */
+    int64_t bucket_ns;         /* series bucket width */
+    int64_t duration_ns;       /* arrival window */
+    char message[256];         /* why it failed; "" when ok */
+    int32_t has_scalars;       /* 1: scalar[] holds the run's scalars */
+    int32_t detail;            /* 1: series and histograms are recorded */
+    int32_t nbuckets;          /* series rows (M_COUNT values each), detail only */
+    int32_t nhists;            /* histograms, detail only, <= RUN_MAX_HISTS */
+    int32_t nstreams;          /* named random streams, <= RNG_MAX_STREAMS */
+    int32_t pad;               /* 0 */
+    double scalar[S_COUNT];    /* by id; NaN = undefined or not produced */
+    struct {
+        char name[32];         /* purpose, e.g. 'server.service' */
+        uint64_t seed;         /* seed given to gsl_rng_set */
+    } stream[RNG_MAX_STREAMS];
+} rec_head_t;
+
+typedef struct {
+    rec_head_t h;
+    const int64_t *series;     /* h.nbuckets x M_COUNT, bucket-major; NULL if none */
+    rec_hist_t hist[RUN_MAX_HISTS];
 } rec_run_t;
 
-/* Open (creating the schema if needed) and write. Returns 0 and sets
- * *run_id, or -1 with a message; on error nothing is written. */
-int rec_write(const char *db_path, const rec_run_t *run, int64_t *run_id, char *err, size_t errlen);
+/* A sweep's identity and description, written once when it is new. */
+typedef struct {
+    const char *experiment;    /* [output] experiment */
+    const char *config_hash;   /* identity of the effective text (exec_doc_hash) */
+    const char *config_path;   /* may be NULL */
+    const char *config_text;   /* may be NULL */
+    const char *overrides;     /* --set assignments, one per line; may be NULL */
+    const char *version;       /* retrysim version */
+    int runs, points, repeat;
+    int nvars;                 /* iteration variables */
+    const char *const *var_names;
+    /* Point p's resolved parameters and variable values, called once per
+     * point for a new sweep (params: every key, in key-table order, the same
+     * keys for every point). Returns 0, or -1 with a message. */
+    int (*describe)(void *ctx, int point, const rec_param_t **params, int *nparams, const char **values,
+                    char *err, size_t errlen);
+    void *ctx;
+} rec_sweep_t;
+
+typedef struct rec rec_t;
 
 /* The directory that will hold db_path must exist (SQLite's own message,
  * "unable to open database file", would not say why). 0, or -1 and a message. */
 int rec_check_dir(const char *db_path, char *err, size_t errlen);
 
-/* Mark in done[0..n) the run numbers of this sweep (experiment, config
- * hash) already recorded, ok or failed. A missing database has none.
- * Returns the number marked, or -1 with a message. */
-int rec_done_runs(const char *db_path, const char *experiment, const char *config_hash, unsigned char *done, int n,
-                  char *err, size_t errlen);
+/* Open (creating it and its schema if needed) for writing. -1 with a
+ * message ("results database 'PATH': ...") on error; *out is then NULL. */
+int rec_open(rec_t **out, const char *db_path, char *err, size_t errlen);
 
-/* Rewrite the summary rows of an experiment from its runs with status ok
- * and this config hash: per (point, scalar) n, mean, sd and the Student-t
- * 95% half-width. One transaction. Returns 0 or -1 with a message. */
-int rec_summarise(const char *db_path, const char *experiment, const char *config_hash, char *err, size_t errlen);
+/* Commit what is pending, return the file to the rollback journal, close.
+ * Returns 0, or -1 with a message if the last commit failed (those runs
+ * are not recorded). r may be NULL. */
+int rec_close(rec_t *r, char *err, size_t errlen);
+
+/* Find the sweep (experiment, config_hash) or create it, with every point's
+ * parameters and variables, in one transaction. Sets *id; *created = 1 if
+ * it is new. */
+int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *err, size_t errlen);
+
+/* Mark in done[0..n) the run numbers of the sweep already recorded (ok or
+ * failed). Returns the number marked, or -1 with a message. */
+int rec_done_runs(rec_t *r, int64_t sweep, unsigned char *done, int n, char *err, size_t errlen);
+
+/* Record one run of the sweep. Runs accumulate in one transaction until
+ * rec_commit (or rec_close). Sets *run_id (may be NULL). On error the
+ * pending transaction is rolled back: every run since the last commit is
+ * lost (a resumed sweep runs them again). */
+int rec_put(rec_t *r, int64_t sweep, const rec_run_t *run, int64_t *run_id, char *err, size_t errlen);
+
+/* Commit the runs put since the last commit. 0 or -1 with a message. */
+int rec_commit(rec_t *r, char *err, size_t errlen);
+
+/* Runs put since the last commit. */
+int rec_pending(const rec_t *r);
+
+/* Bring the summary up to date for the sweep: per (point, scalar) n, mean,
+ * sd and the Student-t 95% half-width over the runs with status ok. Only
+ * points with runs recorded since the summary was last brought up to date
+ * (sweep.summarised) are recomputed; every point if the experiment's
+ * summary holds another sweep. Commits first; one transaction. 0 or -1
+ * with a message. */
+int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen);
 
 #endif

@@ -19,14 +19,27 @@
 
 /* Use as an initializer: static const char *const lines[] = {REC_SCHEMA_SQL_LINES}; */
 #define REC_SCHEMA_SQL_LINES \
-    "-- retrysim results database schema (results/schema.sql).\n", \
+    "-- retrysim results database schema (results/schema.sql), version 2.\n", \
     "--\n", \
-    "-- Every run is recorded by rec_write (results/rec.c) in one BEGIN IMMEDIATE\n", \
-    "-- transaction: a run's rows are all there or none are. The recorder embeds\n", \
-    "-- this file (results/schema_sql.h, checked equal by tests/test_rec) and runs\n", \
-    "-- it on every write; every statement is IF NOT EXISTS, so it is harmless on\n", \
+    "-- Written by the recorder (results/rec.c), which embeds this file\n", \
+    "-- (results/schema_sql.h, checked equal by tests/test_rec) and runs it when it\n", \
+    "-- opens a database; every statement is IF NOT EXISTS, so it is harmless on\n", \
     "-- an existing database. It can also be run by hand:\n", \
     "--     sqlite3 results/results.db < results/schema.sql\n", \
+    "-- PRAGMA user_version is 2; a database of schema 1 (retrysim 0.3) is refused\n", \
+    "-- with a message, never modified.\n", \
+    "--\n", \
+    "-- Layout: what is the same for many runs is stored once.\n", \
+    "--   sweep        one row per experiment text: the text itself, its identity\n", \
+    "--   sweep_param  every resolved configuration key of the sweep's point 0\n", \
+    "--   point_param  the keys whose value differs at another point\n", \
+    "--   sweep_var    each point's iteration variables (${name=...})\n", \
+    "--   stream_seed  the seed of each named random stream per (seed, replication)\n", \
+    "--   run          one row per run; scalars: one row per run, a column per scalar\n", \
+    "--   series, histogram: only for runs whose run.detail is 1 (by default the\n", \
+    "--                first replication of each point; [output] keep)\n", \
+    "-- Views give the per-run shapes back: param, runvar, stream, scalar,\n", \
+    "-- run_param, point_var, current_run.\n", \
     "--\n", \
     "-- Conventions:\n", \
     "--   * Times are integers in nanoseconds of simulated time, and their column\n", \
@@ -37,52 +50,98 @@
     "--     printf('%llu', seed) shows it unsigned; in C, cast the int64 to uint64_t.\n", \
     "--   * SQLite cannot store NaN: an undefined scalar (no data, e.g. the p99 of\n", \
     "--     an empty sample) is NULL, so REAL columns are nullable.\n", \
-    "--   * Every table that belongs to a run references run(id) ON DELETE CASCADE\n", \
-    "--     and its primary key starts with run, which doubles as the index on run.\n", \
-    "--     Deleting a run deletes its rows, provided the connection has turned\n", \
-    "--     foreign keys on (per connection, off by default in SQLite):\n", \
+    "--   * Tables that belong to a run reference run(id) ON DELETE CASCADE, runs\n", \
+    "--     reference their sweep the same way. Deleting a sweep deletes its runs\n", \
+    "--     and their rows, provided the connection has turned foreign keys on (per\n", \
+    "--     connection, off by default in SQLite):\n", \
     "\n", \
     "PRAGMA foreign_keys = ON;\n", \
     "\n", \
-    "-- One row per simulation run.\n", \
-    "CREATE TABLE IF NOT EXISTS run (\n", \
-    "    id          INTEGER PRIMARY KEY,   -- run id, assigned on insert\n", \
-    "    experiment  TEXT,                  -- experiment name ([output] experiment)\n", \
-    "    config_path TEXT,                  -- configuration file as given, may be NULL\n", \
-    "    config_text TEXT,                  -- its full text, so the run can be redone\n", \
-    "    seed        INTEGER,               -- base seed of the random streams\n", \
-    "    replication INTEGER,               -- replication index, 0..\n", \
-    "    generator   TEXT,                  -- GSL generator name, e.g. 'mt19937'\n", \
-    "    version     TEXT,                  -- retrysim version that produced the run\n", \
-    "    started     TEXT,                  -- wall-clock start, ISO 8601 UTC\n", \
-    "    wall_s      REAL,                  -- wall-clock seconds the simulation took\n", \
-    "    events      INTEGER,               -- events dispatched\n", \
-    "    status      TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n", \
-    "    message     TEXT,                  -- why the run failed (NULL when ok)\n", \
-    "    bucket_ns   INTEGER,               -- width of the series buckets\n", \
-    "    duration_ns INTEGER,               -- calls start in [0, duration_ns)\n", \
-    "    sweep_run   INTEGER,               -- run number within its sweep (NULL: retrysim run)\n", \
-    "    point       INTEGER,               -- sweep configuration (all replications share it)\n", \
-    "    config_hash TEXT                   -- hash of the experiment file's text: a changed\n", \
-    "                                       -- file is a new sweep, not a resumed one\n", \
+    "-- One row per experiment text. A sweep is identified by (experiment,\n", \
+    "-- config_hash): running the same text again resumes it; an edited text is a\n", \
+    "-- new sweep. A `retrysim run` is a sweep of one run.\n", \
+    "CREATE TABLE IF NOT EXISTS sweep (\n", \
+    "    id          INTEGER PRIMARY KEY,\n", \
+    "    experiment  TEXT NOT NULL,         -- experiment name ([output] experiment)\n", \
+    "    config_hash TEXT NOT NULL,         -- hash of the effective text (file and --set)\n", \
+    "    config_path TEXT,                  -- the experiment file as given, may be NULL\n", \
+    "    config_text TEXT,                  -- its full text, stored once per sweep\n", \
+    "    overrides   TEXT,                  -- the --set assignments, one per line; NULL if none\n", \
+    "    version     TEXT,                  -- retrysim version that created the sweep\n", \
+    "    created     TEXT,                  -- wall-clock creation time, ISO 8601 UTC\n", \
+    "    runs        INTEGER,               -- runs in the sweep (points x repeat)\n", \
+    "    points      INTEGER,               -- configurations\n", \
+    "    repeat      INTEGER,               -- replications per point\n", \
+    "    last_run    INTEGER,               -- id of the latest run recorded into it\n", \
+    "    summarised  INTEGER,               -- id of the latest run the summary includes\n", \
+    "    UNIQUE (experiment, config_hash)\n", \
     ");\n", \
-    "CREATE INDEX IF NOT EXISTS run_experiment ON run (experiment);\n", \
-    "-- A sweep run is recorded once: resumed sweeps skip what is already here.\n", \
-    "CREATE UNIQUE INDEX IF NOT EXISTS run_sweep ON run (experiment, config_hash, sweep_run)\n", \
-    "    WHERE sweep_run IS NOT NULL;\n", \
     "\n", \
-    "-- The sweep's iteration variables of a run (${name=...} in the experiment).\n", \
-    "CREATE TABLE IF NOT EXISTS runvar (\n", \
-    "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
+    "-- The resolved configuration of the sweep's point 0: every \"section.key\"\n", \
+    "-- with its value as text, defaults included.\n", \
+    "CREATE TABLE IF NOT EXISTS sweep_param (\n", \
+    "    sweep INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,\n", \
+    "    key   TEXT NOT NULL,\n", \
+    "    value TEXT,\n", \
+    "    PRIMARY KEY (sweep, key)\n", \
+    ") WITHOUT ROWID;\n", \
+    "\n", \
+    "-- The keys whose resolved value at `point` differs from point 0's\n", \
+    "-- (run.replication is per run, in run.replication).\n", \
+    "CREATE TABLE IF NOT EXISTS point_param (\n", \
+    "    sweep INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,\n", \
+    "    point INTEGER NOT NULL,\n", \
+    "    key   TEXT NOT NULL,\n", \
+    "    value TEXT,\n", \
+    "    PRIMARY KEY (sweep, point, key)\n", \
+    ") WITHOUT ROWID;\n", \
+    "\n", \
+    "-- Each point's iteration variables (${name=...} in the experiment).\n", \
+    "CREATE TABLE IF NOT EXISTS sweep_var (\n", \
+    "    sweep INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,\n", \
+    "    point INTEGER NOT NULL,\n", \
     "    name  TEXT NOT NULL,\n", \
     "    value TEXT,\n", \
-    "    PRIMARY KEY (run, name)\n", \
+    "    PRIMARY KEY (sweep, point, name)\n", \
+    ") WITHOUT ROWID;\n", \
+    "\n", \
+    "-- One row per run.\n", \
+    "CREATE TABLE IF NOT EXISTS run (\n", \
+    "    id          INTEGER PRIMARY KEY,   -- run id, assigned on insert\n", \
+    "    sweep       INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,\n", \
+    "    experiment  TEXT NOT NULL,         -- its sweep's experiment (copied: the common filter)\n", \
+    "    sweep_run   INTEGER,               -- run number within its sweep (NULL: retrysim run)\n", \
+    "    point       INTEGER NOT NULL,      -- sweep configuration (all replications share it)\n", \
+    "    replication INTEGER NOT NULL,      -- replication index, 0..\n", \
+    "    seed        INTEGER NOT NULL,      -- base seed of the random streams\n", \
+    "    status      TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n", \
+    "    message     TEXT,                  -- why the run failed (NULL when ok)\n", \
+    "    events      INTEGER,               -- events dispatched\n", \
+    "    wall_s      REAL,                  -- wall-clock seconds the simulation took\n", \
+    "    bucket_ns   INTEGER,               -- width of the series buckets\n", \
+    "    duration_ns INTEGER,               -- calls start in [0, duration_ns)\n", \
+    "    detail      INTEGER NOT NULL       -- 1: its series and histograms are stored\n", \
     ");\n", \
+    "CREATE INDEX IF NOT EXISTS run_experiment ON run (experiment);\n", \
+    "CREATE INDEX IF NOT EXISTS run_point ON run (sweep, point);\n", \
+    "-- A sweep run is recorded once: resumed sweeps skip what is already here.\n", \
+    "CREATE UNIQUE INDEX IF NOT EXISTS run_sweep ON run (sweep, sweep_run) WHERE sweep_run IS NOT NULL;\n", \
+    "\n", \
+    "-- The seed each named random stream gets (derived from the run's seed, its\n", \
+    "-- replication and the stream's name, so the same for every run with that\n", \
+    "-- seed and replication, whichever streams the run opened).\n", \
+    "CREATE TABLE IF NOT EXISTS stream_seed (\n", \
+    "    seed        INTEGER NOT NULL,      -- run.seed\n", \
+    "    replication INTEGER NOT NULL,      -- run.replication\n", \
+    "    name        TEXT NOT NULL,         -- purpose, e.g. 'server.service'\n", \
+    "    stream_seed INTEGER NOT NULL,      -- seed given to gsl_rng_set\n", \
+    "    PRIMARY KEY (seed, replication, name)\n", \
+    ") WITHOUT ROWID;\n", \
     "\n", \
     "-- Mean, standard deviation, count and Student-t 95% half-width of every\n", \
-    "-- scalar over the replications of each sweep point, rewritten by\n", \
-    "-- `retrysim sweep` after its runs (only runs with status 'ok' of the\n", \
-    "-- experiment file's current text count). Plot scripts read this.\n", \
+    "-- scalar over the replications of each sweep point, for the sweep named in\n", \
+    "-- `sweep` (the experiment's latest; only runs with status 'ok' count). Kept\n", \
+    "-- up to date by `retrysim sweep` as runs are recorded. Plot scripts read this.\n", \
     "CREATE TABLE IF NOT EXISTS summary (\n", \
     "    experiment TEXT NOT NULL,\n", \
     "    point      INTEGER NOT NULL,\n", \
@@ -91,86 +150,16 @@
     "    mean       REAL,\n", \
     "    sd         REAL,                   -- NULL when n < 2\n", \
     "    ci95       REAL,                   -- t(0.975, n-1) * sd / sqrt(n); NULL when n < 2\n", \
+    "    sweep      INTEGER NOT NULL,       -- the sweep summarised\n", \
     "    PRIMARY KEY (experiment, point, name)\n", \
     ");\n", \
     "\n", \
-    "-- Each sweep point's variables, for labelling and selecting summary rows:\n", \
-    "--     SELECT v.value, s.mean, s.ci95 FROM summary s\n", \
-    "--     JOIN point_var v USING (experiment, point)\n", \
-    "--     WHERE s.experiment = 'backoff-sweep' AND s.name = 'amplification' AND v.name = 'base';\n", \
-    "-- Only the experiment's latest sweep text counts (the one summary holds):\n", \
-    "-- an edited experiment rerun into the same database does not mix points.\n", \
-    "CREATE VIEW IF NOT EXISTS point_var AS\n", \
-    "    SELECT DISTINCT r.experiment, r.point, v.name, v.value\n", \
-    "    FROM run AS r JOIN runvar AS v ON v.run = r.id\n", \
-    "    WHERE r.sweep_run IS NOT NULL\n", \
-    "      AND r.config_hash = (SELECT r2.config_hash FROM run AS r2\n", \
-    "                           WHERE r2.experiment = r.experiment AND r2.sweep_run IS NOT NULL\n", \
-    "                           ORDER BY r2.id DESC LIMIT 1);\n", \
-    "\n", \
-    "-- The resolved configuration: every \"section.key\" with its value as text,\n", \
-    "-- defaults included, so runs can be compared and selected by parameter.\n", \
-    "CREATE TABLE IF NOT EXISTS param (\n", \
-    "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
-    "    key   TEXT NOT NULL,\n", \
-    "    value TEXT,\n", \
-    "    PRIMARY KEY (run, key)\n", \
-    ");\n", \
-    "\n", \
-    "-- The named random streams the run opened and the seed each was given\n", \
-    "-- (derived from the run's seed, replication and the stream's name).\n", \
-    "CREATE TABLE IF NOT EXISTS stream (\n", \
-    "    run  INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
-    "    name TEXT NOT NULL,                -- purpose, e.g. 'server.service'\n", \
-    "    seed INTEGER NOT NULL,             -- seed given to gsl_rng_set\n", \
-    "    PRIMARY KEY (run, name)\n", \
-    ");\n", \
-    "\n", \
-    "-- Per-run summary values (success rate, p99 latency, recovery time, ...).\n", \
-    "CREATE TABLE IF NOT EXISTS scalar (\n", \
-    "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
-    "    name  TEXT NOT NULL,\n", \
-    "    value REAL,                        -- NULL = undefined (NaN)\n", \
-    "    unit  TEXT,\n", \
-    "    PRIMARY KEY (run, name)\n", \
-    ");\n", \
-    "\n", \
-    "-- Per-bucket time series. The table is NOT created here: its columns are\n", \
-    "-- the entries of METRICS_SERIES in models/metrics.h, so the recorder builds\n", \
-    "-- it from metrics_series[] as\n", \
-    "--     CREATE TABLE IF NOT EXISTS series (\n", \
-    "--         run  INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
-    "--         t_ns INTEGER NOT NULL,      -- bucket start; the bucket is\n", \
-    "--                                     -- [t_ns, t_ns + run.bucket_ns)\n", \
-    "--         calls INTEGER,              -- one INTEGER column per metric,\n", \
-    "--         attempts_first INTEGER,     -- in METRICS_SERIES order\n", \
-    "--         ...\n", \
-    "--         PRIMARY KEY (run, t_ns)\n", \
-    "--     );\n", \
-    "-- with one row per bucket of the run. If the table exists from an older\n", \
-    "-- version and lacks a metric, the recorder adds the column (ALTER TABLE\n", \
-    "-- series ADD COLUMN); rows of older runs then hold NULL there, meaning\n", \
-    "-- \"not recorded\", never 0. The metric table below says what each column is.\n", \
-    "\n", \
-    "-- What each series column means, written from metrics_series[] on every\n", \
-    "-- recording (INSERT OR REPLACE), e.g.\n", \
-    "--     SELECT name, kind, unit, help FROM metric;\n", \
-    "CREATE TABLE IF NOT EXISTS metric (\n", \
-    "    name TEXT PRIMARY KEY,             -- column name in series\n", \
-    "    unit TEXT,                         -- 'calls', 'attempts', 'requests', ...\n", \
-    "    kind TEXT NOT NULL CHECK (kind IN ('sum', 'max')),\n", \
-    "                                       -- sum: events counted in the bucket;\n", \
-    "                                       -- max: largest value a level reached\n", \
-    "                                       --      during the bucket\n", \
-    "    help TEXT\n", \
-    ");\n", \
-    "\n", \
-    "-- Per-run histograms (log-linear buckets), non-empty buckets only.\n", \
-    "-- A bucket holds the samples v with lower <= v <= upper (integers, in\n", \
-    "-- the histogram's unit, e.g. ns for latencies).\n", \
+    "-- Per-run histograms (log-linear buckets), non-empty buckets only, for\n", \
+    "-- runs with detail = 1. A bucket holds the samples v with lower <= v <=\n", \
+    "-- upper (integers, in the histogram's unit, e.g. ns for latencies).\n", \
     "CREATE TABLE IF NOT EXISTS histogram (\n", \
     "    run   INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n", \
-    "    name  TEXT NOT NULL,               -- 'latency', 'attempts_per_call'\n", \
+    "    name  TEXT NOT NULL,               -- 'latency', 'attempts_per_call', ...\n", \
     "    lower INTEGER NOT NULL,            -- smallest value in the bucket\n", \
     "    upper INTEGER NOT NULL,            -- largest value in the bucket\n", \
     "    count INTEGER NOT NULL,            -- samples in the bucket, > 0\n", \
@@ -178,13 +167,74 @@
     "    PRIMARY KEY (run, name, lower)\n", \
     ");\n", \
     "\n", \
+    "-- Two tables are NOT created here: their columns are the metrics declared in\n", \
+    "-- models/metrics.h, so the recorder builds them:\n", \
+    "--   series  (run, t_ns, one INTEGER column per METRICS_SERIES entry), one row\n", \
+    "--           per bucket of a run with detail = 1, PRIMARY KEY (run, t_ns);\n", \
+    "--           the bucket is [t_ns, t_ns + run.bucket_ns)\n", \
+    "--   scalars (run, one REAL column per METRICS_SCALARS entry), one row per run\n", \
+    "--           whose scalars were computed (not a run that failed at setup)\n", \
+    "-- A table from an older version that lacks a metric gets the column (ALTER\n", \
+    "-- TABLE ADD COLUMN); rows of older runs then hold NULL there, meaning \"not\n", \
+    "-- recorded\". The recorder also (re)creates the view\n", \
+    "--   scalar  (run, name, value, unit): one row per scalar of a run, the shape\n", \
+    "--           of schema 1: every core scalar (value NULL when undefined) and\n", \
+    "--           each model's scalars where they have a value.\n", \
+    "-- The metric table says what every column is:\n", \
+    "--     SELECT name, kind, unit, help FROM metric;\n", \
+    "CREATE TABLE IF NOT EXISTS metric (\n", \
+    "    name TEXT NOT NULL,                -- column name in series or scalars\n", \
+    "    kind TEXT NOT NULL CHECK (kind IN ('sum', 'max', 'scalar')),\n", \
+    "                                       -- sum: a series column, events counted in the bucket;\n", \
+    "                                       -- max: a series column, the largest value a level\n", \
+    "                                       --      reached during the bucket;\n", \
+    "                                       -- scalar: a scalars column, one value per run\n", \
+    "    unit TEXT,                         -- 'calls', 'attempts', 'requests', 's', ...\n", \
+    "    help TEXT,\n", \
+    "    PRIMARY KEY (name, kind)           -- 'calls' is both a series and a scalar\n", \
+    ");\n", \
+    "\n", \
+    "-- The sweep variables of each run.\n", \
+    "CREATE VIEW IF NOT EXISTS runvar AS\n", \
+    "    SELECT r.id AS run, v.name AS name, v.value AS value\n", \
+    "    FROM run AS r JOIN sweep_var AS v ON v.sweep = r.sweep AND v.point = r.point;\n", \
+    "\n", \
+    "-- Every resolved configuration key of each run, defaults included, e.g.\n", \
+    "--     SELECT value FROM param WHERE run = 7 AND key = 'retry.jitter';\n", \
+    "CREATE VIEW IF NOT EXISTS param AS\n", \
+    "    SELECT r.id AS run, b.key AS key,\n", \
+    "           CASE WHEN b.key = 'run.replication' THEN CAST(r.replication AS TEXT)\n", \
+    "                ELSE coalesce((SELECT d.value FROM point_param AS d\n", \
+    "                               WHERE d.sweep = r.sweep AND d.point = r.point AND d.key = b.key), b.value)\n", \
+    "           END AS value\n", \
+    "    FROM run AS r JOIN sweep_param AS b ON b.sweep = r.sweep;\n", \
+    "\n", \
     "-- Every parameter next to the run's identity, for selecting runs, e.g.\n", \
     "--     SELECT run, value FROM run_param\n", \
-    "--     WHERE experiment = 'storm' AND key = 'retry.policy';\n", \
+    "--     WHERE experiment = 'storm' AND key = 'retry.jitter';\n", \
     "CREATE VIEW IF NOT EXISTS run_param AS\n", \
-    "    SELECT r.id AS run, r.experiment, r.replication, r.seed, r.status,\n", \
-    "           p.key, p.value\n", \
+    "    SELECT r.id AS run, r.experiment, r.replication, r.seed, r.status, p.key, p.value\n", \
     "    FROM run AS r JOIN param AS p ON p.run = r.id;\n", \
+    "\n", \
+    "-- The named random streams and their seeds, per run.\n", \
+    "CREATE VIEW IF NOT EXISTS stream AS\n", \
+    "    SELECT r.id AS run, s.name AS name, s.stream_seed AS seed\n", \
+    "    FROM run AS r JOIN stream_seed AS s ON s.seed = r.seed AND s.replication = r.replication;\n", \
+    "\n", \
+    "-- The runs of each experiment's current sweep (the one summary holds).\n", \
+    "CREATE VIEW IF NOT EXISTS current_run AS\n", \
+    "    SELECT r.* FROM run AS r\n", \
+    "    WHERE r.sweep = (SELECT s.sweep FROM summary AS s WHERE s.experiment = r.experiment LIMIT 1);\n", \
+    "\n", \
+    "-- Each point's variables in the experiment's current sweep, for labelling\n", \
+    "-- and selecting summary rows:\n", \
+    "--     SELECT v.value, s.mean, s.ci95 FROM summary s\n", \
+    "--     JOIN point_var v USING (experiment, point)\n", \
+    "--     WHERE s.experiment = 'backoff-sweep' AND s.name = 'amplification' AND v.name = 'base';\n", \
+    "CREATE VIEW IF NOT EXISTS point_var AS\n", \
+    "    SELECT w.experiment AS experiment, v.point AS point, v.name AS name, v.value AS value\n", \
+    "    FROM sweep AS w JOIN sweep_var AS v ON v.sweep = w.id\n", \
+    "    WHERE w.id = (SELECT s.sweep FROM summary AS s WHERE s.experiment = w.experiment LIMIT 1);\n", \
     ""
 
 #endif

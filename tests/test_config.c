@@ -183,7 +183,7 @@ static const char *const all_keys[] = {
     "gmp.gc_workers",
     "layers.count", "layers.max_attempts", "layers.attempt_timeout", "layers.workers", "layers.service",
     "layers.retries_enabled", "layers.deadline_propagation",
-    "output.db", "output.experiment",
+    "output.db", "output.experiment", "output.keep",
 };
 #define NALL_KEYS ((int)(sizeof all_keys / sizeof all_keys[0]))
 
