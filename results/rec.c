@@ -1066,7 +1066,8 @@ int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen)
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_str_appendf(q, "%ss.\"%w\"", i ? ", " : "", metrics_scalars[i].name);
     sqlite3_str_appendall(q, " FROM run AS r JOIN scalars AS s ON s.run = r.id"
-                             " WHERE r.sweep = ?1 AND r.point = ?2 AND r.status = 'ok'");
+                             " WHERE r.sweep = ?1 AND r.point = ?2 AND r.status = 'ok'"
+                             " ORDER BY r.sweep_run, r.id"); /* the same sums whatever the finishing order */
     if (str_finish(q, &sql, err, errlen) < 0)
         goto out;
     if (prepare(r->db, sql, &sel, "prepare summary query", err, errlen) < 0 ||

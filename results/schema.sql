@@ -102,7 +102,9 @@ CREATE TABLE IF NOT EXISTS run (
     detail      INTEGER NOT NULL       -- 1: its series and histograms are stored
 );
 CREATE INDEX IF NOT EXISTS run_experiment ON run (experiment);
-CREATE INDEX IF NOT EXISTS run_point ON run (sweep, point);
+-- A point's runs in run-number order: the summary reads them so, which
+-- makes it independent of the order the runs finished in (-j, resume).
+CREATE INDEX IF NOT EXISTS run_point ON run (sweep, point, sweep_run);
 -- A sweep run is recorded once: resumed sweeps skip what is already here.
 CREATE UNIQUE INDEX IF NOT EXISTS run_sweep ON run (sweep, sweep_run) WHERE sweep_run IS NOT NULL;
 

@@ -123,7 +123,9 @@
     "    detail      INTEGER NOT NULL       -- 1: its series and histograms are stored\n", \
     ");\n", \
     "CREATE INDEX IF NOT EXISTS run_experiment ON run (experiment);\n", \
-    "CREATE INDEX IF NOT EXISTS run_point ON run (sweep, point);\n", \
+    "-- A point's runs in run-number order: the summary reads them so, which\n", \
+    "-- makes it independent of the order the runs finished in (-j, resume).\n", \
+    "CREATE INDEX IF NOT EXISTS run_point ON run (sweep, point, sweep_run);\n", \
     "-- A sweep run is recorded once: resumed sweeps skip what is already here.\n", \
     "CREATE UNIQUE INDEX IF NOT EXISTS run_sweep ON run (sweep, sweep_run) WHERE sweep_run IS NOT NULL;\n", \
     "\n", \

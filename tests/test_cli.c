@@ -1,8 +1,10 @@
 /*
  * The command line on bad input: every class of configuration error exits
  * with status 2, names the file, line and key, and leaves the results
- * database untouched (not even created). Runs ./retrysim from the
- * repository root (make test runs tests from there), or $RETRYSIM.
+ * database untouched (not even created). Sweeps: failures, resume, and a
+ * sweep killed (SIGKILL, SIGINT, SIGTERM) mid-way leaves a sound database
+ * whose resumed result equals an uninterrupted sweep's. Runs ./retrysim
+ * from the repository root (make test runs tests from there), or $RETRYSIM.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -142,10 +147,11 @@ static void test_good_and_failed_run(void **state)
     unlink(db);
 }
 
-static int64_t query_int(const char *sql)
+/* The integer a query of the database at path returns. */
+static int64_t db_int(const char *path, const char *sql)
 {
-    char cmd[768];
-    snprintf(cmd, sizeof cmd, "sqlite3 %s \"%s\" > %s", db, sql, errf);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s \"%s\" > %s", path, sql, errf);
     assert_int_equal(system(cmd), 0);
     FILE *f = fopen(errf, "r");
     assert_non_null(f);
@@ -154,6 +160,8 @@ static int64_t query_int(const char *sql)
     fclose(f);
     return v;
 }
+
+static int64_t query_int(const char *sql) { return db_int(db, sql); }
 
 /* A sweep of 2 points x 2 replications where one point spends its event
  * budget: exit 1, 2 ok and 2 failed runs, summaries for the ok point; the
@@ -201,6 +209,106 @@ static void test_sweep(void **state)
     assert_int_equal(stat(db, &sb), -1);
 }
 
+/* ---- interrupted sweeps -------------------------------------------------- */
+
+/* 30 runs of ~0.1 s each: long enough to be killed in the middle. */
+static const char *const kill_ini = "[sweep]\nrepeat = 10\n[run]\nduration = 20s\n"
+                                    "[arrivals]\nrate = ${rate=10000, 12000, 14000}\n"
+                                    "[server]\nworkers = 200\noutages = 5s-8s reject\n";
+
+/* Start `retrysim sweep` on kill_ini into path in its own process group;
+ * once the database holds a committed run, send sig to the group. Returns
+ * the sweep's wait status. */
+static int sweep_and_kill(const char *path, int sig)
+{
+    const char *bin = getenv("RETRYSIM");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        int null = open("/dev/null", 1);
+        dup2(null, 2);
+        execl(bin ? bin : "./retrysim", "retrysim", "sweep", ini, "--db", path, "-j", "2", "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    struct timespec tick = {0, 10 * 1000000L};
+    struct stat sb;
+    char cmd[512];
+    for (int i = 0; i < 3000; i++) { /* at most 30 s */
+        nanosleep(&tick, NULL);
+        if (stat(path, &sb) != 0)
+            continue;
+        snprintf(cmd, sizeof cmd, "sqlite3 %s \"SELECT count(*) > 0 FROM run\" 2>/dev/null | grep -q 1", path);
+        if (system(cmd) == 0)
+            break;
+    }
+    kill(-pid, sig);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+/* What the two databases hold for each run number: the same scalars,
+ * series and summary (ids and wall-clock times aside). */
+static void assert_same_results(const char *a, const char *b)
+{
+    char sql[1024];
+    static const char *const parts[] = {
+        "SELECT r.sweep_run, v.name, v.value FROM %1$s.run r JOIN %1$s.scalar v ON v.run = r.id",
+        "SELECT r.sweep_run, s.t_ns, s.calls, s.server_arrivals, s.calls_ok, s.queue_length FROM %1$s.run r"
+        " JOIN %1$s.series s ON s.run = r.id",
+        "SELECT r.sweep_run, h.name, h.lower, h.count FROM %1$s.run r JOIN %1$s.histogram h ON h.run = r.id",
+        "SELECT point, name, n, mean, sd, ci95 FROM %1$s.summary",
+    };
+    for (int i = 0; i < 4; i++)
+        for (int way = 0; way < 2; way++) {
+            char x[256], y[256];
+            snprintf(x, sizeof x, parts[i], way ? "b" : "main");
+            snprintf(y, sizeof y, parts[i], way ? "main" : "b");
+            snprintf(sql, sizeof sql, "ATTACH '%s' AS b; SELECT count(*) FROM (%s EXCEPT %s);", b, x, y);
+            if (db_int(a, sql) != 0)
+                fail_msg("%s and %s differ in: %s", a, b, parts[i]);
+        }
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM run");
+    assert_int_equal(db_int(a, sql), db_int(b, sql));
+}
+
+static void test_kill_and_resume(void **state)
+{
+    (void)state;
+    char err[2048], args[512], ref[160], cut[160];
+    write_file(ini, kill_ini);
+    snprintf(ref, sizeof ref, "%s/ref.db", dir);
+    snprintf(args, sizeof args, "sweep %s --db %s -j 2 --quiet", ini, ref);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_int_equal(db_int(ref, "SELECT count(*) FROM run"), 30);
+
+    static const int sigs[] = {SIGKILL, SIGINT, SIGTERM};
+    for (int k = 0; k < 3; k++) {
+        snprintf(cut, sizeof cut, "%s/cut%d.db", dir, k);
+        int status = sweep_and_kill(cut, sigs[k]);
+        if (sigs[k] == SIGKILL)
+            assert_true(WIFSIGNALED(status));
+        else
+            assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 130);
+        /* sound, and only whole runs: every run has its scalars, every
+         * run that keeps detail its series */
+        int64_t n = db_int(cut, "SELECT count(*) FROM run");
+        if (n <= 0 || n >= 30)
+            fail_msg("signal %d: %lld runs recorded when the sweep was stopped (want some, not all)", sigs[k],
+                     (long long)n);
+        assert_int_equal(db_int(cut, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+        assert_int_equal(db_int(cut, "SELECT count(*) FROM run WHERE id NOT IN (SELECT run FROM scalars)"), 0);
+        assert_int_equal(db_int(cut, "SELECT count(*) FROM run WHERE detail = 1 AND id NOT IN (SELECT run FROM series)"),
+                         0);
+        /* the same command finishes the sweep, with the same results */
+        snprintf(args, sizeof args, "sweep %s --db %s -j 2 --quiet", ini, cut);
+        assert_int_equal(run(args, err, sizeof err), 0);
+        assert_same_results(cut, ref);
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -209,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_bad_command_line),
         cmocka_unit_test(test_good_and_failed_run),
         cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_kill_and_resume),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
