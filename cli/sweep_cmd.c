@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +47,7 @@
 #define COMMIT_RUNS 1024       /* commit after this many runs ... */
 #define COMMIT_SECONDS 0.5     /* ... or this long after the first uncommitted one */
 #define PIPE_BYTES (1 << 20)   /* worker pipe capacity asked for (Linux): workers rarely wait */
+#define GATHER_NS 2000000L     /* the writer sleeps this long between batches */
 
 /* What precedes each packed run on a worker's pipe. */
 typedef struct {
@@ -61,7 +64,7 @@ typedef struct {
 
 typedef struct {
     const char *file, *db, *select;
-    int jobs, list, quiet;
+    int jobs, list, quiet, timing;
     cfg_doc_t doc;
 } opts_t;
 
@@ -83,6 +86,7 @@ void sweep_usage(FILE *f)
                "  --set S.K=V override a key in every run\n"
                "  --list      print the runs and their variables, run nothing\n"
                "  --quiet     no progress line\n"
+               "  --timing    print where the time went: simulation, recording, summary\n"
                "\n"
                "Runs are numbered 0..N-1: iteration variables nest in the order they first appear\n"
                "in the file, the last one innermost; replications ([sweep] repeat) innermost of all.\n"
@@ -120,6 +124,8 @@ static int parse_args(int argc, char **argv, opts_t *o, char *err, size_t errlen
             o->list = 1;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = 1;
+        } else if (!strcmp(a, "--timing")) {
+            o->timing = 1;
         } else if (a[0] == '-') {
             snprintf(err, errlen, "unknown option '%s' (see retrysim help sweep)", a);
             return -1;
@@ -321,6 +327,14 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system) of this process alone: the writer. */
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void progress(int done, int total, int failed, double t0, int final)
 {
     double el = now_s() - t0;
@@ -335,6 +349,7 @@ typedef struct {
     pack_buf_t in;             /* the message being read */
     failure_t *failures;
     int nfail, done;
+    double sim_s;              /* wall-clock seconds the recorded runs simulated, summed */
     double first_pending;      /* when the oldest uncommitted run arrived; 0 = none */
     char err[1024];            /* a database error, which ends the sweep */
 } writer_t;
@@ -365,6 +380,7 @@ static int receive(writer_t *wr, int fd)
             return -1;
         if (wr->first_pending == 0)
             wr->first_pending = now_s();
+        wr->sim_s += rr.h.wall_s;
     }
     if (fr.status != EXEC_OK) {
         wr->failures[wr->nfail].run = fr.run;
@@ -373,6 +389,12 @@ static int receive(writer_t *wr, int fd)
     }
     wr->done++;
     return 1;
+}
+
+static int readable(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
 static int maybe_commit(writer_t *wr, int force)
@@ -436,31 +458,37 @@ static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, i
     }
     int tty = isatty(2) && !o->quiet;
     double t0 = now_s();
+    const struct timespec gather = {0, GATHER_NS};
     while (nlive > 0 && !interrupted) {
         int n = poll(pfd, (nfds_t)jobs, 250);
         if (n < 0 && errno != EINTR)
             break;
-        for (int w = 0; n > 0 && w < jobs; w++) {
+        for (int w = 0; n > 0 && w < jobs && rc == 0; w++) {
             if (pfd[w].fd < 0 || !(pfd[w].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            int got = receive(wr, pfd[w].fd);
+            int got;
+            do /* every whole message waiting in this pipe */
+                got = receive(wr, pfd[w].fd);
+            while (got == 1 && readable(pfd[w].fd));
             if (got < 0) {
                 rc = EXEC_RUN_FAILED;
                 interrupted = 1; /* stop the workers: the database refuses runs */
-                break;
-            }
-            if (got == 0) { /* this worker is done (or died) */
+            } else if (got == 0) { /* this worker is done (or died) */
                 close(pfd[w].fd);
                 pfd[w].fd = -1;
                 nlive--;
-            } else if (tty) {
-                progress(wr->done, ntodo, wr->nfail, t0, 0);
             }
         }
+        if (tty)
+            progress(wr->done, ntodo, wr->nfail, t0, 0);
         if (rc == 0 && maybe_commit(wr, 0) < 0) {
             rc = EXEC_RUN_FAILED;
             interrupted = 1;
         }
+        /* Let messages gather in the pipes: one wake-up per batch, not per
+         * run, leaves the cores to the workers. */
+        if (nlive > 0 && !interrupted)
+            nanosleep(&gather, NULL);
     }
     if (interrupted)
         for (int w = 0; w < jobs; w++)
@@ -578,6 +606,7 @@ int sweep_cmd(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr, "[sweep] %s: %d runs (%d points x %d replications), %d selected, %d already in %s, %d to run\n",
                 exp, n, sweep_points(&plan), sweep_repeat(&plan), nsel, nsel - ntodo, db, ntodo);
+    double cpu0 = self_cpu_s(), t0 = now_s();
     int r = ntodo ? run_all(&plan, &o, todo, ntodo, &wr) : 0;
     if (r == EXEC_RUN_FAILED) {
         fprintf(stderr, "retrysim sweep: %s\n", wr.err);
@@ -585,9 +614,19 @@ int sweep_cmd(int argc, char **argv)
     }
     for (int i = 0; i < wr.nfail; i++)
         fprintf(stderr, "retrysim sweep: run %d failed: %s\n", wr.failures[i].run, wr.failures[i].msg);
+    double cpu1 = self_cpu_s(), t1 = now_s();
     if (rec_summarise(wr.rec, wr.sweep, err, sizeof err) < 0) {
         fprintf(stderr, "retrysim sweep: summary: %s\n", err);
         goto out;
+    }
+    if (o.timing) {
+        struct stat sb;
+        double t2 = now_s(), mb = stat(db, &sb) == 0 ? (double)sb.st_size / 1e6 : 0;
+        fprintf(stderr,
+                "[sweep] timing: %d runs simulated in %.3f s (summed over runs); writer %.3f s CPU recording them "
+                "(%.1f%% of the simulation), summary %.3f s; wall %.3f s; database %.2f MB\n",
+                wr.done, wr.sim_s, cpu1 - cpu0, wr.sim_s > 0 ? 100 * (cpu1 - cpu0) / wr.sim_s : 0.0, t2 - t1,
+                t2 - t0, mb);
     }
     rc = r == 130 ? 130 : wr.nfail ? EXEC_RUN_FAILED : 0;
 out:

@@ -22,6 +22,7 @@ nrep = system(sprintf("sqlite3 %s \"SELECT MIN(n) FROM summary WHERE experiment 
 set xlabel "clients contending for one row (all start at t = 0)"
 set xrange [0:200]
 set xtics 10, 20, 190
+set mxtics 2
 set key top left box opaque
 
 set output outfile(exp . "-calls")
