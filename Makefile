@@ -96,7 +96,7 @@ test: $(TEST_BIN) $(BIN)
 asan:
 	$(MAKE) test SANITIZE=1
 
-bench: $(BENCH_BIN)
+bench: $(BENCH_BIN) $(BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
 
 # The default experiment: small versions of backoff-sweep and
