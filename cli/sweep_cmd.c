@@ -621,7 +621,10 @@ int sweep_cmd(int argc, char **argv)
     }
     if (o.timing) {
         struct stat sb;
+        char wal[sizeof first.output.db + 8];
         double t2 = now_s(), mb = stat(db, &sb) == 0 ? (double)sb.st_size / 1e6 : 0;
+        snprintf(wal, sizeof wal, "%s-wal", db); /* not yet folded into the file: that happens at close */
+        mb += stat(wal, &sb) == 0 ? (double)sb.st_size / 1e6 : 0;
         fprintf(stderr,
                 "[sweep] timing: %d runs simulated in %.3f s (summed over runs); writer %.3f s CPU recording them "
                 "(%.1f%% of the simulation), summary %.3f s; wall %.3f s; database %.2f MB\n",

@@ -299,9 +299,10 @@ static int ensure_metric_table(sqlite3 *db, const char *table, const char *keys,
     sqlite3_str_appendf(s, "CREATE TABLE IF NOT EXISTS \"%w\" (\n%s", table, keys);
     for (int i = 0; i < n; i++)
         sqlite3_str_appendf(s, ",\n    \"%w\" %s", names[i], type);
-    if (pk)
-        sqlite3_str_appendf(s, ",\n    %s", pk);
-    sqlite3_str_appendall(s, "\n)");
+    if (pk) /* keyed rows are stored in the key's b-tree itself */
+        sqlite3_str_appendf(s, ",\n    %s\n) WITHOUT ROWID", pk);
+    else
+        sqlite3_str_appendall(s, "\n)");
     if (str_finish(s, &sql, err, errlen) < 0)
         return -1;
     int rc = exec_sql(db, sql, "create a metric table", err, errlen);

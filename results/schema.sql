@@ -146,13 +146,13 @@ CREATE TABLE IF NOT EXISTS histogram (
     count INTEGER NOT NULL,            -- samples in the bucket, > 0
     unit  TEXT,
     PRIMARY KEY (run, name, lower)
-);
+) WITHOUT ROWID;                       -- the key is the row: no second copy in an index
 
 -- Two tables are NOT created here: their columns are the metrics declared in
 -- models/metrics.h, so the recorder builds them:
 --   series  (run, t_ns, one INTEGER column per METRICS_SERIES entry), one row
---           per bucket of a run with detail = 1, PRIMARY KEY (run, t_ns);
---           the bucket is [t_ns, t_ns + run.bucket_ns)
+--           per bucket of a run with detail = 1, PRIMARY KEY (run, t_ns),
+--           WITHOUT ROWID; the bucket is [t_ns, t_ns + run.bucket_ns)
 --   scalars (run, one REAL column per METRICS_SCALARS entry), one row per run
 --           whose scalars were computed (not a run that failed at setup)
 -- A table from an older version that lacks a metric gets the column (ALTER

@@ -167,13 +167,13 @@
     "    count INTEGER NOT NULL,            -- samples in the bucket, > 0\n", \
     "    unit  TEXT,\n", \
     "    PRIMARY KEY (run, name, lower)\n", \
-    ");\n", \
+    ") WITHOUT ROWID;                       -- the key is the row: no second copy in an index\n", \
     "\n", \
     "-- Two tables are NOT created here: their columns are the metrics declared in\n", \
     "-- models/metrics.h, so the recorder builds them:\n", \
     "--   series  (run, t_ns, one INTEGER column per METRICS_SERIES entry), one row\n", \
-    "--           per bucket of a run with detail = 1, PRIMARY KEY (run, t_ns);\n", \
-    "--           the bucket is [t_ns, t_ns + run.bucket_ns)\n", \
+    "--           per bucket of a run with detail = 1, PRIMARY KEY (run, t_ns),\n", \
+    "--           WITHOUT ROWID; the bucket is [t_ns, t_ns + run.bucket_ns)\n", \
     "--   scalars (run, one REAL column per METRICS_SCALARS entry), one row per run\n", \
     "--           whose scalars were computed (not a run that failed at setup)\n", \
     "-- A table from an older version that lacks a metric gets the column (ALTER\n", \
