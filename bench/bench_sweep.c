@@ -229,7 +229,7 @@ static void bench_writer(const char *tmp)
     rec_sweep_t sw = {.experiment = "bench", .config_hash = "0", .version = "bench", .runs = POINTS * REPS,
                       .points = POINTS, .repeat = REPS, .nvars = 1, .var_names = names, .describe = describe};
     static rec_run_t run;
-    if (rec_open(&r, db, err, sizeof err) < 0 || rec_sweep(r, &sw, &sweep_id, NULL, err, sizeof err) < 0) {
+    if (rec_open(&r, db, NULL, NULL, err, sizeof err) < 0 || rec_sweep(r, &sw, &sweep_id, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "bench_sweep: %s\n", err);
         exit(1);
     }

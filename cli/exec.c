@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int exec_check_db_dir(const char *db, char *err, size_t errlen)
 {
@@ -83,7 +84,7 @@ int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int6
         rc = EXEC_BAD_INPUT;
         goto out;
     }
-    exec_doc_hash(doc, hash);
+    exec_identity(doc, NULL, hash);
     rec_sweep_t sw = {.experiment = cfg->output.experiment,
                       .config_hash = hash,
                       .config_path = doc->path,
@@ -101,7 +102,7 @@ int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int6
         snprintf(err, errlen, "out of memory recording the run");
         goto out;
     }
-    if (pack_read(buf.p, buf.len, &rr, err, errlen) < 0 || rec_open(&rec, cfg->output.db, err, errlen) < 0 ||
+    if (pack_read(buf.p, buf.len, &rr, err, errlen) < 0 || rec_open(&rec, cfg->output.db, NULL, NULL, err, errlen) < 0 ||
         rec_sweep(rec, &sw, &sweep, NULL, err, errlen) < 0 || rec_put(rec, sweep, &rr, run_id, err, errlen) < 0)
         goto out;
     int closed = rec_close(rec, err, errlen); /* commits */
@@ -121,7 +122,76 @@ out:
     return rc;
 }
 
-void exec_doc_hash(const cfg_doc_t *doc, char out[17])
+/* FNV-1a over a regular file's bytes (anything else, or a file that
+ * cannot be read, mixes in its path only: the run will report it). */
+static uint64_t hash_file(uint64_t h, const char *path)
+{
+    static const unsigned char sep = 0xff;
+    struct stat sb;
+    h = hash_fnv1a(h, path, strlen(path));
+    h = hash_fnv1a(h, &sep, 1);
+    FILE *f = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
+    if (!f)
+        return h;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        h = hash_fnv1a(h, buf, n);
+    fclose(f);
+    return h;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The distinct trace paths of the sweep's points, sorted, into *paths
+ * (each malloc'ed). Returns how many. */
+static int trace_paths(const cfg_doc_t *doc, const sweep_plan_t *plan, char ***paths)
+{
+    const cfg_entry_t *e = cfg_doc_find(doc, "arrivals", "trace");
+    int n = 0, cap = 0;
+    *paths = NULL;
+    if (!e || !e->value[0])
+        return 0;
+    int swept = plan && strstr(e->value, "${") != NULL;
+    int np = swept ? sweep_points(plan) : 1, rep = plan ? sweep_repeat(plan) : 1;
+    for (int p = 0; p < np; p++) {
+        cfg_doc_t d;
+        char err[256];
+        const char *v = e->value;
+        memset(&d, 0, sizeof d);
+        if (swept) {
+            const cfg_entry_t *de;
+            if (sweep_run(plan, p * rep, &d, NULL, NULL, NULL, err, sizeof err) < 0 ||
+                !(de = cfg_doc_find(&d, "arrivals", "trace"))) {
+                cfg_doc_free(&d);
+                continue;
+            }
+            v = de->value;
+        }
+        int seen = 0;
+        for (int k = 0; k < n && !seen; k++)
+            seen = strcmp((*paths)[k], v) == 0;
+        if (!seen) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 8;
+                char **q = realloc(*paths, (size_t)cap * sizeof *q);
+                if (!q) {
+                    cfg_doc_free(&d);
+                    break;
+                }
+                *paths = q;
+            }
+            if (((*paths)[n] = strdup(v)))
+                n++;
+        }
+        cfg_doc_free(&d);
+    }
+    if (n > 1)
+        qsort(*paths, (size_t)n, sizeof **paths, cmp_str);
+    return n;
+}
+
+void exec_identity(const cfg_doc_t *doc, const sweep_plan_t *plan, char out[17])
 {
     static const unsigned char sep = 0xff; /* field separator: ("ab","c") != ("a","bc") */
     uint64_t h = HASH_FNV_OFFSET;
@@ -133,6 +203,13 @@ void exec_doc_hash(const cfg_doc_t *doc, char out[17])
             h = hash_fnv1a(h, &sep, 1);
         }
     }
+    char **paths;
+    int n = trace_paths(doc, plan, &paths);
+    for (int k = 0; k < n; k++) {
+        h = hash_file(h, paths[k]);
+        free(paths[k]);
+    }
+    free(paths);
     snprintf(out, 17, "%016" PRIx64, h);
 }
 

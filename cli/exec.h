@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "rec.h"
 #include "run.h"
+#include "sweep.h"
 
 #define RETRYSIM_VERSION "0.4.0"
 
@@ -32,9 +33,12 @@ int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int6
 /* The directory that will hold the database must exist. */
 int exec_check_db_dir(const char *db, char *err, size_t errlen);
 
-/* FNV-1a over every entry (section, key, value) of the document: the
- * identity of an experiment file's effective text, as 16 hex digits. */
-void exec_doc_hash(const cfg_doc_t *doc, char out[17]);
+/* The identity of a sweep (or of a `retrysim run`), as 16 hex digits:
+ * FNV-1a over every entry (section, key, value) of the document, then over
+ * the content of every input file its runs read (the trace files, at every
+ * point of plan; plan may be NULL for a document without ${...}). An edited
+ * experiment, or an edited trace, is a new sweep, not a resumed one. */
+void exec_identity(const cfg_doc_t *doc, const sweep_plan_t *plan, char out[17]);
 
 /* The document's command-line entries as "section.key = value" lines, or
  * NULL if none (malloc'ed). */

@@ -46,8 +46,11 @@
 
 #define COMMIT_RUNS 1024       /* commit after this many runs ... */
 #define COMMIT_SECONDS 0.5     /* ... or this long after the first uncommitted one */
+#define COMMIT_BYTES (64 << 20) /* ... or when they take this much memory */
 #define PIPE_BYTES (1 << 20)   /* worker pipe capacity asked for (Linux): workers rarely wait */
 #define GATHER_NS 2000000L     /* the writer sleeps this long between batches */
+#define PROGRESS_SECONDS 5.0   /* a progress line this often when stderr is not a terminal */
+#define LOCK_NOTICE_MS 5000    /* say that the database is locked after waiting this long */
 
 /* What precedes each packed run on a worker's pipe. */
 typedef struct {
@@ -150,6 +153,13 @@ static int parse_args(int argc, char **argv, opts_t *o, char *err, size_t errlen
     return 0;
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* Resolve run i: its document through the configuration layer. */
 static int resolve_run(const sweep_plan_t *plan, const opts_t *o, int i, run_cfg_t *c, int *point,
                        const char **vals, char *err, size_t errlen)
@@ -162,27 +172,38 @@ static int resolve_run(const sweep_plan_t *plan, const opts_t *o, int i, run_cfg
     return rc;
 }
 
-/* Check every point before running any, so a bad value in the 300th
- * combination costs nothing. The runs of a point differ only in
- * run.replication (0 .. repeat-1, always in range), so a point's first run
- * stands for all of them. Fills the first point's configuration. */
-static int check_all(const sweep_plan_t *plan, const opts_t *o, run_cfg_t *first, char *err, size_t errlen)
+/* Check point 0 and every point with a selected run before running any,
+ * so a bad value in the 300th combination costs nothing. The runs of a
+ * point differ only in run.replication (0 .. repeat-1, always in range), so
+ * a point's first run stands for all of them. Fills point 0's
+ * configuration (the database, the experiment). Says how far it got every
+ * few seconds when it takes long (millions of points). */
+static int check_all(const sweep_plan_t *plan, const opts_t *o, const unsigned char *sel, run_cfg_t *first,
+                     char *err, size_t errlen)
 {
     int np = sweep_points(plan), rep = sweep_repeat(plan);
+    double t0 = now_s(), told = t0;
     for (int p = 0; p < np; p++) {
+        int wanted = p == 0;
+        for (int k = 0; k < rep && !wanted; k++)
+            wanted = sel[p * rep + k];
+        if (!wanted)
+            continue;
         run_cfg_t c;
-        if (resolve_run(plan, o, p * rep, &c, NULL, NULL, err, errlen) != EXEC_OK) {
+        if (resolve_run(plan, o, p * rep, p == 0 ? first : &c, NULL, NULL, err, errlen) != EXEC_OK) {
             char why[900];
             snprintf(why, sizeof why, "%.899s", err);
             snprintf(err, errlen, "run %d: %s", p * rep, why);
             return -1;
         }
-        if (p == 0)
-            *first = c;
-        else if (strcmp(c.output.db, first->output.db) || strcmp(c.output.experiment, first->output.experiment)) {
+        if (p > 0 && (strcmp(c.output.db, first->output.db) || strcmp(c.output.experiment, first->output.experiment))) {
             snprintf(err, errlen, "run %d: [output] db and experiment must be the same for every run of a sweep",
                      p * rep);
             return -1;
+        }
+        if (!o->quiet && now_s() - told >= PROGRESS_SECONDS) {
+            told = now_s();
+            fprintf(stderr, "[sweep] checking the configuration: %d of %d points, %.0f s\n", p + 1, np, told - t0);
         }
     }
     return 0;
@@ -320,12 +341,6 @@ static void worker(const sweep_plan_t *plan, const opts_t *o, const int *todo, i
 
 /* ---- the parent: the one writer ------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* CPU seconds (user + system) of this process alone: the writer. */
 static double self_cpu_s(void)
@@ -335,53 +350,84 @@ static double self_cpu_s(void)
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static void progress(int done, int total, int failed, double t0, int final)
+/* One progress line: rewritten in place on a terminal, a new line every
+ * PROGRESS_SECONDS into a file or pipe (so a log shows the sweep moving). */
+typedef struct {
+    int on, tty;               /* print at all; stderr is a terminal */
+    double t0, last;           /* start, last line (monotonic s) */
+} progress_t;
+
+static void progress(progress_t *pg, int done, int total, int failed, uint64_t events, int final)
 {
-    double el = now_s() - t0;
+    double now = now_s(), el = now - pg->t0;
+    if (!pg->on || (!final && !pg->tty && now - pg->last < PROGRESS_SECONDS))
+        return;
+    pg->last = now;
     double eta = done > 0 ? el / done * (total - done) : 0;
-    fprintf(stderr, "\r[sweep] %d/%d runs, %d failed, %02d:%02d elapsed, ETA %02d:%02d%s", done, total, failed,
-            (int)el / 60, (int)el % 60, (int)eta / 60, (int)eta % 60, final ? "\n" : "  ");
+    fprintf(stderr, "%s[sweep] %d/%d runs, %d failed, %.1f M events/s, %02d:%02d elapsed, ETA %02d:%02d%s",
+            pg->tty ? "\r" : "", done, total, failed, el > 0 ? (double)events / el / 1e6 : 0.0, (int)el / 60,
+            (int)el % 60, (int)eta / 60, (int)eta % 60, pg->tty && !final ? "  " : "\n");
 }
 
 typedef struct {
     rec_t *rec;
     int64_t sweep;
-    pack_buf_t in;             /* the message being read */
+    pack_buf_t batch;          /* runs received, not yet written: packed, each at a multiple of 8 bytes */
+    struct {
+        size_t at, len;        /* where a run starts in batch, its bytes */
+    } *msg;
+    int nbatch, capbatch;
     failure_t *failures;
     int nfail, done;
+    unsigned char *got;        /* per run number: its message arrived */
+    int nruns;                 /* entries of got */
+    uint64_t events;           /* events of the runs received */
     double sim_s;              /* wall-clock seconds the recorded runs simulated, summed */
     double first_pending;      /* when the oldest uncommitted run arrived; 0 = none */
     char err[1024];            /* a database error, which ends the sweep */
 } writer_t;
 
-/* Read one frame and its run from fd and record it. Returns 1 when a run
- * was handled, 0 at the end of the pipe (or a message cut short), -1 on a
- * database error. */
+/* Read one frame and its run from fd into the batch. Returns 1 when a run
+ * was handled, 0 at the end of the pipe (or a message cut short: a worker
+ * killed while writing; its run is not recorded). */
 static int receive(writer_t *wr, int fd)
 {
     frame_t fr;
-    rec_run_t rr;
     if (read_all(fd, &fr, sizeof fr) < 0)
         return 0;
     if (fr.len > 0) {
+        pack_buf_t *b = &wr->batch;
+        size_t start = (b->len + 7) & ~(size_t)7;
         if (fr.len > ((uint64_t)1 << 40))
             return 0;
-        if (wr->in.cap < fr.len) {
-            unsigned char *p = realloc(wr->in.p, fr.len);
-            if (!p)
+        if (wr->nbatch == wr->capbatch) {
+            int ncap = wr->capbatch ? 2 * wr->capbatch : 256;
+            void *m = realloc(wr->msg, (size_t)ncap * sizeof *wr->msg);
+            if (!m)
                 return 0;
-            wr->in.p = p;
-            wr->in.cap = fr.len;
+            wr->msg = m;
+            wr->capbatch = ncap;
         }
-        if (read_all(fd, wr->in.p, fr.len) < 0)
-            return 0; /* a worker killed while writing: its run is not recorded */
-        if (pack_read(wr->in.p, fr.len, &rr, wr->err, sizeof wr->err) < 0 ||
-            rec_put(wr->rec, wr->sweep, &rr, NULL, wr->err, sizeof wr->err) < 0)
-            return -1;
+        if (b->cap < start + fr.len) {
+            size_t ncap = b->cap ? b->cap : 1 << 20;
+            while (ncap < start + fr.len)
+                ncap *= 2;
+            unsigned char *q = realloc(b->p, ncap);
+            if (!q)
+                return 0;
+            b->p = q;
+            b->cap = ncap;
+        }
+        if (read_all(fd, b->p + start, fr.len) < 0)
+            return 0;
+        b->len = start + fr.len;
+        wr->msg[wr->nbatch].at = start;
+        wr->msg[wr->nbatch++].len = fr.len;
         if (wr->first_pending == 0)
             wr->first_pending = now_s();
-        wr->sim_s += rr.h.wall_s;
     }
+    if (fr.run >= 0 && fr.run < wr->nruns)
+        wr->got[fr.run] = 1;
     if (fr.status != EXEC_OK) {
         wr->failures[wr->nfail].run = fr.run;
         snprintf(wr->failures[wr->nfail].msg, sizeof wr->failures[wr->nfail].msg, "%s", fr.msg);
@@ -397,18 +443,51 @@ static int readable(int fd)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
+/* Write the batch in one transaction, when it is large or old enough (or
+ * forced). The write lock is held only while writing, so other writers of
+ * the database (another experiment's sweep) get their turns. */
 static int maybe_commit(writer_t *wr, int force)
 {
-    if (!rec_pending(wr->rec))
+    if (wr->nbatch == 0)
         return 0;
-    if (!force && rec_pending(wr->rec) < COMMIT_RUNS && now_s() - wr->first_pending < COMMIT_SECONDS)
+    if (!force && wr->nbatch < COMMIT_RUNS && wr->batch.len < COMMIT_BYTES &&
+        now_s() - wr->first_pending < COMMIT_SECONDS)
         return 0;
+    for (int i = 0; i < wr->nbatch; i++) {
+        rec_run_t rr;
+        if (pack_read(wr->batch.p + wr->msg[i].at, wr->msg[i].len, &rr, wr->err, sizeof wr->err) < 0 ||
+            rec_put(wr->rec, wr->sweep, &rr, NULL, wr->err, sizeof wr->err) < 0)
+            return -1;
+        wr->sim_s += rr.h.wall_s;
+        wr->events += rr.h.events;
+    }
+    wr->nbatch = 0;
+    wr->batch.len = 0;
     wr->first_pending = 0;
     return rec_commit(wr->rec, wr->err, sizeof wr->err);
 }
 
-/* Run todo[0..ntodo) in o->jobs workers and record them. Returns 0, 130
- * when interrupted, or EXEC_RUN_FAILED after a database error (wr->err). */
+/* The runs of todo that never arrived, named (the first few) and counted. */
+static void report_missing(const writer_t *wr, const int *todo, int ntodo, const char *why)
+{
+    int missing = 0;
+    char list[256] = "";
+    size_t at = 0;
+    for (int k = 0; k < ntodo; k++) {
+        if (wr->got[todo[k]])
+            continue;
+        if (++missing <= 8 && at < sizeof list)
+            at += (size_t)snprintf(list + at, sizeof list - at, "%s%d", missing > 1 ? ", " : "", todo[k]);
+    }
+    fprintf(stderr, "retrysim sweep: %s after %d of %d runs; not recorded: %d run%s (%s%s). The finished runs are "
+                    "recorded: run the same command again to run the rest\n",
+            why ? why : "interrupted", wr->done, ntodo, missing, missing == 1 ? "" : "s", list,
+            missing > 8 ? ", ..." : "");
+}
+
+/* Run todo[0..ntodo) in o->jobs workers and record them. Returns 0; 130
+ * when interrupted; EXEC_RUN_FAILED after a database error (wr->err, not
+ * yet printed) or when runs were lost with a worker (printed). */
 static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, int ntodo, writer_t *wr)
 {
     int jobs = o->jobs < ntodo ? o->jobs : ntodo, nlive = 0, rc = 0;
@@ -421,10 +500,6 @@ static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, i
         goto out;
     }
     atomic_init(next, 0);
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
     signal(SIGPIPE, SIG_IGN);
     fflush(NULL);
     for (int w = 0; w < jobs; w++) {
@@ -456,8 +531,7 @@ static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, i
         pfd[w] = (struct pollfd){fds[0], POLLIN, 0};
         nlive++;
     }
-    int tty = isatty(2) && !o->quiet;
-    double t0 = now_s();
+    progress_t pg = {!o->quiet, isatty(2), now_s(), now_s()};
     const struct timespec gather = {0, GATHER_NS};
     while (nlive > 0 && !interrupted) {
         int n = poll(pfd, (nfds_t)jobs, 250);
@@ -479,9 +553,8 @@ static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, i
                 nlive--;
             }
         }
-        if (tty)
-            progress(wr->done, ntodo, wr->nfail, t0, 0);
-        if (rc == 0 && maybe_commit(wr, 0) < 0) {
+        progress(&pg, wr->done, ntodo, wr->nfail, wr->events, 0);
+        if (rc == 0 && (maybe_commit(wr, 0) < 0 || rec_heartbeat(wr->rec, wr->err, sizeof wr->err) < 0)) {
             rc = EXEC_RUN_FAILED;
             interrupted = 1;
         }
@@ -494,23 +567,26 @@ static int run_all(const sweep_plan_t *plan, const opts_t *o, const int *todo, i
         for (int w = 0; w < jobs; w++)
             if (pids[w] > 0)
                 kill(pids[w], SIGTERM);
+    int died = 0, sig = 0;
     for (int w = 0; w < jobs; w++) {
+        int st = 0;
         if (pfd[w].fd >= 0)
             close(pfd[w].fd);
-        if (pids[w] > 0)
-            waitpid(pids[w], NULL, 0);
+        if (pids[w] > 0 && waitpid(pids[w], &st, 0) == pids[w] && !interrupted &&
+            (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0))) {
+            died++;
+            sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+        }
     }
     if (rc == 0 && maybe_commit(wr, 1) < 0)
         rc = EXEC_RUN_FAILED;
-    if (tty)
-        progress(wr->done, ntodo, wr->nfail, t0, 1);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    progress(&pg, wr->done, ntodo, wr->nfail, wr->events, 1);
     if (rc == 0 && wr->done < ntodo) {
-        fprintf(stderr, "retrysim sweep: %s after %d of %d runs; the finished runs are recorded, run the same "
-                        "command again to resume\n",
-                interrupted ? "interrupted" : "workers ended", wr->done, ntodo);
-        rc = 130;
+        report_missing(wr, todo, ntodo, interrupted ? NULL : died ? "a worker died" : "the workers ended");
+        if (died && sig)
+            fprintf(stderr, "retrysim sweep: %d worker%s ended by signal %d (%s)\n", died, died > 1 ? "s" : "", sig,
+                    strsignal(sig));
+        rc = interrupted ? 130 : EXEC_RUN_FAILED;
     }
 out:
     if (next != MAP_FAILED)
@@ -518,6 +594,23 @@ out:
     free(pids);
     free(pfd);
     return rc;
+}
+
+/* The writer waits for another process's lock as long as it must (a
+ * finished run is never dropped for contention), saying so every few
+ * seconds; Ctrl-C ends the wait. */
+static int wait_for_lock(void *ctx, int64_t waited_ms)
+{
+    int64_t *said = ctx;
+    if (interrupted)
+        return 0;
+    if (waited_ms - *said >= LOCK_NOTICE_MS) {
+        *said = waited_ms;
+        fprintf(stderr, "[sweep] the results database is locked by another process: waited %.0f s, waiting on "
+                        "(Ctrl-C stops; finished runs are kept)\n",
+                (double)waited_ms / 1e3);
+    }
+    return 1;
 }
 
 int sweep_cmd(int argc, char **argv)
@@ -534,11 +627,16 @@ int sweep_cmd(int argc, char **argv)
     int *todo = NULL;
     unsigned char *sel = NULL, *done = NULL;
     char *overrides = NULL;
+    int64_t lock_said = 0;
+    struct sigaction sa = {0}, old_int, old_term;
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             sweep_usage(stdout);
             return 0;
         }
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     if (parse_args(argc, argv, &o, err, sizeof err) < 0 || sweep_plan(&o.doc, &plan, err, sizeof err) < 0) {
         fprintf(stderr, "retrysim sweep: %s\n", err);
         goto out;
@@ -549,16 +647,13 @@ int sweep_cmd(int argc, char **argv)
         goto out;
     }
     int n = sweep_count(&plan);
-    run_cfg_t first;
-    if (check_all(&plan, &o, &first, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim sweep: %s\n", err);
-        goto out;
-    }
     sel = calloc((size_t)n, 1);
     done = calloc((size_t)n, 1);
     todo = calloc((size_t)n, sizeof *todo);
+    wr.got = calloc((size_t)n, 1);
+    wr.nruns = n;
     wr.failures = calloc((size_t)n, sizeof *wr.failures);
-    if (!sel || !done || !todo || !wr.failures) {
+    if (!sel || !done || !todo || !wr.failures || !wr.got) {
         fprintf(stderr, "retrysim sweep: out of memory for %d runs\n", n);
         goto out;
     }
@@ -570,10 +665,16 @@ int sweep_cmd(int argc, char **argv)
     } else {
         memset(sel, 1, (size_t)n);
     }
+    run_cfg_t first;
+    if (check_all(&plan, &o, sel, &first, err, sizeof err) < 0) {
+        fprintf(stderr, "retrysim sweep: %s\n", err);
+        goto out;
+    }
 
-    /* Everything is checked: from here on, the database is written. */
-    rc = EXEC_RUN_FAILED;
-    exec_doc_hash(&o.doc, hash);
+    /* Everything is checked: from here on, the database is written. A
+     * database that cannot be opened is bad input too (exit 2): nothing
+     * has run yet. */
+    exec_identity(&o.doc, &plan, hash);
     overrides = exec_doc_overrides(&o.doc);
     const char *names[SWEEP_MAX_VARS];
     for (int v = 0; v < sweep_nvars(&plan); v++)
@@ -592,8 +693,14 @@ int sweep_cmd(int argc, char **argv)
                         .describe = describe_point,
                         .ctx = &dc};
     const char *db = first.output.db, *exp = first.output.experiment;
-    if (rec_open(&wr.rec, db, err, sizeof err) < 0 || rec_sweep(wr.rec, &desc, &wr.sweep, NULL, err, sizeof err) < 0 ||
-        rec_done_runs(wr.rec, wr.sweep, done, n, err, sizeof err) < 0) {
+    if (rec_open(&wr.rec, db, wait_for_lock, &lock_said, err, sizeof err) < 0) {
+        fprintf(stderr, "retrysim sweep: %s\n", err);
+        rc = interrupted ? 130 : EXEC_BAD_INPUT;
+        goto out;
+    }
+    rc = EXEC_RUN_FAILED;
+    if (rec_sweep(wr.rec, &desc, &wr.sweep, NULL, err, sizeof err) < 0 ||
+        rec_claim(wr.rec, wr.sweep, err, sizeof err) < 0 || rec_done_runs(wr.rec, wr.sweep, done, n, err, sizeof err) < 0) {
         fprintf(stderr, "retrysim sweep: %s\n", err);
         goto out;
     }
@@ -607,8 +714,8 @@ int sweep_cmd(int argc, char **argv)
         fprintf(stderr, "[sweep] %s: %d runs (%d points x %d replications), %d selected, %d already in %s, %d to run\n",
                 exp, n, sweep_points(&plan), sweep_repeat(&plan), nsel, nsel - ntodo, db, ntodo);
     double cpu0 = self_cpu_s(), t0 = now_s();
-    int r = ntodo ? run_all(&plan, &o, todo, ntodo, &wr) : 0;
-    if (r == EXEC_RUN_FAILED) {
+    int r = ntodo && !interrupted ? run_all(&plan, &o, todo, ntodo, &wr) : interrupted ? 130 : 0;
+    if (r == EXEC_RUN_FAILED && wr.err[0]) {
         fprintf(stderr, "retrysim sweep: %s\n", wr.err);
         goto out;
     }
@@ -631,16 +738,20 @@ int sweep_cmd(int argc, char **argv)
                 wr.done, wr.sim_s, cpu1 - cpu0, wr.sim_s > 0 ? 100 * (cpu1 - cpu0) / wr.sim_s : 0.0, t2 - t1,
                 t2 - t0, mb);
     }
-    rc = r == 130 ? 130 : wr.nfail ? EXEC_RUN_FAILED : 0;
+    rc = r ? r : wr.nfail ? EXEC_RUN_FAILED : 0;
 out:
     if (rec_close(wr.rec, err, sizeof err) < 0 && rc != EXEC_BAD_INPUT) {
         fprintf(stderr, "retrysim sweep: %s\n", err);
         rc = EXEC_RUN_FAILED;
     }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     exec_params_free(&dc.ps);
     free(overrides);
-    free(wr.in.p);
+    pack_buf_free(&wr.batch);
+    free(wr.msg);
     free(wr.failures);
+    free(wr.got);
     free(sel);
     free(done);
     free(todo);

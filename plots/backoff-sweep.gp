@@ -5,21 +5,19 @@
 #     jitter; error bars = 95% CI over replications (summary.ci95).
 #   backoff-sweep-timeline: server arrivals per second (series, replication 0)
 #     for a few policies through the outage.
-# Run by tools/plot.sh after common.gp (db, exp, out, term are set there).
+# Run by tools/plot.sh after common.gp (exp, out, term and one(), q() are set there).
 
-# One number from the database (the sqlite3 shell's output).
-one(sql) = real(system(sprintf("sqlite3 -batch %s \"%s\"", db, sql)))
 LAST = sprintf("(SELECT max(id) FROM run WHERE experiment = '%s' AND status = 'ok')", exp)
 # The setup, from the latest run: offered load (calls/s), the server's
 # capacity (req/s, as peak_over_capacity counts it), the outage window 'S-E
 # kind' (seconds) and the end of the arrival window.
-RATE = one(sprintf("SELECT value FROM param WHERE key = 'arrivals.rate' AND run = %s", LAST))
-CAP = one(sprintf("SELECT p.value / o.value / (r.bucket_ns / 1e9) FROM scalar p, scalar o, run r WHERE p.run = %s AND o.run = p.run AND r.id = p.run AND p.name = 'peak_arrivals_per_bucket' AND o.name = 'peak_over_capacity'", LAST))
+RATE = real(one(sprintf("SELECT value FROM param WHERE key = 'arrivals.rate' AND run = %s", LAST)))
+CAP = real(one(sprintf("SELECT p.value / o.value / (r.bucket_ns / 1e9) FROM scalar p, scalar o, run r WHERE p.run = %s AND o.run = p.run AND r.id = p.run AND p.name = 'peak_arrivals_per_bucket' AND o.name = 'peak_over_capacity'", LAST)))
 OUTAGE = sprintf("(SELECT value FROM param WHERE key = 'server.outages' AND run = %s)", LAST)
-OSTART = one(sprintf("SELECT replace(substr(%s, 1, instr(%s, '-') - 1), 's', '')", OUTAGE, OUTAGE))
-OEND = one(sprintf("SELECT replace(substr(substr(%s, instr(%s, '-') + 1), 1, instr(substr(%s, instr(%s, '-') + 1), ' ') - 1), 's', '')", OUTAGE, OUTAGE, OUTAGE, OUTAGE))
-DUR = one(sprintf("SELECT duration_ns / 1e9 FROM run WHERE id = %s", LAST))
-NREP = one(sprintf("SELECT max(n) FROM summary WHERE experiment = '%s' AND name = 'calls'", exp))
+OSTART = real(one(sprintf("SELECT replace(substr(%s, 1, instr(%s, '-') - 1), 's', '')", OUTAGE, OUTAGE)))
+OEND = real(one(sprintf("SELECT replace(substr(substr(%s, instr(%s, '-') + 1), 1, instr(substr(%s, instr(%s, '-') + 1), ' ') - 1), 's', '')", OUTAGE, OUTAGE, OUTAGE, OUTAGE)))
+DUR = real(one(sprintf("SELECT duration_ns / 1e9 FROM run WHERE id = %s", LAST)))
+NREP = real(one(sprintf("SELECT max(n) FROM summary WHERE experiment = '%s' AND name = 'calls'", exp)))
 
 # The sweep's variables per point (the latest text of the experiment).
 PV = sprintf("(SELECT point, name, value FROM point_var WHERE experiment = '%s')", exp)

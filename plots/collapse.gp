@@ -36,9 +36,8 @@ wilson(b) = q(late . sprintf( \
     "FROM w ORDER BY spike", b))
 points(b) = q(late . sprintf("SELECT spike, ratio FROM late WHERE backoff = '%s' ORDER BY run", b))
 
-sqlval(sql) = system(sprintf("sqlite3 -batch %s \"%s\"", db, sql))
-nrep = sqlval("WITH runs AS (" . runs . ") SELECT MIN(c) FROM (SELECT COUNT(*) AS c FROM runs GROUP BY spike, backoff)")
-spikes = sqlval("WITH runs AS (" . runs . ") SELECT group_concat(spike, ' ') FROM (SELECT DISTINCT spike FROM runs ORDER BY spike)")
+nrep = one("WITH runs AS (" . runs . ") SELECT MIN(c) FROM (SELECT COUNT(*) AS c FROM runs GROUP BY spike, backoff)")
+spikes = one("WITH runs AS (" . runs . ") SELECT group_concat(spike, ' ') FROM (SELECT DISTINCT spike FROM runs ORDER BY spike)")
 smin = real(word(spikes, 1)); smax = real(word(spikes, words(spikes)))
 
 # ---------------------------------------------------------------------------
@@ -80,12 +79,12 @@ unset label 3
 # ---------------------------------------------------------------------------
 # Timeline at Brooker's 80/s: the first replication that collapsed without
 # backoff (c), the first that recovered without backoff (g), and c with backoff.
-pickrun(b, cond) = int(real(sqlval(late . sprintf("SELECT run FROM late WHERE spike = 80 AND backoff = '%s' AND %s ORDER BY rep LIMIT 1", b, cond))))
-repof(run) = int(real(sqlval(sprintf("SELECT replication FROM run WHERE id = %d", run))))
+pickrun(b, cond) = int(real(one(late . sprintf("SELECT run FROM late WHERE spike = 80 AND backoff = '%s' AND %s ORDER BY rep LIMIT 1", b, cond))))
+repof(run) = int(real(one(sprintf("SELECT replication FROM run WHERE id = %d", run))))
 runc = pickrun('constant', 'ratio < 0.5'); repc = repof(runc)
 rung = pickrun('constant', 'ratio >= 0.5'); repg = repof(rung)
-runb = int(real(sqlval(late . sprintf("SELECT run FROM late WHERE spike = 80 AND backoff = 'exponential' AND rep = %d", repc))))
-ratiob = sqlval(late . sprintf("SELECT CASE WHEN ratio < 0.5 THEN 'collapsed' ELSE 'recovered' END FROM late WHERE run = %d", runb))
+runb = int(real(one(late . sprintf("SELECT run FROM late WHERE spike = 80 AND backoff = 'exponential' AND rep = %d", repc))))
+ratiob = one(late . sprintf("SELECT CASE WHEN ratio < 0.5 THEN 'collapsed' ELSE 'recovered' END FROM late WHERE run = %d", runb))
 ser(run, col) = q(sprintf("SELECT t_ns / 1e9, %s * 1e9 / (SELECT bucket_ns FROM run WHERE id = %d) FROM series WHERE run = %d ORDER BY t_ns", col, run, run))
 lvl(run, col) = q(sprintf("SELECT t_ns / 1e9, %s FROM series WHERE run = %d ORDER BY t_ns", col, run))
 

@@ -1,14 +1,18 @@
 # common.gp: conventions shared by every chart script (loaded first).
 #
 # A chart script is run by tools/plot.sh as
-#   gnuplot -e "db='results/X.db'; exp='X'; out='plots/out'; term='png'" plots/X.gp
+#   RETRYSIM_DB=results/X.db RETRYSIM_OUT=plots/out \
+#     gnuplot -e "exp='X'; term='png'" plots/common.gp plots/X.gp
 # once with term='png' (pngcairo, for screens) and once with term='svg'.
 # It reads the database through the sqlite3 shell: q(sql) is a gnuplot
-# data source of CSV rows. Scripts plot from the summary table (mean, ci95
-# over replications) or the series table, never recompute what is stored.
+# data source of CSV rows, one(sql) the text of a single value. The
+# database path reaches the shell only as "$RETRYSIM_DB", quoted, so no
+# character of it is ever parsed (a path may hold spaces, quotes or ;).
+# Scripts plot from the summary table (mean, ci95 over replications) or the
+# series table, never recompute what is stored.
 
 if (!exists("term")) term = 'png'
-if (!exists("out")) out = 'plots/out'
+out = system('printf %s "${RETRYSIM_OUT:-plots/out}"')
 if (term eq 'svg') {
     set terminal svg size 1200,800 dynamic enhanced font "DejaVu Sans,14" background rgb 'white'
 } else {
@@ -16,7 +20,8 @@ if (term eq 'svg') {
 }
 ext = term
 outfile(name) = sprintf("%s/%s.%s", out, name, ext)
-q(sql) = sprintf("< sqlite3 -csv -batch %s \"%s\"", db, sql)
+q(sql) = sprintf("< sqlite3 -csv -batch \"$RETRYSIM_DB\" \"%s\"", sql)
+one(sql) = system(sprintf("sqlite3 -batch \"$RETRYSIM_DB\" \"%s\"", sql))
 set datafile separator comma
 set datafile missing "NaN"
 set grid lc rgb '#dddddd'

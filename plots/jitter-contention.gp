@@ -17,7 +17,7 @@ sel(name, b, j) = q(sprintf( \
     "WHERE s.experiment = '%s' AND s.name = '%s' AND b.value = '%s' AND j.value = '%s' " . \
     "ORDER BY CAST(c.value AS INTEGER)", exp, name, b, j))
 
-nrep = system(sprintf("sqlite3 %s \"SELECT MIN(n) FROM summary WHERE experiment = '%s' AND name = 'attempts'\"", db, exp))
+nrep = one(sprintf("SELECT MIN(n) FROM summary WHERE experiment = '%s' AND name = 'attempts'", exp))
 
 set xlabel "clients contending for one row (all start at t = 0)"
 set xrange [0:200]

@@ -3,7 +3,7 @@
 #     length, one line per retry policy.
 #   outage-capacity-recovery: recovery time vs headroom after a 10 s stall, one
 #     line per policy, error bars = 95% CI over replications.
-# Run by tools/plot.sh after common.gp (db, exp, out, term are set there).
+# Run by tools/plot.sh after common.gp (exp, out, term and one(), q() are set there).
 
 if (!exists("T")) T = 30          # recovery target (s) of the headline chart
 if (!exists("D_REC")) D_REC = 10  # stall length (s) of the recovery-time chart
@@ -13,7 +13,7 @@ PV = sprintf("(SELECT point, name, value FROM point_var WHERE experiment = '%s')
 
 # Setup text for the subtitles, from the latest run.
 LAST = sprintf("(SELECT max(id) FROM run WHERE experiment = '%s' AND status = 'ok')", exp)
-param(k) = system(sprintf("sqlite3 -batch %s \"SELECT value FROM param WHERE key = '%s' AND run = %s\"", db, k, LAST))
+param(k) = one(sprintf("SELECT value FROM param WHERE key = '%s' AND run = %s", k, LAST))
 SETUP = sprintf("%s calls/s Poisson, attempt timeout %s; recovered = success rate >= %g%% held %s", \
   param('arrivals.rate'), param('retry.attempt_timeout'), 100 * real(param('run.recovery_threshold')), param('run.recovery_hold'))
 

@@ -24,11 +24,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gsl/gsl_cdf.h>
 #include <sqlite3.h>
@@ -37,7 +39,8 @@
 #include "schema_sql.h"
 #include "stats.h"
 
-#define REC_BUSY_MS 30000      /* wait up to 30 s for another writer */
+#define REC_BUSY_MS 30000      /* without a wait callback: give up after 30 s */
+#define CLAIM_STALE_S 60.0     /* a sweep's writer that has not said it is alive for this long is gone */
 #define REC_SCHEMA_VERSION 2   /* PRAGMA user_version */
 #define TEXT_MAX ((size_t)1 << 30) /* bound for NUL-terminated strings */
 
@@ -49,15 +52,29 @@ typedef struct {
 
 struct rec {
     sqlite3 *db;
+    rec_wait_fn wait;          /* asked while another connection holds the lock; NULL = give up at REC_BUSY_MS */
+    void *wait_ctx;
+    double claimed;            /* unix time of the claim's last heartbeat; 0 = no claim */
+    int64_t claim_sweep;       /* the sweep claimed */
     char path[512];
     int in_tx;                 /* a write transaction is open */
     int pending;               /* runs put since the last commit */
     int64_t last_sweep;        /* sweep of the latest run put, for sweep.last_run */
     int64_t last_run;          /* id of the latest run put */
     sqlite3_stmt *ins_run, *ins_scalars, *ins_series, *ins_hist, *ins_stream, *upd_last;
+    const rec_sweep_t *desc;   /* the sweep being written (rec_sweep), describes its points */
+    int64_t desc_sweep;        /* its id */
+    char **base;               /* point 0's parameter values, in describe order */
+    int nbase;
+    unsigned char *described;  /* per point: 1 once its parameters and variables are recorded */
+    int npoints;
+    int *fresh;                /* points described in the open transaction */
+    int nfresh, capfresh;
     seen_stream_t *seen;       /* stream seeds written by this connection (open addressing) */
     size_t nseen, capseen;     /* entries, slots (a power of two) */
 };
+
+static void forget_sweep(rec_t *r);
 
 /* ---- errors and small helpers ------------------------------------------ */
 
@@ -243,12 +260,14 @@ static int check_version(sqlite3 *db, char *err, size_t errlen)
                  REC_SCHEMA_VERSION);
         return -1;
     }
-    if (query_int(db, "SELECT count(*) FROM sqlite_master", 0) > 0) {
+    if (query_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0)
+        return 0; /* empty: ours to create */
+    if (query_int(db, "SELECT count(*) FROM pragma_table_info('run') WHERE name = 'config_text'", 0) > 0)
         snprintf(err, errlen, "written by retrysim 0.3 or older (schema 1): record into a new database "
                               "(--db) or delete this one");
-        return -1;
-    }
-    return 0;
+    else
+        snprintf(err, errlen, "not a retrysim database (it holds another program's tables): give another --db");
+    return -1;
 }
 
 /* Columns named in `names` (n of them, from metrics.h) that table lacks are
@@ -400,6 +419,35 @@ static int ensure_schema(sqlite3 *db, char *err, size_t errlen)
     return exec_sql(db, pragma, "set the schema version", err, errlen);
 }
 
+/* ---- waiting for the lock ------------------------------------------------ */
+
+/* SQLite's busy handler: sleep a little longer each time (1 ms up to 100
+ * ms) and ask the caller's callback whether to go on. A finished run is
+ * never lost to another process holding the lock for a long time. */
+static int on_busy(void *ctx, int count)
+{
+    rec_t *r = ctx;
+    static const int steps_ms[] = {1, 2, 5, 10, 20, 50, 100};
+    int n = (int)(sizeof steps_ms / sizeof steps_ms[0]);
+    int64_t waited = 0;
+    for (int i = 0; i < count; i++)
+        waited += steps_ms[i < n ? i : n - 1];
+    if (!r->wait(r->wait_ctx, waited))
+        return 0;
+    sqlite3_sleep(steps_ms[count < n ? count : n - 1]);
+    return 1;
+}
+
+static void set_wait(rec_t *r, rec_wait_fn wait, void *ctx)
+{
+    r->wait = wait;
+    r->wait_ctx = ctx;
+    if (wait)
+        sqlite3_busy_handler(r->db, on_busy, r);
+    else
+        sqlite3_busy_timeout(r->db, REC_BUSY_MS);
+}
+
 /* ---- transactions ------------------------------------------------------- */
 
 static int begin(rec_t *r, char *err, size_t errlen)
@@ -419,16 +467,133 @@ static void rollback(rec_t *r)
     r->in_tx = 0;
     r->pending = 0;
     r->last_sweep = 0;
-    /* the stream seeds of rolled-back runs are not written after all */
+    /* the points and stream seeds of rolled-back runs are not written after all */
+    for (int i = 0; i < r->nfresh; i++)
+        r->described[r->fresh[i]] = 0;
+    r->nfresh = 0;
     if (r->seen)
         memset(r->seen, 0, r->capseen * sizeof *r->seen);
     r->nseen = 0;
+}
+
+/* ---- the sweep's one writer ---------------------------------------------- */
+
+static double unix_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void writer_id(char *buf, size_t len)
+{
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    snprintf(buf, len, "%s %ld", host, (long)getpid());
+}
+
+/* Is the writer "host pid" (last alive at beat) gone? */
+static int writer_gone(const char *writer, double beat)
+{
+    char me[300], host[256];
+    long pid;
+    if (unix_now() - beat > CLAIM_STALE_S)
+        return 1;
+    writer_id(me, sizeof me);
+    if (sscanf(writer, "%255s %ld", host, &pid) != 2)
+        return 1;
+    if (strncmp(me, host, strlen(host)) != 0 || me[strlen(host)] != ' ')
+        return 0; /* another host: only its heartbeat tells */
+    return pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+}
+
+static int set_writer(rec_t *r, int64_t sweep, const char *writer, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(r->db, "UPDATE sweep SET writer = ?1, writer_beat = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END"
+                       " WHERE id = ?3", &st, "prepare the claim", err, errlen) < 0)
+        return -1;
+    int bad = bind_text(st, 1, writer, TEXT_MAX) != SQLITE_OK;
+    bad |= sqlite3_bind_double(st, 2, unix_now()) != SQLITE_OK;
+    bad |= bind_int(st, 3, sweep) != SQLITE_OK;
+    int rc = step_done(r->db, st, bad, "claim the sweep", err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rec_claim(rec_t *r, int64_t sweep, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char me[300];
+    int rc = -1;
+    writer_id(me, sizeof me);
+    if (rec_commit(r, err, errlen) < 0)
+        return -1;
+    if (begin(r, err, errlen) < 0 ||
+        prepare(r->db, "SELECT writer, writer_beat, created FROM sweep WHERE id = ?1", &st, "read the claim", err,
+                errlen) < 0)
+        goto out;
+    bind_int(st, 1, sweep);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        db_error(err, errlen, r->db, "read the claim");
+        goto out;
+    }
+    const char *other = (const char *)sqlite3_column_text(st, 0);
+    double beat = sqlite3_column_double(st, 1);
+    if (other && !writer_gone(other, beat)) {
+        snprintf(err, errlen, "another retrysim sweep of this experiment is writing to it (host and pid: %s, alive "
+                              "%.0f s ago): let it finish, or stop it (its finished runs stay) and run this again",
+                 other, unix_now() - beat);
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (set_writer(r, sweep, me, err, errlen) < 0 || exec_sql(r->db, "COMMIT", "commit the claim", err, errlen) < 0)
+        goto out;
+    r->in_tx = 0;
+    r->claim_sweep = sweep;
+    r->claimed = unix_now();
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        rollback(r);
+        return fail_path(r->path, err, errlen);
+    }
+    return 0;
+}
+
+/* Renew the claim within the open transaction, at most every few seconds. */
+static int renew_claim(rec_t *r, char *err, size_t errlen)
+{
+    if (!r->claim_sweep || unix_now() - r->claimed < CLAIM_STALE_S / 12)
+        return 0;
+    char me[300];
+    writer_id(me, sizeof me);
+    if (set_writer(r, r->claim_sweep, me, err, errlen) < 0)
+        return -1;
+    r->claimed = unix_now();
+    return 0;
+}
+
+int rec_heartbeat(rec_t *r, char *err, size_t errlen)
+{
+    if (!r->claim_sweep || unix_now() - r->claimed < CLAIM_STALE_S / 12)
+        return 0;
+    if (begin(r, err, errlen) < 0) /* commits below, with anything pending */
+        return fail_path(r->path, err, errlen);
+    return rec_commit(r, err, errlen);
 }
 
 int rec_commit(rec_t *r, char *err, size_t errlen)
 {
     if (!r->in_tx)
         return 0;
+    if (renew_claim(r, err, errlen) < 0) {
+        rollback(r);
+        return fail_path(r->path, err, errlen);
+    }
     if (r->last_sweep) {
         int bad = bind_int(r->upd_last, 1, r->last_run) != SQLITE_OK;
         bad |= bind_int(r->upd_last, 2, r->last_sweep) != SQLITE_OK;
@@ -444,6 +609,7 @@ int rec_commit(rec_t *r, char *err, size_t errlen)
     r->in_tx = 0;
     r->pending = 0;
     r->last_sweep = 0;
+    r->nfresh = 0;
     return 0;
 }
 
@@ -509,7 +675,7 @@ static void finalize_all(rec_t *r)
     r->ins_run = r->ins_scalars = r->ins_series = r->ins_hist = r->ins_stream = r->upd_last = NULL;
 }
 
-int rec_open(rec_t **out, const char *db_path, char *err, size_t errlen)
+int rec_open(rec_t **out, const char *db_path, rec_wait_fn wait, void *ctx, char *err, size_t errlen)
 {
     rec_t *r = NULL;
     *out = NULL;
@@ -531,7 +697,7 @@ int rec_open(rec_t **out, const char *db_path, char *err, size_t errlen)
         db_error(err, errlen, r->db, "cannot open");
         goto fail;
     }
-    sqlite3_busy_timeout(r->db, REC_BUSY_MS);
+    set_wait(r, wait, ctx);
     /* Per connection, and no-ops inside a transaction: set them first. WAL
      * with synchronous NORMAL never syncs on commit, yet a committed
      * transaction survives a crash of the process. A file system without
@@ -572,7 +738,20 @@ int rec_close(rec_t *r, char *err, size_t errlen)
     int rc = rec_commit(r, err, errlen);
     if (rc < 0)
         rollback(r);
+    if (r->claim_sweep) { /* release the sweep for the next writer */
+        char me[300];
+        writer_id(me, sizeof me);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(r->db, "UPDATE sweep SET writer = NULL, writer_beat = NULL WHERE id = ?1 AND writer = ?2",
+                               -1, &st, NULL) == SQLITE_OK) {
+            bind_int(st, 1, r->claim_sweep);
+            bind_text(st, 2, me, sizeof me);
+            sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+    }
     finalize_all(r);
+    forget_sweep(r);
     /* Back to one self-contained file (no -wal, -shm beside it). Another
      * connection still reading keeps WAL on: that is harmless. */
     sqlite3_exec(r->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
@@ -632,87 +811,144 @@ static int insert_sweep_row(rec_t *r, const rec_sweep_t *s, int64_t *id, char *e
     return rc;
 }
 
-/* Every point's parameters (point 0 in full, the others where they differ;
- * run.replication is per run, so the param view takes it from the run) and
- * variables. */
-static int describe_points(rec_t *r, const rec_sweep_t *s, int64_t id, char *err, size_t errlen)
+/* The sweep being written: point 0's parameter values, which every other
+ * point is compared with, and which points are in the database. */
+static void forget_sweep(rec_t *r)
 {
-    sqlite3_stmt *base = NULL, *diff = NULL, *var = NULL;
-    char **v0 = NULL;
-    int n0 = 0, rc = -1;
+    for (int k = 0; k < r->nbase; k++)
+        free(r->base[k]);
+    free(r->base);
+    free(r->described);
+    free(r->fresh);
+    r->base = NULL;
+    r->described = NULL;
+    r->fresh = NULL;
+    r->nbase = r->npoints = r->nfresh = r->capfresh = 0;
+    r->desc = NULL;
+    r->desc_sweep = 0;
+}
+
+static int insert_param(sqlite3 *db, sqlite3_stmt *st, int64_t sweep, int point, const rec_param_t *p, char *err,
+                        size_t errlen)
+{
+    int i = 1, bad = bind_int(st, i++, sweep) != SQLITE_OK;
+    if (point >= 0)
+        bad |= bind_int(st, i++, point) != SQLITE_OK;
+    bad |= bind_text(st, i++, p->key, TEXT_MAX) != SQLITE_OK;
+    bad |= bind_text(st, i, p->value, TEXT_MAX) != SQLITE_OK;
+    return step_done(db, st, bad, point >= 0 ? "insert into point_param" : "insert into sweep_param", err, errlen);
+}
+
+/* Point p's parameters and variables into the database: point 0's every
+ * key (sweep_param), another point's keys whose value differs from point
+ * 0's (point_param; run.replication is per run, so the param view takes it
+ * from the run), and its variables (sweep_var). With insert = 0, point 0's
+ * values are only loaded (a sweep resumed). */
+static int describe_point(rec_t *r, int p, int insert, char *err, size_t errlen)
+{
+    const rec_sweep_t *s = r->desc;
+    sqlite3_stmt *st = NULL;
+    const rec_param_t *ps;
     const char *values[64];
+    int np, rc = -1;
 
     if (s->nvars < 0 || s->nvars > (int)(sizeof values / sizeof values[0])) {
         plain_error(err, errlen, "too many sweep variables");
         return -1;
     }
-    if (prepare(r->db, "INSERT INTO sweep_param (sweep, key, value) VALUES (?1, ?2, ?3)", &base,
-                "prepare insert into sweep_param", err, errlen) < 0 ||
-        prepare(r->db, "INSERT INTO point_param (sweep, point, key, value) VALUES (?1, ?2, ?3, ?4)", &diff,
-                "prepare insert into point_param", err, errlen) < 0 ||
-        prepare(r->db, "INSERT INTO sweep_var (sweep, point, name, value) VALUES (?1, ?2, ?3, ?4)", &var,
+    if (s->describe(s->ctx, p, &ps, &np, values, err, errlen) < 0)
+        return -1;
+    if (p == 0) {
+        if (!(r->base = calloc((size_t)(np > 0 ? np : 1), sizeof *r->base))) {
+            plain_error(err, errlen, "out of memory");
+            return -1;
+        }
+        r->nbase = np;
+        for (int k = 0; k < np; k++)
+            if (ps[k].value && !(r->base[k] = strdup(ps[k].value))) {
+                plain_error(err, errlen, "out of memory");
+                return -1;
+            }
+    } else if (np != r->nbase) {
+        plain_error(err, errlen, "points have different parameter lists");
+        return -1;
+    }
+    if (!insert)
+        return 0;
+    if (prepare(r->db,
+                p == 0 ? "INSERT INTO sweep_param (sweep, key, value) VALUES (?1, ?2, ?3)"
+                       : "INSERT INTO point_param (sweep, point, key, value) VALUES (?1, ?2, ?3, ?4)",
+                &st, "prepare insert into a parameter table", err, errlen) < 0)
+        goto out;
+    for (int k = 0; k < np; k++) {
+        const char *a = r->base[k], *b = ps[k].value;
+        if (p > 0 && ((!a && !b) || (a && b && strcmp(a, b) == 0) || strcmp(ps[k].key, "run.replication") == 0))
+            continue; /* the same as point 0's, or per run */
+        if (insert_param(r->db, st, r->desc_sweep, p == 0 ? -1 : p, &ps[k], err, errlen) < 0)
+            goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (prepare(r->db, "INSERT INTO sweep_var (sweep, point, name, value) VALUES (?1, ?2, ?3, ?4)", &st,
                 "prepare insert into sweep_var", err, errlen) < 0)
         goto out;
-    for (int p = 0; p < s->points; p++) {
-        const rec_param_t *ps;
-        int np;
-        if (s->describe(s->ctx, p, &ps, &np, values, err, errlen) < 0)
+    for (int v = 0; v < s->nvars; v++) {
+        int bad = bind_int(st, 1, r->desc_sweep) != SQLITE_OK;
+        bad |= bind_int(st, 2, p) != SQLITE_OK;
+        bad |= bind_text(st, 3, s->var_names[v], TEXT_MAX) != SQLITE_OK;
+        bad |= bind_text(st, 4, values[v], TEXT_MAX) != SQLITE_OK;
+        if (step_done(r->db, st, bad, "insert into sweep_var", err, errlen) < 0)
             goto out;
-        if (p == 0) {
-            /* point 0's values are compared with every later point's: keep a copy */
-            n0 = np;
-            v0 = calloc((size_t)(np > 0 ? np : 1), sizeof *v0);
-            if (!v0) {
-                plain_error(err, errlen, "out of memory");
-                goto out;
-            }
-            for (int k = 0; k < np; k++)
-                if (ps[k].value && !(v0[k] = strdup(ps[k].value))) {
-                    plain_error(err, errlen, "out of memory");
-                    goto out;
-                }
-        } else if (np != n0) {
-            plain_error(err, errlen, "points have different parameter lists");
-            goto out;
-        }
-        for (int k = 0; k < np; k++) {
-            if (p == 0) {
-                int bad = bind_int(base, 1, id) != SQLITE_OK;
-                bad |= bind_text(base, 2, ps[k].key, TEXT_MAX) != SQLITE_OK;
-                bad |= bind_text(base, 3, ps[k].value, TEXT_MAX) != SQLITE_OK;
-                if (step_done(r->db, base, bad, "insert into sweep_param", err, errlen) < 0)
-                    goto out;
-                continue;
-            }
-            const char *a = v0[k], *b = ps[k].value;
-            if ((!a && !b) || (a && b && strcmp(a, b) == 0) || strcmp(ps[k].key, "run.replication") == 0)
-                continue; /* the same as point 0's, or per run (the param view reads run.replication) */
-            int bad = bind_int(diff, 1, id) != SQLITE_OK;
-            bad |= bind_int(diff, 2, p) != SQLITE_OK;
-            bad |= bind_text(diff, 3, ps[k].key, TEXT_MAX) != SQLITE_OK;
-            bad |= bind_text(diff, 4, b, TEXT_MAX) != SQLITE_OK;
-            if (step_done(r->db, diff, bad, "insert into point_param", err, errlen) < 0)
-                goto out;
-        }
-        for (int v = 0; v < s->nvars; v++) {
-            int bad = bind_int(var, 1, id) != SQLITE_OK;
-            bad |= bind_int(var, 2, p) != SQLITE_OK;
-            bad |= bind_text(var, 3, s->var_names[v], TEXT_MAX) != SQLITE_OK;
-            bad |= bind_text(var, 4, values[v], TEXT_MAX) != SQLITE_OK;
-            if (step_done(r->db, var, bad, "insert into sweep_var", err, errlen) < 0)
-                goto out;
-        }
     }
     rc = 0;
 out:
-    if (v0)
-        for (int k = 0; k < n0; k++)
-            free(v0[k]);
-    free(v0);
-    sqlite3_finalize(base);
-    sqlite3_finalize(diff);
-    sqlite3_finalize(var);
+    sqlite3_finalize(st);
     return rc;
+}
+
+/* Describe point p unless it is in the database already (or being put in
+ * by the open transaction). */
+static int ensure_point(rec_t *r, int64_t sweep, int p, char *err, size_t errlen)
+{
+    if (sweep != r->desc_sweep || p < 0 || p >= r->npoints || r->described[p])
+        return 0;
+    if (r->nfresh == r->capfresh) {
+        int ncap = r->capfresh ? 2 * r->capfresh : 64;
+        int *f = realloc(r->fresh, (size_t)ncap * sizeof *f);
+        if (!f) {
+            plain_error(err, errlen, "out of memory");
+            return -1;
+        }
+        r->fresh = f;
+        r->capfresh = ncap;
+    }
+    if (describe_point(r, p, 1, err, errlen) < 0)
+        return -1;
+    r->described[p] = 1;
+    r->fresh[r->nfresh++] = p; /* forgotten again if the transaction is rolled back */
+    return 0;
+}
+
+/* Mark the points that have runs: their descriptions went in with them. */
+static int load_described(rec_t *r, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (prepare(r->db, "SELECT DISTINCT point FROM run WHERE sweep = ?1", &st, "read the described points", err,
+                errlen) < 0)
+        return -1;
+    bind_int(st, 1, r->desc_sweep);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t p = sqlite3_column_int64(st, 0);
+        if (p >= 0 && p < r->npoints)
+            r->described[p] = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(err, errlen, r->db, "read the described points");
+        return -1;
+    }
+    return 0;
 }
 
 int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *err, size_t errlen)
@@ -726,20 +962,31 @@ int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *e
     }
     if (rec_commit(r, err, errlen) < 0)
         return -1;
+    forget_sweep(r);
+    r->desc = s;
+    r->npoints = s->points;
+    if (!(r->described = calloc((size_t)s->points, 1))) {
+        plain_error(err, errlen, "out of memory");
+        goto fail;
+    }
     if (begin(r, err, errlen) < 0 || find_sweep(r, s, id, err, errlen) < 0)
         goto fail;
-    if (*id == 0) {
-        if (insert_sweep_row(r, s, id, err, errlen) < 0 || describe_points(r, s, *id, err, errlen) < 0)
-            goto fail;
-        if (created)
-            *created = 1;
-    }
+    int is_new = *id == 0;
+    if (is_new && insert_sweep_row(r, s, id, err, errlen) < 0)
+        goto fail;
+    r->desc_sweep = *id;
+    if (describe_point(r, 0, is_new, err, errlen) < 0 || (!is_new && load_described(r, err, errlen) < 0))
+        goto fail;
+    r->described[0] = 1;
     if (exec_sql(r->db, "COMMIT", "commit the sweep", err, errlen) < 0)
         goto fail;
     r->in_tx = 0;
+    if (created)
+        *created = is_new;
     return 0;
 fail:
     rollback(r);
+    forget_sweep(r);
     *id = 0;
     return fail_path(r->path, err, errlen);
 }
@@ -900,7 +1147,7 @@ int rec_put(rec_t *r, int64_t sweep, const rec_run_t *run, int64_t *run_id, char
     int64_t id = 0;
     if (begin(r, err, errlen) < 0)
         return fail_path(r->path, err, errlen);
-    if (put_run_row(r, sweep, h, &id, err, errlen) < 0 || (h->has_scalars && put_scalars(r, id, h, err, errlen) < 0) ||
+    if (ensure_point(r, sweep, h->point, err, errlen) < 0 || put_run_row(r, sweep, h, &id, err, errlen) < 0 || (h->has_scalars && put_scalars(r, id, h, err, errlen) < 0) ||
         put_streams(r, h, err, errlen) < 0 ||
         (h->detail && (put_series(r, id, run, err, errlen) < 0 || put_hists(r, id, run, err, errlen) < 0))) {
         rollback(r);

@@ -77,7 +77,7 @@ typedef struct {
 /* A sweep's identity and description, written once when it is new. */
 typedef struct {
     const char *experiment;    /* [output] experiment */
-    const char *config_hash;   /* identity of the effective text (exec_doc_hash) */
+    const char *config_hash;   /* identity of the effective text and inputs (exec_identity) */
     const char *config_path;   /* may be NULL */
     const char *config_text;   /* may be NULL */
     const char *overrides;     /* --set assignments, one per line; may be NULL */
@@ -85,9 +85,11 @@ typedef struct {
     int runs, points, repeat;
     int nvars;                 /* iteration variables */
     const char *const *var_names;
-    /* Point p's resolved parameters and variable values, called once per
-     * point for a new sweep (params: every key, in key-table order, the same
-     * keys for every point). Returns 0, or -1 with a message. */
+    /* Point p's resolved parameters and variable values: every key, in
+     * the same order for every point. Called for point 0 by rec_sweep, and
+     * for another point when its first run is recorded (so a sweep of
+     * millions of points describes only those it runs). Returns 0, or -1
+     * with a message. */
     int (*describe)(void *ctx, int point, const rec_param_t **params, int *nparams, const char **values,
                     char *err, size_t errlen);
     void *ctx;
@@ -99,18 +101,40 @@ typedef struct rec rec_t;
  * "unable to open database file", would not say why). 0, or -1 and a message. */
 int rec_check_dir(const char *db_path, char *err, size_t errlen);
 
-/* Open (creating it and its schema if needed) for writing. -1 with a
- * message ("results database 'PATH': ...") on error; *out is then NULL. */
-int rec_open(rec_t **out, const char *db_path, char *err, size_t errlen);
+/* While another connection holds the database's lock, wait(ctx, ms) is
+ * asked every few milliseconds with the milliseconds waited so far: it
+ * returns nonzero to go on waiting (it may print a message), 0 to give up
+ * (the operation then fails with "database is locked"). Without one (NULL)
+ * the writer gives up after 30 s. */
+typedef int (*rec_wait_fn)(void *ctx, int64_t waited_ms);
+
+/* Open (creating it and its schema if needed) for writing; wait (may be
+ * NULL) as above. -1 with a message ("results database 'PATH': ...") on
+ * error; *out is then NULL. A database of another program, or of another
+ * schema version, is refused and left as it is. */
+int rec_open(rec_t **out, const char *db_path, rec_wait_fn wait, void *ctx, char *err, size_t errlen);
+
+/* Claim the sweep for this process: one writer per sweep at a time. -1
+ * with a message naming the other writer (host, pid, since when) while
+ * another process that is alive holds it; a claim whose holder is gone
+ * (its pid is dead on this host, or it has not renewed the claim for a
+ * minute) is taken over. rec_commit and rec_heartbeat renew the claim,
+ * rec_close releases it. */
+int rec_claim(rec_t *r, int64_t sweep, char *err, size_t errlen);
+
+/* Renew the claim if it was last renewed more than a few seconds ago:
+ * call it regularly while waiting for long runs. 0 or -1 with a message. */
+int rec_heartbeat(rec_t *r, char *err, size_t errlen);
 
 /* Commit what is pending, return the file to the rollback journal, close.
  * Returns 0, or -1 with a message if the last commit failed (those runs
  * are not recorded). r may be NULL. */
 int rec_close(rec_t *r, char *err, size_t errlen);
 
-/* Find the sweep (experiment, config_hash) or create it, with every point's
- * parameters and variables, in one transaction. Sets *id; *created = 1 if
- * it is new. */
+/* Find the sweep (experiment, config_hash) or create it with point 0's
+ * parameters and variables; the runs put after this belong to it (s must
+ * stay valid until the next rec_sweep or rec_close). Sets *id; *created =
+ * 1 if it is new. */
 int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *err, size_t errlen);
 
 /* Mark in done[0..n) the run numbers of the sweep already recorded (ok or

@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS sweep (
     repeat      INTEGER,               -- replications per point
     last_run    INTEGER,               -- id of the latest run recorded into it
     summarised  INTEGER,               -- id of the latest run the summary includes
+    writer      TEXT,                  -- "host pid" of the sweep writing it now, NULL if none
+    writer_beat REAL,                  -- when that writer last said it is alive (unix time, s)
     UNIQUE (experiment, config_hash)
 );
 

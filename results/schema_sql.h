@@ -74,6 +74,8 @@
     "    repeat      INTEGER,               -- replications per point\n", \
     "    last_run    INTEGER,               -- id of the latest run recorded into it\n", \
     "    summarised  INTEGER,               -- id of the latest run the summary includes\n", \
+    "    writer      TEXT,                  -- \"host pid\" of the sweep writing it now, NULL if none\n", \
+    "    writer_beat REAL,                  -- when that writer last said it is alive (unix time, s)\n", \
     "    UNIQUE (experiment, config_hash)\n", \
     ");\n", \
     "\n", \

@@ -216,37 +216,68 @@ static const char *const kill_ini = "[sweep]\nrepeat = 10\n[run]\nduration = 20s
                                     "[arrivals]\nrate = ${rate=10000, 12000, 14000}\n"
                                     "[server]\nworkers = 200\noutages = 5s-8s reject\n";
 
-/* Start `retrysim sweep` on kill_ini into path in its own process group;
- * once the database holds a committed run, send sig to the group. Returns
- * the sweep's wait status. */
-static int sweep_and_kill(const char *path, int sig)
+/* Start `retrysim sweep` on the experiment in ini into path, in its own
+ * process group, stderr to errf. */
+static pid_t sweep_start(const char *path)
 {
     const char *bin = getenv("RETRYSIM");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         setpgid(0, 0);
-        int null = open("/dev/null", 1);
-        dup2(null, 2);
+        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
         execl(bin ? bin : "./retrysim", "retrysim", "sweep", ini, "--db", path, "-j", "2", "--quiet", (char *)NULL);
         _exit(127);
     }
     setpgid(pid, pid);
+    return pid;
+}
+
+/* Wait until the database at path holds a committed run (at most 30 s). */
+static void wait_for_a_run(const char *path)
+{
     struct timespec tick = {0, 10 * 1000000L};
     struct stat sb;
     char cmd[512];
-    for (int i = 0; i < 3000; i++) { /* at most 30 s */
+    for (int i = 0; i < 3000; i++) {
         nanosleep(&tick, NULL);
         if (stat(path, &sb) != 0)
             continue;
         snprintf(cmd, sizeof cmd, "sqlite3 %s \"SELECT count(*) > 0 FROM run\" 2>/dev/null | grep -q 1", path);
         if (system(cmd) == 0)
-            break;
+            return;
     }
-    kill(-pid, sig);
+    fail_msg("no run was recorded into %s within 30 s", path);
+}
+
+/* Start the sweep; once the database holds a committed run, send sig to
+ * its process group, or (workers_only) SIGKILL to its workers alone.
+ * Returns the sweep's wait status. */
+static int sweep_and_kill(const char *path, int sig, int workers_only)
+{
+    pid_t pid = sweep_start(path);
+    wait_for_a_run(path);
+    if (workers_only) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "pkill -KILL -P %d", (int)pid);
+        assert_int_equal(system(cmd), 0);
+    } else {
+        kill(-pid, sig);
+    }
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     return status;
+}
+
+/* The whole text of errf. */
+static void read_errf(char *buf, size_t len)
+{
+    FILE *f = fopen(errf, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = 0;
+    fclose(f);
 }
 
 /* What the two databases hold for each run number: the same scalars,
@@ -284,14 +315,22 @@ static void test_kill_and_resume(void **state)
     assert_int_equal(run(args, err, sizeof err), 0);
     assert_int_equal(db_int(ref, "SELECT count(*) FROM run"), 30);
 
-    static const int sigs[] = {SIGKILL, SIGINT, SIGTERM};
-    for (int k = 0; k < 3; k++) {
+    /* the sweep killed, interrupted, terminated; then its workers killed */
+    static const int sigs[] = {SIGKILL, SIGINT, SIGTERM, 0};
+    for (int k = 0; k < 4; k++) {
         snprintf(cut, sizeof cut, "%s/cut%d.db", dir, k);
-        int status = sweep_and_kill(cut, sigs[k]);
-        if (sigs[k] == SIGKILL)
+        int status = sweep_and_kill(cut, sigs[k], sigs[k] == 0);
+        if (sigs[k] == SIGKILL) {
             assert_true(WIFSIGNALED(status));
-        else
+        } else if (sigs[k] == 0) {
+            /* the runs in progress are lost: named, exit 1, the rest kept */
+            assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+            read_errf(err, sizeof err);
+            if (!strstr(err, "a worker died") || !strstr(err, "not recorded:"))
+                fail_msg("workers killed: the sweep should name the lost runs, said: %s", err);
+        } else {
             assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 130);
+        }
         /* sound, and only whole runs: every run has its scalars, every
          * run that keeps detail its series */
         int64_t n = db_int(cut, "SELECT count(*) FROM run");
@@ -309,6 +348,118 @@ static void test_kill_and_resume(void **state)
     }
 }
 
+/* A second sweep of the same experiment into the same database, while the
+ * first runs, is refused at once (exit 1, saying why); the first finishes. */
+static void test_concurrent_sweeps(void **state)
+{
+    (void)state;
+    char err[2048], args[512], path[160];
+    write_file(ini, kill_ini);
+    snprintf(path, sizeof path, "%s/two.db", dir);
+    pid_t pid = sweep_start(path);
+    wait_for_a_run(path);
+    char errf_saved[128];
+    snprintf(errf_saved, sizeof errf_saved, "%s", errf);
+    snprintf(errf, sizeof errf, "%s/err2.txt", dir); /* the first sweep writes the other */
+    snprintf(args, sizeof args, "sweep %s --db %s -j 1 --quiet", ini, path);
+    int rc = run(args, err, sizeof err);
+    snprintf(errf, sizeof errf, "%s", errf_saved);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (rc != 1 || !strstr(err, "another retrysim sweep of this experiment is writing to it"))
+        fail_msg("second sweep: exit %d, said: %s", rc, err);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(db_int(path, "SELECT count(*) FROM run"), 30);
+    assert_int_equal(db_int(path, "SELECT count(*) FROM sweep WHERE writer IS NOT NULL"), 0); /* released */
+}
+
+/* The trace file is part of the sweep's identity: edited, it is a new
+ * sweep whose runs are simulated, not skipped as already done. */
+static void test_trace_edit_is_a_new_sweep(void **state)
+{
+    (void)state;
+    char err[2048], args[512], trace[160], text[512];
+    snprintf(trace, sizeof trace, "%s/trace.txt", dir);
+    write_file(trace, "0.5\n1.0\n");
+    snprintf(text, sizeof text, "[sweep]\nrepeat = 2\n[run]\nduration = 5s\n[arrivals]\nkind = trace\ntrace = %s\n",
+             trace);
+    write_file(ini, text);
+    snprintf(args, sizeof args, "sweep %s --db %s", ini, db);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "2 to run"));
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "0 to run")); /* the same trace: resumed, nothing to do */
+    write_file(trace, "0.5\n1.0\n2.0\n3.0\n");
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "2 to run"));
+    assert_int_equal(query_int("SELECT count(*) FROM sweep"), 2);
+    assert_int_equal(query_int("SELECT count(*) FROM summary WHERE name = 'calls' AND mean = 4"), 1);
+    unlink(db);
+}
+
+/* A results path that cannot be a database, or another program's
+ * database: exit 2 before anything runs, the file left as it was. And a
+ * sweep whose stderr is a file still shows its progress. */
+static void test_results_path_and_progress(void **state)
+{
+    (void)state;
+    char err[2048], args[512], path[160];
+    write_file(ini, "[sweep]\nrepeat = 2\n[run]\nduration = 5s\n");
+    snprintf(path, sizeof path, "%s/a-directory.db", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(args, sizeof args, "sweep %s --db %s", ini, path);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "results database"));
+    assert_null(strstr(err, "to run")); /* nothing ran */
+
+    snprintf(path, sizeof path, "%s/other.db", dir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s \"CREATE TABLE accounts (id INTEGER, owner TEXT)\"", path);
+    assert_int_equal(system(cmd), 0);
+    snprintf(args, sizeof args, "sweep %s --db %s", ini, path);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "not a retrysim database"));
+    assert_int_equal(db_int(path, "SELECT count(*) FROM sqlite_master"), 1);
+
+    snprintf(args, sizeof args, "sweep %s --db %s", ini, db);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "[sweep] 2/2 runs, 0 failed"));
+    unlink(db);
+}
+
+/* Chart rendering takes any database and output path as plain text: a
+ * path holding a space, quotes, ; and $(...) renders, and runs nothing. */
+static void test_plot_paths(void **state)
+{
+    (void)state;
+    if (system("command -v gnuplot > /dev/null 2>&1") != 0)
+        skip();
+    char err[2048], args[1024], cmd[2048], weird[256], out[256], png[320];
+    snprintf(weird, sizeof weird, "%s/it's a \"db\";touch PWNED;$(touch PWNED2).db", dir);
+    snprintf(out, sizeof out, "%s/out dir;touch PWNED3", dir);
+    /* two runs of the contention table are enough to draw from */
+    snprintf(args, sizeof args, "sweep experiments/jitter-contention.ini -r 0-1 --quiet --db '%s/plain.db'", dir);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    snprintf(cmd, sizeof cmd, "cp '%s/plain.db' \"$WEIRD\"", dir);
+    setenv("WEIRD", weird, 1);
+    setenv("OUT", out, 1);
+    assert_int_equal(system(cmd), 0);
+    /* the paths reach the shell only as "$WEIRD" and "$OUT" here too */
+    snprintf(cmd, sizeof cmd, "sh tools/plot.sh \"$WEIRD\" jitter-contention \"$OUT\" 2>%s", errf);
+    assert_int_equal(system(cmd), 0);
+    snprintf(png, sizeof png, "%s/jitter-contention-calls.png", out);
+    struct stat sb;
+    assert_int_equal(stat(png, &sb), 0);
+    assert_true(sb.st_size > 1000);
+    assert_int_not_equal(stat("PWNED", &sb), 0);
+    assert_int_not_equal(stat("PWNED2", &sb), 0);
+    assert_int_not_equal(stat("PWNED3", &sb), 0);
+    snprintf(png, sizeof png, "%s/PWNED", dir);
+    assert_int_not_equal(stat(png, &sb), 0);
+    unsetenv("WEIRD");
+    unsetenv("OUT");
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -318,6 +469,10 @@ int main(void)
         cmocka_unit_test(test_good_and_failed_run),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_kill_and_resume),
+        cmocka_unit_test(test_concurrent_sweeps),
+        cmocka_unit_test(test_trace_edit_is_a_new_sweep),
+        cmocka_unit_test(test_results_path_and_progress),
+        cmocka_unit_test(test_plot_paths),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

@@ -5,7 +5,8 @@
  * parameters; a failed insert rolls back its batch and nothing else; the
  * summary is right, kept up to date point by point, and follows the
  * experiment's latest sweep; older tables are widened, a database of the
- * old schema is refused untouched; a writer waits for another one; a
+ * old schema or of another program is refused untouched; a writer waits
+ * for another one; one writer per sweep (claims); a
  * packed run survives the trip and a damaged one is refused; the embedded
  * schema equals results/schema.sql.
  */
@@ -259,7 +260,7 @@ static int64_t write_one(fixture_t *f, const char *hash, int points)
     rec_t *r = NULL;
     int64_t sweep = 0, id = 0;
     rec_sweep_t sw = sweep_desc(f, hash, points);
-    if (rec_open(&r, f->path, err, sizeof err) != 0 || rec_sweep(r, &sw, &sweep, NULL, err, sizeof err) != 0 ||
+    if (rec_open(&r, f->path, NULL, NULL, err, sizeof err) != 0 || rec_sweep(r, &sw, &sweep, NULL, err, sizeof err) != 0 ||
         rec_put(r, sweep, &f->run, &id, err, sizeof err) != 0 || rec_close(r, err, sizeof err) != 0)
         fail_msg("write: %s", err);
     assert_true(id > 0);
@@ -335,18 +336,19 @@ static void test_write_and_read_back(void **state)
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
 
-    /* parameters: point 0 in full, point 2's differences, the run's own
-     * replication; through the param and run_param views */
+    /* parameters: point 0 in full, point 2's differences (point 1 has no
+     * run, so it is not described), the run's own replication; through the
+     * param and run_param views */
     assert_int_equal(q_int(db, "SELECT count(*) FROM sweep_param"), NPARAMS);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM point_param"), 2); /* retry.base at points 1 and 2 */
+    assert_int_equal(q_int(db, "SELECT count(*) FROM point_param"), 1); /* retry.base at point 2 */
     assert_int_equal(q_int(db, "SELECT count(*) FROM param"), NPARAMS);
     assert_int_equal(q_int(db, "SELECT count(*) FROM param WHERE key = 'retry.base' AND value = '200ms'"), 1);
     assert_int_equal(q_int(db, "SELECT count(*) FROM param WHERE key = 'run.replication' AND value = '3'"), 1);
     assert_int_equal(q_int(db, "SELECT count(*) FROM run_param WHERE experiment = 'storm' AND key = 'retry.jitter'"
                                " AND value = 'full' AND replication = 3"),
                      1);
-    /* variables of every point; runvar gives the run's */
-    assert_int_equal(q_int(db, "SELECT count(*) FROM sweep_var"), 6);
+    /* variables of points 0 and 2; runvar gives the run's */
+    assert_int_equal(q_int(db, "SELECT count(*) FROM sweep_var"), 4);
     assert_int_equal(q_int(db, "SELECT count(*) FROM runvar WHERE name = 'base' AND value = '200ms'"), 1);
 
     /* stream seeds round-trip bit for bit */
@@ -495,7 +497,7 @@ static void test_missing_directory(void **state)
     char err[512] = "";
     rec_t *r = (rec_t *)f; /* any non-NULL value: rec_open must clear it */
     struct stat sb;
-    assert_int_equal(rec_open(&r, path, err, sizeof err), -1);
+    assert_int_equal(rec_open(&r, path, NULL, NULL, err, sizeof err), -1);
     assert_null(r);
     assert_non_null(strstr(err, "/tmp/retrysim-no-such-dir-7f3a/sub"));
     assert_non_null(strstr(err, "does not exist"));
@@ -505,10 +507,10 @@ static void test_missing_directory(void **state)
     /* a file where the directory should be */
     char file_as_dir[128];
     snprintf(file_as_dir, sizeof file_as_dir, "%s/x.db", f->path);
-    assert_int_equal(rec_open(&r, file_as_dir, err, sizeof err), -1);
+    assert_int_equal(rec_open(&r, file_as_dir, NULL, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a directory"));
-    assert_int_equal(rec_open(&r, NULL, err, sizeof err), -1);
-    assert_int_equal(rec_open(&r, "", NULL, 0), -1); /* err may be NULL */
+    assert_int_equal(rec_open(&r, NULL, NULL, NULL, err, sizeof err), -1);
+    assert_int_equal(rec_open(&r, "", NULL, NULL, NULL, 0), -1); /* err may be NULL */
     assert_int_equal(rec_close(NULL, err, sizeof err), 0);
 }
 
@@ -521,7 +523,7 @@ static void test_failure_rolls_back_the_batch(void **state)
     rec_t *r = NULL;
     int64_t sweep = 0, before[NTABLES], after[NTABLES];
     rec_sweep_t sw = sweep_desc(f, "h1", 1);
-    assert_int_equal(rec_open(&r, f->path, err, sizeof err), 0);
+    assert_int_equal(rec_open(&r, f->path, NULL, NULL, err, sizeof err), 0);
     assert_int_equal(rec_sweep(r, &sw, &sweep, NULL, err, sizeof err), 0);
     pack_fixture(f, 0, 0, 1);
     assert_int_equal(rec_put(r, sweep, &f->run, NULL, err, sizeof err), 0);
@@ -593,11 +595,19 @@ static void test_old_schema_refused(void **state)
     assert_int_equal(sqlite3_exec(db, "CREATE TABLE run (id INTEGER PRIMARY KEY, config_text TEXT);", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(rec_open(&r, f->path, err, sizeof err), -1);
+    assert_int_equal(rec_open(&r, f->path, NULL, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "schema 1"));
     db = open_db(f->path);
     assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master"), 1);
     assert_int_equal(q_int(db, "PRAGMA user_version"), 0);
+    /* and another program's database */
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE run; CREATE TABLE accounts (id INTEGER);", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(rec_open(&r, f->path, NULL, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a retrysim database"));
+    db = open_db(f->path);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master"), 1);
     sqlite3_close(db);
 }
 
@@ -644,6 +654,106 @@ static void test_waits_for_another_writer(void **state)
     sqlite3_close(db);
 }
 
+/* One writer per sweep: a live writer's claim is refused to another
+ * process, with its pid named; the claim of a writer that died (kill -9:
+ * no release) is taken over; rec_close releases it. */
+static void test_claim(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    int to_child[2], to_parent[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(to_parent), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        rec_t *r = NULL;
+        int64_t sweep = 0;
+        rec_sweep_t sw = sweep_desc(f, "h1", 1);
+        char c = rec_open(&r, f->path, NULL, NULL, err, sizeof err) == 0 &&
+                         rec_sweep(r, &sw, &sweep, NULL, err, sizeof err) == 0 &&
+                         rec_claim(r, sweep, err, sizeof err) == 0
+                     ? 'y'
+                     : 'n';
+        if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+            _exit(2);
+        _exit(0); /* dies holding the claim, as kill -9 would leave it */
+    }
+    char c = 0;
+    assert_int_equal(read(to_parent[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    rec_t *r = NULL;
+    int64_t sweep = 0;
+    rec_sweep_t sw = sweep_desc(f, "h1", 1);
+    assert_int_equal(rec_open(&r, f->path, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rec_sweep(r, &sw, &sweep, NULL, err, sizeof err), 0);
+    assert_int_equal(rec_claim(r, sweep, err, sizeof err), -1);
+    assert_non_null(strstr(err, "another retrysim sweep"));
+    char pidtext[32];
+    snprintf(pidtext, sizeof pidtext, " %d,", (int)pid);
+    assert_non_null(strstr(err, pidtext));
+    assert_int_equal(write(to_child[1], "x", 1), 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(rec_claim(r, sweep, err, sizeof err), 0); /* its writer is gone */
+    assert_int_equal(rec_claim(r, sweep, err, sizeof err), 0); /* ours: claiming again is fine */
+    assert_int_equal(rec_close(r, err, sizeof err), 0);
+    sqlite3 *db = open_db(f->path);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM sweep WHERE writer IS NULL"), 1);
+    sqlite3_close(db);
+    for (int i = 0; i < 2; i++) {
+        close(to_child[i]);
+        close(to_parent[i]);
+    }
+}
+
+/* The wait callback: asked while another process holds the lock, with
+ * the time waited; the writer goes on past SQLite's busy timeout. */
+static int count_waits(void *ctx, int64_t waited_ms)
+{
+    int64_t *most = ctx;
+    if (waited_ms > *most)
+        *most = waited_ms;
+    return 1;
+}
+
+static void test_wait_callback(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *db = NULL;
+        int ok = sqlite3_open(f->path, &db) == SQLITE_OK &&
+                 sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+        char c = ok ? 'y' : 'n';
+        if (write(fds[1], &c, 1) != 1)
+            ok = 0;
+        struct timespec hold = {1, 0};
+        nanosleep(&hold, NULL);
+        ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+        sqlite3_close(db);
+        _exit(ok ? 0 : 1);
+    }
+    char c = 0;
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    int64_t most = 0;
+    rec_t *r = NULL;
+    if (rec_open(&r, f->path, count_waits, &most, err, sizeof err) != 0)
+        fail_msg("rec_open: %s", err);
+    assert_int_equal(rec_close(r, err, sizeof err), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(most >= 500);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 /* Put runs (run number, point, success_rate) into sweep `hash`. */
 static void put_runs(fixture_t *f, const char *hash, int points, const int (*runs)[2], const double *sr, int n,
                      int summarise)
@@ -652,7 +762,7 @@ static void put_runs(fixture_t *f, const char *hash, int points, const int (*run
     rec_t *r = NULL;
     int64_t sweep = 0;
     rec_sweep_t sw = sweep_desc(f, hash, points);
-    assert_int_equal(rec_open(&r, f->path, err, sizeof err), 0);
+    assert_int_equal(rec_open(&r, f->path, NULL, NULL, err, sizeof err), 0);
     assert_int_equal(rec_sweep(r, &sw, &sweep, NULL, err, sizeof err), 0);
     for (int i = 0; i < n; i++) {
         f->res.scalar[S_SUCCESS_RATE] = sr[i];
@@ -751,7 +861,7 @@ static void test_sweep_summary(void **state)
     int64_t sweep = 0;
     rec_sweep_t sw = sweep_desc(f, "h1", 3);
     unsigned char done[8] = {0};
-    assert_int_equal(rec_open(&r, f->path, err, sizeof err), 0);
+    assert_int_equal(rec_open(&r, f->path, NULL, NULL, err, sizeof err), 0);
     assert_int_equal(rec_sweep(r, &sw, &sweep, NULL, err, sizeof err), 0);
     assert_int_equal(rec_done_runs(r, sweep, done, 8, err, sizeof err), 5);
     assert_true(done[0] && done[1] && done[2] && done[3] && done[4] && !done[5]);
@@ -804,7 +914,8 @@ int main(void)
         cmocka_unit_test(test_schema_embedded), T(test_write_and_read_back), T(test_detail_off),
         T(test_two_sweeps_and_cascade),         T(test_missing_directory),   T(test_failure_rolls_back_the_batch),
         T(test_tables_are_widened),             T(test_old_schema_refused),  T(test_waits_for_another_writer),
-        T(test_sweep_summary),                  T(test_pack_round_trip),
+        T(test_sweep_summary),                  T(test_pack_round_trip),     T(test_claim),
+        T(test_wait_callback),
     };
 #undef T
     return cmocka_run_group_tests_name("rec", tests, NULL, NULL);
