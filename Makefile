@@ -9,14 +9,17 @@
 
 CC      ?= cc
 SANITIZE ?= 0
+# Quiet by default: V=1 shows every command.
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 BUILD   := build
 CFLAGS_OPT := -O2 -g
 BIN     := retrysim
 ifeq ($(SANITIZE),1)
 BUILD   := build-san
 BIN     := build-san/retrysim
-CFLAGS_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+CFLAGS_OPT := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined,float-cast-overflow
 endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -64,34 +67,43 @@ BENCH_BIN := $(BENCH_MAIN:bench/%.c=$(BUILD)/bench/%)
 all: $(BIN)
 
 $(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDFLAGS) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDFLAGS) $(PKG_LIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # bench/bench_*.c are programs; the other bench/*.c are linked into each.
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_AUX_OBJ) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $< $(BENCH_AUX_OBJ) $(LIB) $(LDFLAGS) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BENCH_AUX_OBJ) $(LIB) $(LDFLAGS) $(PKG_LIBS)
 
-# Runs every test binary even after a failure, then fails if any failed.
+# Runs every test binary even after a failure, one line each (its whole
+# output in build/tests/NAME.log, printed when it fails; V=1 prints it
+# always), then fails if any failed.
 test: $(TEST_BIN) $(BIN)
-	@pass=0; fail=0; \
+	@pass=0; fail=0; bad=0; \
 	for t in $(TEST_BIN); do \
-	  echo "== $$t"; \
-	  if (cd $(CURDIR) && RETRYSIM=./$(BIN) ./$$t); then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	  if (cd $(CURDIR) && RETRYSIM=./$(BIN) ./$$t) > $$t.log 2>&1; then \
+	    n=$$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' $$t.log | tail -n 1); pass=$$((pass + $${n:-0})); \
+	    printf '  ok    %-24s %s tests\n' "$${t##*/}" "$${n:-?}"; \
+	    if [ "$(V)" = 1 ]; then cat $$t.log; fi; \
+	  else \
+	    n=$$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' $$t.log | tail -n 1); fail=$$((fail + $${n:-1})); \
+	    m=$$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' $$t.log | tail -n 1); pass=$$((pass + $${m:-0})); \
+	    bad=$$((bad+1)); printf '  FAIL  %s (its output follows, also in %s)\n' "$${t##*/}" "$$t.log"; cat $$t.log; \
+	  fi; \
 	done; \
-	echo "== README configuration reference"; \
-	if RETRYSIM=./$(BIN) sh tools/readme_keys.sh check; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
+	if RETRYSIM=./$(BIN) sh tools/readme_keys.sh check; then pass=$$((pass+1)); echo "  ok    README references"; \
+	else fail=$$((fail+1)); bad=$$((bad+1)); echo "  FAIL  README references"; fi; \
 	echo "tests: $$pass passed, $$fail failed"; \
-	[ $$fail -eq 0 ]
+	[ $$bad -eq 0 ]
 
 asan:
 	$(MAKE) test SANITIZE=1

@@ -205,9 +205,13 @@ int rec_check_dir(const char *db_path, char *err, size_t errlen)
     memcpy(dir, db_path, n);
     dir[n] = '\0';
     if (stat(dir, &sb) != 0) {
+        char cwd[512] = "";
+        int missing = errno == ENOENT;
+        if (dir[0] != '/' && !getcwd(cwd, sizeof cwd))
+            cwd[0] = '\0';
         if (err && errlen > 0)
-            snprintf(err, errlen, "directory '%s' %s (create it first)", dir,
-                     errno == ENOENT ? "does not exist" : strerror(errno));
+            snprintf(err, errlen, "directory '%s'%s%s%s %s (create it, or name another database with --db)", dir,
+                     cwd[0] ? " (in " : "", cwd, cwd[0] ? ")" : "", missing ? "does not exist" : strerror(errno));
         return -1;
     }
     if (!S_ISDIR(sb.st_mode)) {

@@ -23,7 +23,10 @@ missing() {
 install() {
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq >&2 && $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2
+    # Another apt or dpkg may hold the lock (unattended upgrades): wait for
+    # it, up to 10 minutes, rather than fail with a misleading message.
+    lock="-o DPkg::Lock::Timeout=600"
+    $SUDO apt-get $lock update -qq >&2 && $SUDO apt-get $lock install -y -qq --no-install-recommends "$@" >&2
 }
 
 case "${1:-check}" in
@@ -35,6 +38,8 @@ ensure)
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "retrysim: installing missing Debian packages: $m" >&2
         install $m && [ -z "$(missing | xargs)" ] && exit 0
+        echo "retrysim: installing $m failed (apt-get's message is above)"
+        exit 1
     fi
     echo "retrysim needs Debian packages that are missing; run: sudo apt-get install -y $m (or: make deps)"
     exit 1 ;;
