@@ -51,10 +51,21 @@ SIM_SRC := $(filter-out sim/pes.c,$(wildcard sim/*.c)) sim/ladder/pes_ladder.c
 else
 SIM_SRC := $(wildcard sim/*.c)
 endif
+# MPI=1: sweeps across machines (cli/farm_mpi.c), built with mpicc into
+# build-mpi/retrysim; run it under mpirun or srun. The default build needs
+# no MPI.
+MPI     ?= 0
+ifeq ($(MPI),1)
+CC      := mpicc
+BUILD   := $(BUILD)-mpi
+BIN     := $(BUILD)/retrysim
+CFLAGS  += -DRETRYSIM_MPI
+CLI_EXTRA := cli/farm_mpi.c
+endif
 LIB_SRC   := $(SIM_SRC) $(wildcard models/*.c results/*.c config/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libretrysim.a
-CLI_SRC   := $(wildcard cli/*.c)
+CLI_SRC   := $(filter-out cli/farm_mpi.c,$(wildcard cli/*.c)) $(CLI_EXTRA)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -132,7 +143,7 @@ deps:
 	sh tools/deps.sh install
 
 clean:
-	rm -rf build build-san build-ladder build-san-ladder retrysim
+	rm -rf build build-san build-ladder build-san-ladder build-mpi retrysim
 
 help:
 	@sed -n '2,8p' Makefile

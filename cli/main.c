@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cfg.h"
 #include "exec.h"
@@ -29,6 +30,7 @@ static void usage(FILE *f)
             "commands:\n"
             "  run FILE.ini [options]   simulate one run, record it in SQLite, print a summary\n"
             "  sweep FILE.ini [options] every run of an experiment's sweep, in parallel; resumable\n"
+            "  merge OUT.db IN.db...    add the runs of other databases (shards of a sweep) to OUT\n"
             "  keys [--markdown]        every configuration key: unit, default, range\n"
             "  metrics [--markdown]     every recorded series column and scalar: unit, meaning\n"
             "  version                  the version and the engine design\n"
@@ -188,6 +190,99 @@ out:
     return rc;
 }
 
+static void usage_merge(FILE *f)
+{
+    fprintf(f, "usage: retrysim merge OUT.db IN.db...\n"
+               "\n"
+               "Adds the runs of each IN to OUT (created if needed): the databases of a sweep run in\n"
+               "shards (retrysim sweep --shard K/N), or two databases of the same experiment. Sweeps\n"
+               "are matched by experiment and identity (text and inputs); a run already in OUT is\n"
+               "skipped if its results are the same, and a conflict (different results) is an error.\n"
+               "Each IN is merged whole or not at all; the summaries are brought up to date.\n"
+               "Exit status: 0 merged, 1 a conflict or a database error, 2 bad input.\n");
+}
+
+/* The sweeps to summarise after a merge, once each. */
+static int add_unique(int64_t *ids, int n, const int64_t *more, int nmore)
+{
+    for (int k = 0; k < nmore; k++) {
+        int seen = 0;
+        for (int i = 0; i < n && !seen; i++)
+            seen = ids[i] == more[k];
+        if (!seen)
+            ids[n++] = more[k];
+    }
+    return n;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    char err[1024];
+    struct stat a, b;
+    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        usage_merge(stdout);
+        return 0;
+    }
+    if (argc < 2) {
+        usage_merge(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (stat(argv[i], &a) != 0 || !S_ISREG(a.st_mode)) {
+            fprintf(stderr, "retrysim merge: %s: no such database file\n", argv[i]);
+            return EXIT_BAD_INPUT;
+        }
+        if (stat(argv[0], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            fprintf(stderr, "retrysim merge: %s is the output database itself\n", argv[i]);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    rec_t *r = NULL;
+    if (rec_open(&r, argv[0], NULL, NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "retrysim merge: %s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    int rc = 0, nsum = 0, added = 0, same = 0, sweeps = 0;
+    int64_t *sum = calloc((size_t)argc * 64 + 64, sizeof *sum); /* grows below when needed */
+    int capsum = argc * 64 + 64;
+    for (int i = 1; i < argc && rc == 0 && sum; i++) {
+        rec_merge_stats_t st;
+        int64_t *touched = NULL;
+        int nt = 0;
+        if (rec_merge(r, argv[i], &st, &touched, &nt, err, sizeof err) < 0) {
+            fprintf(stderr, "retrysim merge: %s\n", err);
+            rc = strstr(err, "not a database of this retrysim") ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
+        } else {
+            added += st.runs_added;
+            same += st.runs_same;
+            sweeps += st.sweeps_added;
+            if (nsum + nt > capsum) {
+                int64_t *g = realloc(sum, (size_t)(nsum + nt) * sizeof *g);
+                if (g)
+                    sum = g, capsum = nsum + nt;
+            }
+            if (nsum + nt <= capsum)
+                nsum = add_unique(sum, nsum, touched, nt);
+        }
+        free(touched);
+    }
+    for (int i = 0; i < nsum && rc == 0; i++)
+        if (rec_summarise(r, sum[i], err, sizeof err) < 0) {
+            fprintf(stderr, "retrysim merge: summary: %s\n", err);
+            rc = EXIT_RUN_FAILED;
+        }
+    if (rec_close(r, err, sizeof err) < 0 && rc == 0) {
+        fprintf(stderr, "retrysim merge: %s\n", err);
+        rc = EXIT_RUN_FAILED;
+    }
+    if (rc == 0)
+        printf("merged %d runs into %s (%d already there with the same results; %d new sweeps; %d summaries "
+               "brought up to date)\n",
+               added, argv[0], same, sweeps, nsum);
+    free(sum);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -200,6 +295,8 @@ int main(int argc, char **argv)
             usage_run(stdout);
         else if (argc > 2 && !strcmp(argv[2], "sweep"))
             sweep_usage(stdout);
+        else if (argc > 2 && !strcmp(argv[2], "merge"))
+            usage_merge(stdout);
         else
             usage(stdout);
         return 0;
@@ -212,6 +309,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep"))
         return sweep_cmd(argc - 2, argv + 2);
+    if (!strcmp(cmd, "merge"))
+        return cmd_merge(argc - 2, argv + 2);
     if (!strcmp(cmd, "metrics")) {
         print_metrics(argc > 2 && !strcmp(argv[2], "--markdown"));
         return 0;

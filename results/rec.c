@@ -35,6 +35,7 @@
 #include <gsl/gsl_cdf.h>
 #include <sqlite3.h>
 
+#include "dbx.h"
 #include "hash.h"
 #include "schema_sql.h"
 #include "stats.h"
@@ -42,7 +43,6 @@
 #define REC_BUSY_MS 30000      /* without a wait callback: give up after 30 s */
 #define CLAIM_STALE_S 60.0     /* a sweep's writer that has not said it is alive for this long is gone */
 #define REC_SCHEMA_VERSION 2   /* PRAGMA user_version */
-#define TEXT_MAX ((size_t)1 << 30) /* bound for NUL-terminated strings */
 
 typedef struct {
     uint64_t seed;             /* run.seed */
@@ -76,116 +76,6 @@ struct rec {
 
 static void forget_sweep(rec_t *r);
 
-/* ---- errors and small helpers ------------------------------------------ */
-
-static void db_error(char *err, size_t errlen, sqlite3 *db, const char *what)
-{
-    if (err && errlen > 0)
-        snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
-}
-
-static void plain_error(char *err, size_t errlen, const char *what)
-{
-    if (err && errlen > 0)
-        snprintf(err, errlen, "%s", what);
-}
-
-/* Prefix a message with the database path, once, at the API boundary. */
-static int fail_path(const char *path, char *err, size_t errlen)
-{
-    if (err && errlen > 0) {
-        char why[768];
-        snprintf(why, sizeof why, "%s", err);
-        snprintf(err, errlen, "results database '%s': %s", path, why);
-    }
-    return -1;
-}
-
-static int exec_sql(sqlite3 *db, const char *sql, const char *what, char *err, size_t errlen)
-{
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-        db_error(err, errlen, db, what);
-        return -1;
-    }
-    return 0;
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *what, char *err, size_t errlen)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
-        db_error(err, errlen, db, what);
-        return -1;
-    }
-    return 0;
-}
-
-/* Run a bound statement to completion and reset it; bad is nonzero when a
- * value could not be bound (the row is then not written). */
-static int step_done(sqlite3 *db, sqlite3_stmt *st, int bad, const char *what, char *err, size_t errlen)
-{
-    int rc = bad ? SQLITE_ERROR : sqlite3_step(st);
-    if (rc != SQLITE_DONE) {
-        if (bad && err && errlen > 0)
-            snprintf(err, errlen, "%s: cannot bind a value: %s", what, sqlite3_errmsg(db));
-        else
-            db_error(err, errlen, db, what);
-        sqlite3_reset(st);
-        return -1;
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-/* Bind helpers: NULL text, and NaN doubles, become SQL NULL. Text is bound
- * SQLITE_STATIC (it outlives the step); the length bound keeps fixed-size
- * char arrays safe even if unterminated. */
-static int bind_text(sqlite3_stmt *st, int i, const char *s, size_t max)
-{
-    if (!s)
-        return sqlite3_bind_null(st, i);
-    return sqlite3_bind_text(st, i, s, (int)strnlen(s, max), SQLITE_STATIC);
-}
-
-static int bind_real(sqlite3_stmt *st, int i, double v)
-{
-    return isnan(v) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, v);
-}
-
-static int bind_int(sqlite3_stmt *st, int i, int64_t v) { return sqlite3_bind_int64(st, i, (sqlite3_int64)v); }
-
-/* uint64 seeds are stored bit for bit as SQLite's signed INTEGER. */
-static sqlite3_int64 u64_bits(uint64_t u)
-{
-    sqlite3_int64 v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = dflt;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* Finish a sqlite3_str into *out (sqlite3_free it), or fail. */
-static int str_finish(sqlite3_str *s, char **out, char *err, size_t errlen)
-{
-    int code = sqlite3_str_errcode(s);
-    *out = sqlite3_str_finish(s);
-    if (code != SQLITE_OK || !*out) {
-        sqlite3_free(*out);
-        *out = NULL;
-        plain_error(err, errlen, "out of memory building a statement");
-        return -1;
-    }
-    return 0;
-}
-
 int rec_check_dir(const char *db_path, char *err, size_t errlen)
 {
     char dir[1024];
@@ -199,7 +89,7 @@ int rec_check_dir(const char *db_path, char *err, size_t errlen)
     if (n == 0)
         n = 1; /* "/x.db": the root */
     if (n >= sizeof dir) {
-        plain_error(err, errlen, "path too long");
+        dbx_plain(err, errlen, "path too long");
         return -1;
     }
     memcpy(dir, db_path, n);
@@ -246,9 +136,9 @@ static int create_schema(sqlite3 *db, char *err, size_t errlen)
     char *sql = NULL;
     for (size_t i = 0; i < sizeof schema_lines / sizeof schema_lines[0]; i++)
         sqlite3_str_appendall(s, schema_lines[i]);
-    if (str_finish(s, &sql, err, errlen) < 0)
+    if (dbx_str_finish(s, &sql, err, errlen) < 0)
         return -1;
-    int rc = exec_sql(db, sql, "create the schema", err, errlen);
+    int rc = dbx_exec(db, sql, "create the schema", err, errlen);
     sqlite3_free(sql);
     return rc;
 }
@@ -256,7 +146,7 @@ static int create_schema(sqlite3 *db, char *err, size_t errlen)
 /* A database of another schema version is refused, never modified. */
 static int check_version(sqlite3 *db, char *err, size_t errlen)
 {
-    int64_t v = query_int(db, "PRAGMA user_version", 0);
+    int64_t v = dbx_query_int(db, "PRAGMA user_version", 0);
     if (v == REC_SCHEMA_VERSION)
         return 0;
     if (v > REC_SCHEMA_VERSION) {
@@ -264,9 +154,9 @@ static int check_version(sqlite3 *db, char *err, size_t errlen)
                  REC_SCHEMA_VERSION);
         return -1;
     }
-    if (query_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0)
+    if (dbx_query_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0)
         return 0; /* empty: ours to create */
-    if (query_int(db, "SELECT count(*) FROM pragma_table_info('run') WHERE name = 'config_text'", 0) > 0)
+    if (dbx_query_int(db, "SELECT count(*) FROM pragma_table_info('run') WHERE name = 'config_text'", 0) > 0)
         snprintf(err, errlen, "written by retrysim 0.3 or older (schema 1): record into a new database "
                               "(--db) or delete this one");
     else
@@ -282,7 +172,7 @@ static int add_missing_columns(sqlite3 *db, const char *table, const char *type,
     sqlite3_stmt *has = NULL;
     char *sql = sqlite3_mprintf("SELECT 1 FROM pragma_table_info('%q') WHERE name = ?1", table);
     int added = -1;
-    if (!sql || prepare(db, sql, &has, "read table columns", err, errlen) < 0)
+    if (!sql || dbx_prepare(db, sql, &has, "read table columns", err, errlen) < 0)
         goto out;
     added = 0;
     for (int i = 0; i < n; i++) {
@@ -293,12 +183,12 @@ static int add_missing_columns(sqlite3 *db, const char *table, const char *type,
         if (r == SQLITE_ROW)
             continue;
         if (r != SQLITE_DONE) {
-            db_error(err, errlen, db, "read table columns");
+            dbx_error(err, errlen, db, "read table columns");
             added = -1;
             goto out;
         }
         char *alter = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table, names[i], type);
-        int rc = alter ? exec_sql(db, alter, "add a metric column", err, errlen) : -1;
+        int rc = alter ? dbx_exec(db, alter, "add a metric column", err, errlen) : -1;
         sqlite3_free(alter);
         if (rc < 0) {
             added = -1;
@@ -326,9 +216,9 @@ static int ensure_metric_table(sqlite3 *db, const char *table, const char *keys,
         sqlite3_str_appendf(s, ",\n    %s\n) WITHOUT ROWID", pk);
     else
         sqlite3_str_appendall(s, "\n)");
-    if (str_finish(s, &sql, err, errlen) < 0)
+    if (dbx_str_finish(s, &sql, err, errlen) < 0)
         return -1;
-    int rc = exec_sql(db, sql, "create a metric table", err, errlen);
+    int rc = dbx_exec(db, sql, "create a metric table", err, errlen);
     sqlite3_free(sql);
     if (rc < 0)
         return -1;
@@ -338,7 +228,7 @@ static int ensure_metric_table(sqlite3 *db, const char *table, const char *keys,
 /* The scalar view: the long (run, name, value, unit) shape of schema 1. */
 static int ensure_scalar_view(sqlite3 *db, int force, char *err, size_t errlen)
 {
-    if (!force && query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'scalar'", 0) > 0)
+    if (!force && dbx_query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'scalar'", 0) > 0)
         return 0;
     sqlite3_str *s = sqlite3_str_new(db);
     char *sql = NULL;
@@ -350,11 +240,11 @@ static int ensure_scalar_view(sqlite3 *db, int force, char *err, size_t errlen)
         if (i >= S_CORE_COUNT)
             sqlite3_str_appendf(s, " WHERE \"%w\" IS NOT NULL", m->name);
     }
-    if (str_finish(s, &sql, err, errlen) < 0)
+    if (dbx_str_finish(s, &sql, err, errlen) < 0)
         return -1;
-    int rc = exec_sql(db, "DROP VIEW IF EXISTS scalar", "drop the scalar view", err, errlen);
+    int rc = dbx_exec(db, "DROP VIEW IF EXISTS scalar", "drop the scalar view", err, errlen);
     if (rc == 0)
-        rc = exec_sql(db, sql, "create the scalar view", err, errlen);
+        rc = dbx_exec(db, sql, "create the scalar view", err, errlen);
     sqlite3_free(sql);
     return rc;
 }
@@ -364,7 +254,7 @@ static int write_metric_docs(sqlite3 *db, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (prepare(db, "INSERT OR REPLACE INTO metric (name, unit, kind, help) VALUES (?1, ?2, ?3, ?4)", &st,
+    if (dbx_prepare(db, "INSERT OR REPLACE INTO metric (name, unit, kind, help) VALUES (?1, ?2, ?3, ?4)", &st,
                 "prepare insert into metric", err, errlen) < 0)
         return -1;
     for (int i = 0; i < M_COUNT + S_COUNT; i++) {
@@ -377,11 +267,11 @@ static int write_metric_docs(sqlite3 *db, char *err, size_t errlen)
             const metrics_scalar_t *m = &metrics_scalars[i - M_COUNT];
             name = m->name, unit = m->unit, help = m->help, kind = "scalar";
         }
-        int bad = bind_text(st, 1, name, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(st, 2, unit, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(st, 3, kind, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(st, 4, help, TEXT_MAX) != SQLITE_OK;
-        if (step_done(db, st, bad, "insert into metric", err, errlen) < 0)
+        int bad = dbx_text(st, 1, name, DBX_TEXT_MAX) != SQLITE_OK;
+        bad |= dbx_text(st, 2, unit, DBX_TEXT_MAX) != SQLITE_OK;
+        bad |= dbx_text(st, 3, kind, DBX_TEXT_MAX) != SQLITE_OK;
+        bad |= dbx_text(st, 4, help, DBX_TEXT_MAX) != SQLITE_OK;
+        if (dbx_step(db, st, bad, "insert into metric", err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -420,7 +310,7 @@ static int ensure_schema(sqlite3 *db, char *err, size_t errlen)
         return -1;
     char pragma[64];
     snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", REC_SCHEMA_VERSION);
-    return exec_sql(db, pragma, "set the schema version", err, errlen);
+    return dbx_exec(db, pragma, "set the schema version", err, errlen);
 }
 
 /* ---- waiting for the lock ------------------------------------------------ */
@@ -458,7 +348,7 @@ static int begin(rec_t *r, char *err, size_t errlen)
 {
     if (r->in_tx)
         return 0;
-    if (exec_sql(r->db, "BEGIN IMMEDIATE", "begin transaction", err, errlen) < 0)
+    if (dbx_exec(r->db, "BEGIN IMMEDIATE", "begin transaction", err, errlen) < 0)
         return -1;
     r->in_tx = 1;
     return 0;
@@ -515,13 +405,13 @@ static int writer_gone(const char *writer, double beat)
 static int set_writer(rec_t *r, int64_t sweep, const char *writer, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(r->db, "UPDATE sweep SET writer = ?1, writer_beat = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END"
+    if (dbx_prepare(r->db, "UPDATE sweep SET writer = ?1, writer_beat = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END"
                        " WHERE id = ?3", &st, "prepare the claim", err, errlen) < 0)
         return -1;
-    int bad = bind_text(st, 1, writer, TEXT_MAX) != SQLITE_OK;
+    int bad = dbx_text(st, 1, writer, DBX_TEXT_MAX) != SQLITE_OK;
     bad |= sqlite3_bind_double(st, 2, unix_now()) != SQLITE_OK;
-    bad |= bind_int(st, 3, sweep) != SQLITE_OK;
-    int rc = step_done(r->db, st, bad, "claim the sweep", err, errlen);
+    bad |= dbx_int(st, 3, sweep) != SQLITE_OK;
+    int rc = dbx_step(r->db, st, bad, "claim the sweep", err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
@@ -535,12 +425,12 @@ int rec_claim(rec_t *r, int64_t sweep, char *err, size_t errlen)
     if (rec_commit(r, err, errlen) < 0)
         return -1;
     if (begin(r, err, errlen) < 0 ||
-        prepare(r->db, "SELECT writer, writer_beat, created FROM sweep WHERE id = ?1", &st, "read the claim", err,
+        dbx_prepare(r->db, "SELECT writer, writer_beat, created FROM sweep WHERE id = ?1", &st, "read the claim", err,
                 errlen) < 0)
         goto out;
-    bind_int(st, 1, sweep);
+    dbx_int(st, 1, sweep);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        db_error(err, errlen, r->db, "read the claim");
+        dbx_error(err, errlen, r->db, "read the claim");
         goto out;
     }
     const char *other = (const char *)sqlite3_column_text(st, 0);
@@ -553,7 +443,7 @@ int rec_claim(rec_t *r, int64_t sweep, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (set_writer(r, sweep, me, err, errlen) < 0 || exec_sql(r->db, "COMMIT", "commit the claim", err, errlen) < 0)
+    if (set_writer(r, sweep, me, err, errlen) < 0 || dbx_exec(r->db, "COMMIT", "commit the claim", err, errlen) < 0)
         goto out;
     r->in_tx = 0;
     r->claim_sweep = sweep;
@@ -563,7 +453,7 @@ out:
     sqlite3_finalize(st);
     if (rc < 0) {
         rollback(r);
-        return fail_path(r->path, err, errlen);
+        return dbx_fail_path(r->path, err, errlen);
     }
     return 0;
 }
@@ -586,7 +476,7 @@ int rec_heartbeat(rec_t *r, char *err, size_t errlen)
     if (!r->claim_sweep || unix_now() - r->claimed < CLAIM_STALE_S / 12)
         return 0;
     if (begin(r, err, errlen) < 0) /* commits below, with anything pending */
-        return fail_path(r->path, err, errlen);
+        return dbx_fail_path(r->path, err, errlen);
     return rec_commit(r, err, errlen);
 }
 
@@ -596,19 +486,19 @@ int rec_commit(rec_t *r, char *err, size_t errlen)
         return 0;
     if (renew_claim(r, err, errlen) < 0) {
         rollback(r);
-        return fail_path(r->path, err, errlen);
+        return dbx_fail_path(r->path, err, errlen);
     }
     if (r->last_sweep) {
-        int bad = bind_int(r->upd_last, 1, r->last_run) != SQLITE_OK;
-        bad |= bind_int(r->upd_last, 2, r->last_sweep) != SQLITE_OK;
-        if (step_done(r->db, r->upd_last, bad, "update sweep", err, errlen) < 0) {
+        int bad = dbx_int(r->upd_last, 1, r->last_run) != SQLITE_OK;
+        bad |= dbx_int(r->upd_last, 2, r->last_sweep) != SQLITE_OK;
+        if (dbx_step(r->db, r->upd_last, bad, "update sweep", err, errlen) < 0) {
             rollback(r);
-            return fail_path(r->path, err, errlen);
+            return dbx_fail_path(r->path, err, errlen);
         }
     }
-    if (exec_sql(r->db, "COMMIT", "commit", err, errlen) < 0) {
+    if (dbx_exec(r->db, "COMMIT", "commit", err, errlen) < 0) {
         rollback(r);
-        return fail_path(r->path, err, errlen);
+        return dbx_fail_path(r->path, err, errlen);
     }
     r->in_tx = 0;
     r->pending = 0;
@@ -619,6 +509,8 @@ int rec_commit(rec_t *r, char *err, size_t errlen)
 
 int rec_pending(const rec_t *r) { return r ? r->pending : 0; }
 
+sqlite3 *rec_sqlite(rec_t *r) { return r->db; }
+
 /* ---- open and close ----------------------------------------------------- */
 
 static int prepare_inserts(rec_t *r, char *err, size_t errlen)
@@ -626,16 +518,16 @@ static int prepare_inserts(rec_t *r, char *err, size_t errlen)
     sqlite3 *db = r->db;
     char *sql = NULL;
     sqlite3_str *s;
-    if (prepare(db,
+    if (dbx_prepare(db,
                 "INSERT INTO run (sweep, experiment, sweep_run, point, replication, seed, status, message, events,"
                 " wall_s, bucket_ns, duration_ns, detail)"
                 " VALUES (?1, (SELECT experiment FROM sweep WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 &r->ins_run, "prepare insert into run", err, errlen) < 0 ||
-        prepare(db, "INSERT INTO histogram (run, name, lower, upper, count, unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        dbx_prepare(db, "INSERT INTO histogram (run, name, lower, upper, count, unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 &r->ins_hist, "prepare insert into histogram", err, errlen) < 0 ||
-        prepare(db, "INSERT OR IGNORE INTO stream_seed (seed, replication, name, stream_seed) VALUES (?1, ?2, ?3, ?4)",
+        dbx_prepare(db, "INSERT OR IGNORE INTO stream_seed (seed, replication, name, stream_seed) VALUES (?1, ?2, ?3, ?4)",
                 &r->ins_stream, "prepare insert into stream_seed", err, errlen) < 0 ||
-        prepare(db, "UPDATE sweep SET last_run = ?1 WHERE id = ?2", &r->upd_last, "prepare update sweep", err,
+        dbx_prepare(db, "UPDATE sweep SET last_run = ?1 WHERE id = ?2", &r->upd_last, "prepare update sweep", err,
                 errlen) < 0)
         return -1;
 
@@ -647,7 +539,7 @@ static int prepare_inserts(rec_t *r, char *err, size_t errlen)
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_str_appendall(s, ", ?");
     sqlite3_str_appendall(s, ")");
-    if (str_finish(s, &sql, err, errlen) < 0 || prepare(db, sql, &r->ins_scalars, "prepare insert into scalars", err, errlen) < 0)
+    if (dbx_str_finish(s, &sql, err, errlen) < 0 || dbx_prepare(db, sql, &r->ins_scalars, "prepare insert into scalars", err, errlen) < 0)
         goto fail;
     sqlite3_free(sql);
 
@@ -659,7 +551,7 @@ static int prepare_inserts(rec_t *r, char *err, size_t errlen)
     for (int i = 0; i < M_COUNT; i++)
         sqlite3_str_appendall(s, ", ?");
     sqlite3_str_appendall(s, ")");
-    if (str_finish(s, &sql, err, errlen) < 0 || prepare(db, sql, &r->ins_series, "prepare insert into series", err, errlen) < 0)
+    if (dbx_str_finish(s, &sql, err, errlen) < 0 || dbx_prepare(db, sql, &r->ins_series, "prepare insert into series", err, errlen) < 0)
         goto fail;
     sqlite3_free(sql);
     return 0;
@@ -686,19 +578,19 @@ int rec_open(rec_t **out, const char *db_path, rec_wait_fn wait, void *ctx, char
     if (err && errlen > 0)
         err[0] = '\0';
     if (!db_path || !*db_path) {
-        plain_error(err, errlen, "no results database path given");
+        dbx_plain(err, errlen, "no results database path given");
         return -1;
     }
     if (rec_check_dir(db_path, err, errlen) < 0)
-        return fail_path(db_path, err, errlen);
+        return dbx_fail_path(db_path, err, errlen);
     r = calloc(1, sizeof *r);
     if (!r) {
-        plain_error(err, errlen, "out of memory");
-        return fail_path(db_path, err, errlen);
+        dbx_plain(err, errlen, "out of memory");
+        return dbx_fail_path(db_path, err, errlen);
     }
     snprintf(r->path, sizeof r->path, "%s", db_path);
     if (sqlite3_open_v2(db_path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        db_error(err, errlen, r->db, "cannot open");
+        dbx_error(err, errlen, r->db, "cannot open");
         goto fail;
     }
     set_wait(r, wait, ctx);
@@ -706,8 +598,8 @@ int rec_open(rec_t **out, const char *db_path, rec_wait_fn wait, void *ctx, char
      * with synchronous NORMAL never syncs on commit, yet a committed
      * transaction survives a crash of the process. A file system without
      * WAL support keeps the rollback journal, which is slower but as safe. */
-    if (exec_sql(r->db, "PRAGMA foreign_keys = ON", "enable foreign keys", err, errlen) < 0 ||
-        exec_sql(r->db, "PRAGMA synchronous = NORMAL", "set synchronous", err, errlen) < 0)
+    if (dbx_exec(r->db, "PRAGMA foreign_keys = ON", "enable foreign keys", err, errlen) < 0 ||
+        dbx_exec(r->db, "PRAGMA synchronous = NORMAL", "set synchronous", err, errlen) < 0)
         goto fail;
     /* Changing the journal mode needs the database to itself and does not
      * wait for a busy one: if another connection is writing, stay in the
@@ -717,7 +609,7 @@ int rec_open(rec_t **out, const char *db_path, rec_wait_fn wait, void *ctx, char
         goto fail;
     if (check_version(r->db, err, errlen) < 0 || ensure_schema(r->db, err, errlen) < 0)
         goto fail;
-    if (exec_sql(r->db, "COMMIT", "commit the schema", err, errlen) < 0)
+    if (dbx_exec(r->db, "COMMIT", "commit the schema", err, errlen) < 0)
         goto fail;
     r->in_tx = 0;
     if (prepare_inserts(r, err, errlen) < 0)
@@ -732,7 +624,7 @@ fail:
     }
     free(r->seen);
     free(r);
-    return fail_path(db_path, err, errlen);
+    return dbx_fail_path(db_path, err, errlen);
 }
 
 int rec_close(rec_t *r, char *err, size_t errlen)
@@ -748,8 +640,8 @@ int rec_close(rec_t *r, char *err, size_t errlen)
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(r->db, "UPDATE sweep SET writer = NULL, writer_beat = NULL WHERE id = ?1 AND writer = ?2",
                                -1, &st, NULL) == SQLITE_OK) {
-            bind_int(st, 1, r->claim_sweep);
-            bind_text(st, 2, me, sizeof me);
+            dbx_int(st, 1, r->claim_sweep);
+            dbx_text(st, 2, me, sizeof me);
             sqlite3_step(st);
         }
         sqlite3_finalize(st);
@@ -771,16 +663,16 @@ static int find_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, char *err, si
 {
     sqlite3_stmt *st = NULL;
     *id = 0;
-    if (prepare(r->db, "SELECT id FROM sweep WHERE experiment = ?1 AND config_hash = ?2", &st, "prepare find sweep", err,
+    if (dbx_prepare(r->db, "SELECT id FROM sweep WHERE experiment = ?1 AND config_hash = ?2", &st, "prepare find sweep", err,
                 errlen) < 0)
         return -1;
-    bind_text(st, 1, s->experiment, TEXT_MAX);
-    bind_text(st, 2, s->config_hash, TEXT_MAX);
+    dbx_text(st, 1, s->experiment, DBX_TEXT_MAX);
+    dbx_text(st, 2, s->config_hash, DBX_TEXT_MAX);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
     else if (rc != SQLITE_DONE)
-        db_error(err, errlen, r->db, "find sweep");
+        dbx_error(err, errlen, r->db, "find sweep");
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
@@ -793,22 +685,22 @@ static int insert_sweep_row(rec_t *r, const rec_sweep_t *s, int64_t *id, char *e
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (prepare(r->db,
+    if (dbx_prepare(r->db,
                 "INSERT INTO sweep (experiment, config_hash, config_path, config_text, overrides, version, created,"
                 " runs, points, repeat) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 &st, "prepare insert into sweep", err, errlen) < 0)
         return -1;
-    int bad = bind_text(st, 1, s->experiment, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 2, s->config_hash, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 3, s->config_path, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 4, s->config_text, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 5, s->overrides, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 6, s->version, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 7, created, sizeof created) != SQLITE_OK;
-    bad |= bind_int(st, 8, s->runs) != SQLITE_OK;
-    bad |= bind_int(st, 9, s->points) != SQLITE_OK;
-    bad |= bind_int(st, 10, s->repeat) != SQLITE_OK;
-    int rc = step_done(r->db, st, bad, "insert into sweep", err, errlen);
+    int bad = dbx_text(st, 1, s->experiment, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 2, s->config_hash, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 3, s->config_path, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 4, s->config_text, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 5, s->overrides, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 6, s->version, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 7, created, sizeof created) != SQLITE_OK;
+    bad |= dbx_int(st, 8, s->runs) != SQLITE_OK;
+    bad |= dbx_int(st, 9, s->points) != SQLITE_OK;
+    bad |= dbx_int(st, 10, s->repeat) != SQLITE_OK;
+    int rc = dbx_step(r->db, st, bad, "insert into sweep", err, errlen);
     sqlite3_finalize(st);
     if (rc == 0)
         *id = sqlite3_last_insert_rowid(r->db);
@@ -835,12 +727,12 @@ static void forget_sweep(rec_t *r)
 static int insert_param(sqlite3 *db, sqlite3_stmt *st, int64_t sweep, int point, const rec_param_t *p, char *err,
                         size_t errlen)
 {
-    int i = 1, bad = bind_int(st, i++, sweep) != SQLITE_OK;
+    int i = 1, bad = dbx_int(st, i++, sweep) != SQLITE_OK;
     if (point >= 0)
-        bad |= bind_int(st, i++, point) != SQLITE_OK;
-    bad |= bind_text(st, i++, p->key, TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, i, p->value, TEXT_MAX) != SQLITE_OK;
-    return step_done(db, st, bad, point >= 0 ? "insert into point_param" : "insert into sweep_param", err, errlen);
+        bad |= dbx_int(st, i++, point) != SQLITE_OK;
+    bad |= dbx_text(st, i++, p->key, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, i, p->value, DBX_TEXT_MAX) != SQLITE_OK;
+    return dbx_step(db, st, bad, point >= 0 ? "insert into point_param" : "insert into sweep_param", err, errlen);
 }
 
 /* Point p's parameters and variables into the database: point 0's every
@@ -857,29 +749,29 @@ static int describe_point(rec_t *r, int p, int insert, char *err, size_t errlen)
     int np, rc = -1;
 
     if (s->nvars < 0 || s->nvars > (int)(sizeof values / sizeof values[0])) {
-        plain_error(err, errlen, "too many sweep variables");
+        dbx_plain(err, errlen, "too many sweep variables");
         return -1;
     }
     if (s->describe(s->ctx, p, &ps, &np, values, err, errlen) < 0)
         return -1;
     if (p == 0) {
         if (!(r->base = calloc((size_t)(np > 0 ? np : 1), sizeof *r->base))) {
-            plain_error(err, errlen, "out of memory");
+            dbx_plain(err, errlen, "out of memory");
             return -1;
         }
         r->nbase = np;
         for (int k = 0; k < np; k++)
             if (ps[k].value && !(r->base[k] = strdup(ps[k].value))) {
-                plain_error(err, errlen, "out of memory");
+                dbx_plain(err, errlen, "out of memory");
                 return -1;
             }
     } else if (np != r->nbase) {
-        plain_error(err, errlen, "points have different parameter lists");
+        dbx_plain(err, errlen, "points have different parameter lists");
         return -1;
     }
     if (!insert)
         return 0;
-    if (prepare(r->db,
+    if (dbx_prepare(r->db,
                 p == 0 ? "INSERT INTO sweep_param (sweep, key, value) VALUES (?1, ?2, ?3)"
                        : "INSERT INTO point_param (sweep, point, key, value) VALUES (?1, ?2, ?3, ?4)",
                 &st, "prepare insert into a parameter table", err, errlen) < 0)
@@ -893,15 +785,15 @@ static int describe_point(rec_t *r, int p, int insert, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (prepare(r->db, "INSERT INTO sweep_var (sweep, point, name, value) VALUES (?1, ?2, ?3, ?4)", &st,
+    if (dbx_prepare(r->db, "INSERT INTO sweep_var (sweep, point, name, value) VALUES (?1, ?2, ?3, ?4)", &st,
                 "prepare insert into sweep_var", err, errlen) < 0)
         goto out;
     for (int v = 0; v < s->nvars; v++) {
-        int bad = bind_int(st, 1, r->desc_sweep) != SQLITE_OK;
-        bad |= bind_int(st, 2, p) != SQLITE_OK;
-        bad |= bind_text(st, 3, s->var_names[v], TEXT_MAX) != SQLITE_OK;
-        bad |= bind_text(st, 4, values[v], TEXT_MAX) != SQLITE_OK;
-        if (step_done(r->db, st, bad, "insert into sweep_var", err, errlen) < 0)
+        int bad = dbx_int(st, 1, r->desc_sweep) != SQLITE_OK;
+        bad |= dbx_int(st, 2, p) != SQLITE_OK;
+        bad |= dbx_text(st, 3, s->var_names[v], DBX_TEXT_MAX) != SQLITE_OK;
+        bad |= dbx_text(st, 4, values[v], DBX_TEXT_MAX) != SQLITE_OK;
+        if (dbx_step(r->db, st, bad, "insert into sweep_var", err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -920,7 +812,7 @@ static int ensure_point(rec_t *r, int64_t sweep, int p, char *err, size_t errlen
         int ncap = r->capfresh ? 2 * r->capfresh : 64;
         int *f = realloc(r->fresh, (size_t)ncap * sizeof *f);
         if (!f) {
-            plain_error(err, errlen, "out of memory");
+            dbx_plain(err, errlen, "out of memory");
             return -1;
         }
         r->fresh = f;
@@ -938,10 +830,10 @@ static int load_described(rec_t *r, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int rc;
-    if (prepare(r->db, "SELECT DISTINCT point FROM run WHERE sweep = ?1", &st, "read the described points", err,
+    if (dbx_prepare(r->db, "SELECT DISTINCT point FROM run WHERE sweep = ?1", &st, "read the described points", err,
                 errlen) < 0)
         return -1;
-    bind_int(st, 1, r->desc_sweep);
+    dbx_int(st, 1, r->desc_sweep);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t p = sqlite3_column_int64(st, 0);
         if (p >= 0 && p < r->npoints)
@@ -949,7 +841,7 @@ static int load_described(rec_t *r, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        db_error(err, errlen, r->db, "read the described points");
+        dbx_error(err, errlen, r->db, "read the described points");
         return -1;
     }
     return 0;
@@ -961,8 +853,8 @@ int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *e
     if (created)
         *created = 0;
     if (!s->experiment || !s->config_hash || !s->describe || s->points < 1) {
-        plain_error(err, errlen, "incomplete sweep description");
-        return fail_path(r->path, err, errlen);
+        dbx_plain(err, errlen, "incomplete sweep description");
+        return dbx_fail_path(r->path, err, errlen);
     }
     if (rec_commit(r, err, errlen) < 0)
         return -1;
@@ -970,7 +862,7 @@ int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *e
     r->desc = s;
     r->npoints = s->points;
     if (!(r->described = calloc((size_t)s->points, 1))) {
-        plain_error(err, errlen, "out of memory");
+        dbx_plain(err, errlen, "out of memory");
         goto fail;
     }
     if (begin(r, err, errlen) < 0 || find_sweep(r, s, id, err, errlen) < 0)
@@ -982,7 +874,7 @@ int rec_sweep(rec_t *r, const rec_sweep_t *s, int64_t *id, int *created, char *e
     if (describe_point(r, 0, is_new, err, errlen) < 0 || (!is_new && load_described(r, err, errlen) < 0))
         goto fail;
     r->described[0] = 1;
-    if (exec_sql(r->db, "COMMIT", "commit the sweep", err, errlen) < 0)
+    if (dbx_exec(r->db, "COMMIT", "commit the sweep", err, errlen) < 0)
         goto fail;
     r->in_tx = 0;
     if (created)
@@ -992,17 +884,17 @@ fail:
     rollback(r);
     forget_sweep(r);
     *id = 0;
-    return fail_path(r->path, err, errlen);
+    return dbx_fail_path(r->path, err, errlen);
 }
 
 int rec_done_runs(rec_t *r, int64_t sweep, unsigned char *done, int n, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int marked = 0, rc;
-    if (prepare(r->db, "SELECT sweep_run FROM run WHERE sweep = ?1 AND sweep_run IS NOT NULL", &st,
+    if (dbx_prepare(r->db, "SELECT sweep_run FROM run WHERE sweep = ?1 AND sweep_run IS NOT NULL", &st,
                 "read finished runs", err, errlen) < 0)
-        return fail_path(r->path, err, errlen);
-    bind_int(st, 1, sweep);
+        return dbx_fail_path(r->path, err, errlen);
+    dbx_int(st, 1, sweep);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         sqlite3_int64 k = sqlite3_column_int64(st, 0);
         if (k >= 0 && k < n && !done[k]) {
@@ -1011,8 +903,8 @@ int rec_done_runs(rec_t *r, int64_t sweep, unsigned char *done, int n, char *err
         }
     }
     if (rc != SQLITE_DONE) {
-        db_error(err, errlen, r->db, "read finished runs");
-        marked = fail_path(r->path, err, errlen);
+        dbx_error(err, errlen, r->db, "read finished runs");
+        marked = dbx_fail_path(r->path, err, errlen);
     }
     sqlite3_finalize(st);
     return marked;
@@ -1055,19 +947,19 @@ static int stream_seen(rec_t *r, uint64_t seed, uint32_t rep, const char *name)
 static int put_run_row(rec_t *r, int64_t sweep, const rec_head_t *h, int64_t *id, char *err, size_t errlen)
 {
     sqlite3_stmt *st = r->ins_run;
-    int bad = bind_int(st, 1, sweep) != SQLITE_OK;
-    bad |= (h->sweep_run >= 0 ? bind_int(st, 2, h->sweep_run) : sqlite3_bind_null(st, 2)) != SQLITE_OK;
-    bad |= bind_int(st, 3, h->point) != SQLITE_OK;
-    bad |= bind_int(st, 4, h->replication) != SQLITE_OK;
-    bad |= bind_int(st, 5, u64_bits(h->seed)) != SQLITE_OK;
-    bad |= bind_text(st, 6, h->failed ? "failed" : "ok", TEXT_MAX) != SQLITE_OK;
-    bad |= bind_text(st, 7, h->message[0] ? h->message : NULL, sizeof h->message) != SQLITE_OK;
-    bad |= bind_int(st, 8, u64_bits(h->events)) != SQLITE_OK;
-    bad |= bind_real(st, 9, h->wall_s) != SQLITE_OK;
-    bad |= bind_int(st, 10, h->bucket_ns) != SQLITE_OK;
-    bad |= bind_int(st, 11, h->duration_ns) != SQLITE_OK;
-    bad |= bind_int(st, 12, h->detail) != SQLITE_OK;
-    if (step_done(r->db, st, bad, "insert into run", err, errlen) < 0)
+    int bad = dbx_int(st, 1, sweep) != SQLITE_OK;
+    bad |= (h->sweep_run >= 0 ? dbx_int(st, 2, h->sweep_run) : sqlite3_bind_null(st, 2)) != SQLITE_OK;
+    bad |= dbx_int(st, 3, h->point) != SQLITE_OK;
+    bad |= dbx_int(st, 4, h->replication) != SQLITE_OK;
+    bad |= dbx_int(st, 5, dbx_u64(h->seed)) != SQLITE_OK;
+    bad |= dbx_text(st, 6, h->failed ? "failed" : "ok", DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 7, h->message[0] ? h->message : NULL, sizeof h->message) != SQLITE_OK;
+    bad |= dbx_int(st, 8, dbx_u64(h->events)) != SQLITE_OK;
+    bad |= dbx_real(st, 9, h->wall_s) != SQLITE_OK;
+    bad |= dbx_int(st, 10, h->bucket_ns) != SQLITE_OK;
+    bad |= dbx_int(st, 11, h->duration_ns) != SQLITE_OK;
+    bad |= dbx_int(st, 12, h->detail) != SQLITE_OK;
+    if (dbx_step(r->db, st, bad, "insert into run", err, errlen) < 0)
         return -1;
     *id = sqlite3_last_insert_rowid(r->db);
     return 0;
@@ -1076,27 +968,27 @@ static int put_run_row(rec_t *r, int64_t sweep, const rec_head_t *h, int64_t *id
 static int put_scalars(rec_t *r, int64_t id, const rec_head_t *h, char *err, size_t errlen)
 {
     sqlite3_stmt *st = r->ins_scalars;
-    int bad = bind_int(st, 1, id) != SQLITE_OK;
+    int bad = dbx_int(st, 1, id) != SQLITE_OK;
     for (int i = 0; i < S_COUNT; i++)
-        bad |= bind_real(st, 2 + i, h->scalar[i]) != SQLITE_OK; /* NaN: NULL */
-    return step_done(r->db, st, bad, "insert into scalars", err, errlen);
+        bad |= dbx_real(st, 2 + i, h->scalar[i]) != SQLITE_OK; /* NaN: NULL */
+    return dbx_step(r->db, st, bad, "insert into scalars", err, errlen);
 }
 
 static int put_streams(rec_t *r, const rec_head_t *h, char *err, size_t errlen)
 {
     sqlite3_stmt *st = r->ins_stream;
     if (h->nstreams < 0 || h->nstreams > RNG_MAX_STREAMS) {
-        plain_error(err, errlen, "bad number of random streams");
+        dbx_plain(err, errlen, "bad number of random streams");
         return -1;
     }
     for (int i = 0; i < h->nstreams; i++) {
         if (stream_seen(r, h->seed, (uint32_t)h->replication, h->stream[i].name))
             continue;
-        int bad = bind_int(st, 1, u64_bits(h->seed)) != SQLITE_OK;
-        bad |= bind_int(st, 2, h->replication) != SQLITE_OK;
-        bad |= bind_text(st, 3, h->stream[i].name, sizeof h->stream[i].name) != SQLITE_OK;
-        bad |= bind_int(st, 4, u64_bits(h->stream[i].seed)) != SQLITE_OK;
-        if (step_done(r->db, st, bad, "insert into stream_seed", err, errlen) < 0)
+        int bad = dbx_int(st, 1, dbx_u64(h->seed)) != SQLITE_OK;
+        bad |= dbx_int(st, 2, h->replication) != SQLITE_OK;
+        bad |= dbx_text(st, 3, h->stream[i].name, sizeof h->stream[i].name) != SQLITE_OK;
+        bad |= dbx_int(st, 4, dbx_u64(h->stream[i].seed)) != SQLITE_OK;
+        if (dbx_step(r->db, st, bad, "insert into stream_seed", err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -1107,16 +999,16 @@ static int put_series(rec_t *r, int64_t id, const rec_run_t *run, char *err, siz
     sqlite3_stmt *st = r->ins_series;
     const rec_head_t *h = &run->h;
     if (h->nbuckets > 0 && !run->series) {
-        plain_error(err, errlen, "series missing");
+        dbx_plain(err, errlen, "series missing");
         return -1;
     }
     for (int b = 0; b < h->nbuckets; b++) {
         const int64_t *row = run->series + (size_t)b * M_COUNT;
-        int bad = bind_int(st, 1, id) != SQLITE_OK;
-        bad |= bind_int(st, 2, (int64_t)b * h->bucket_ns) != SQLITE_OK;
+        int bad = dbx_int(st, 1, id) != SQLITE_OK;
+        bad |= dbx_int(st, 2, (int64_t)b * h->bucket_ns) != SQLITE_OK;
         for (int c = 0; c < M_COUNT; c++)
-            bad |= bind_int(st, 3 + c, row[c]) != SQLITE_OK;
-        if (step_done(r->db, st, bad, "insert into series", err, errlen) < 0)
+            bad |= dbx_int(st, 3 + c, row[c]) != SQLITE_OK;
+        if (dbx_step(r->db, st, bad, "insert into series", err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -1126,19 +1018,19 @@ static int put_hists(rec_t *r, int64_t id, const rec_run_t *run, char *err, size
 {
     sqlite3_stmt *st = r->ins_hist;
     if (run->h.nhists < 0 || run->h.nhists > RUN_MAX_HISTS) {
-        plain_error(err, errlen, "bad number of histograms");
+        dbx_plain(err, errlen, "bad number of histograms");
         return -1;
     }
     for (int k = 0; k < run->h.nhists; k++) {
         const rec_hist_t *hs = &run->hist[k];
         for (int i = 0; i < hs->nbuckets; i++) {
-            int bad = bind_int(st, 1, id) != SQLITE_OK;
-            bad |= bind_text(st, 2, hs->name, TEXT_MAX) != SQLITE_OK;
-            bad |= bind_int(st, 3, hs->b[i].lower) != SQLITE_OK;
-            bad |= bind_int(st, 4, hs->b[i].upper) != SQLITE_OK;
-            bad |= bind_int(st, 5, hs->b[i].count) != SQLITE_OK;
-            bad |= bind_text(st, 6, hs->unit, TEXT_MAX) != SQLITE_OK;
-            if (step_done(r->db, st, bad, "insert into histogram", err, errlen) < 0)
+            int bad = dbx_int(st, 1, id) != SQLITE_OK;
+            bad |= dbx_text(st, 2, hs->name, DBX_TEXT_MAX) != SQLITE_OK;
+            bad |= dbx_int(st, 3, hs->b[i].lower) != SQLITE_OK;
+            bad |= dbx_int(st, 4, hs->b[i].upper) != SQLITE_OK;
+            bad |= dbx_int(st, 5, hs->b[i].count) != SQLITE_OK;
+            bad |= dbx_text(st, 6, hs->unit, DBX_TEXT_MAX) != SQLITE_OK;
+            if (dbx_step(r->db, st, bad, "insert into histogram", err, errlen) < 0)
                 return -1;
         }
     }
@@ -1150,12 +1042,12 @@ int rec_put(rec_t *r, int64_t sweep, const rec_run_t *run, int64_t *run_id, char
     const rec_head_t *h = &run->h;
     int64_t id = 0;
     if (begin(r, err, errlen) < 0)
-        return fail_path(r->path, err, errlen);
+        return dbx_fail_path(r->path, err, errlen);
     if (ensure_point(r, sweep, h->point, err, errlen) < 0 || put_run_row(r, sweep, h, &id, err, errlen) < 0 || (h->has_scalars && put_scalars(r, id, h, err, errlen) < 0) ||
         put_streams(r, h, err, errlen) < 0 ||
         (h->detail && (put_series(r, id, run, err, errlen) < 0 || put_hists(r, id, run, err, errlen) < 0))) {
         rollback(r);
-        return fail_path(r->path, err, errlen);
+        return dbx_fail_path(r->path, err, errlen);
     }
     r->pending++;
     r->last_sweep = sweep;
@@ -1201,15 +1093,15 @@ static int load_point(sqlite3_stmt *sel, sqlite3 *db, int64_t sweep, int64_t poi
 {
     int rc;
     pv->nruns = 0;
-    bind_int(sel, 1, sweep);
-    bind_int(sel, 2, point);
+    dbx_int(sel, 1, sweep);
+    dbx_int(sel, 2, point);
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
         if (pv->nruns == pv->cap) {
             int ncap = pv->cap ? 2 * pv->cap : 64;
             double *v = realloc(pv->v, (size_t)ncap * S_COUNT * sizeof *v);
             if (!v) {
                 sqlite3_reset(sel);
-                plain_error(err, errlen, "out of memory for the summary");
+                dbx_plain(err, errlen, "out of memory for the summary");
                 return -1;
             }
             pv->v = v;
@@ -1222,7 +1114,7 @@ static int load_point(sqlite3_stmt *sel, sqlite3 *db, int64_t sweep, int64_t poi
     }
     sqlite3_reset(sel);
     if (rc != SQLITE_DONE) {
-        db_error(err, errlen, db, "summary query");
+        dbx_error(err, errlen, db, "summary query");
         return -1;
     }
     return 0;
@@ -1258,15 +1150,15 @@ static int summarise_point(sqlite3_stmt *ins, sqlite3 *db, const char *experimen
             sd = sqrt(ss / (double)(n - 1));
             hw = t975(tc, (int)(n - 1)) * sd / sqrt((double)n);
         }
-        int bad = bind_text(ins, 1, experiment, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_int(ins, 2, point) != SQLITE_OK;
-        bad |= bind_text(ins, 3, metrics_scalars[i].name, TEXT_MAX) != SQLITE_OK;
-        bad |= bind_int(ins, 4, n) != SQLITE_OK;
-        bad |= bind_real(ins, 5, mean) != SQLITE_OK;
-        bad |= bind_real(ins, 6, sd) != SQLITE_OK;
-        bad |= bind_real(ins, 7, hw) != SQLITE_OK;
-        bad |= bind_int(ins, 8, sweep) != SQLITE_OK;
-        if (step_done(db, ins, bad, "insert into summary", err, errlen) < 0)
+        int bad = dbx_text(ins, 1, experiment, DBX_TEXT_MAX) != SQLITE_OK;
+        bad |= dbx_int(ins, 2, point) != SQLITE_OK;
+        bad |= dbx_text(ins, 3, metrics_scalars[i].name, DBX_TEXT_MAX) != SQLITE_OK;
+        bad |= dbx_int(ins, 4, n) != SQLITE_OK;
+        bad |= dbx_real(ins, 5, mean) != SQLITE_OK;
+        bad |= dbx_real(ins, 6, sd) != SQLITE_OK;
+        bad |= dbx_real(ins, 7, hw) != SQLITE_OK;
+        bad |= dbx_int(ins, 8, sweep) != SQLITE_OK;
+        if (dbx_step(db, ins, bad, "insert into summary", err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -1286,28 +1178,28 @@ int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen)
     if (begin(r, err, errlen) < 0)
         goto out;
     /* since: runs with a larger id are not in the summary yet; 0 = redo all */
-    if (prepare(r->db,
+    if (dbx_prepare(r->db,
                 "SELECT experiment, coalesce(summarised, 0),"
                 " coalesce((SELECT s.sweep = sweep.id FROM summary AS s WHERE s.experiment = sweep.experiment LIMIT 1), 0)"
                 " FROM sweep WHERE id = ?1",
                 &info, "read the sweep", err, errlen) < 0)
         goto out;
-    bind_int(info, 1, sweep);
+    dbx_int(info, 1, sweep);
     if (sqlite3_step(info) != SQLITE_ROW) {
-        db_error(err, errlen, r->db, "read the sweep");
+        dbx_error(err, errlen, r->db, "read the sweep");
         goto out;
     }
     experiment = strdup((const char *)sqlite3_column_text(info, 0));
     int64_t since = sqlite3_column_int64(info, 2) ? sqlite3_column_int64(info, 1) : 0;
     if (!experiment) {
-        plain_error(err, errlen, "out of memory");
+        dbx_plain(err, errlen, "out of memory");
         goto out;
     }
     if (since == 0) { /* the summary holds another sweep, or none: start afresh */
-        if (prepare(r->db, "DELETE FROM summary WHERE experiment = ?1", &del, "prepare summary delete", err, errlen) < 0)
+        if (dbx_prepare(r->db, "DELETE FROM summary WHERE experiment = ?1", &del, "prepare summary delete", err, errlen) < 0)
             goto out;
-        bind_text(del, 1, experiment, TEXT_MAX);
-        if (step_done(r->db, del, 0, "delete the old summary", err, errlen) < 0)
+        dbx_text(del, 1, experiment, DBX_TEXT_MAX);
+        if (dbx_step(r->db, del, 0, "delete the old summary", err, errlen) < 0)
             goto out;
         sqlite3_finalize(del);
         del = NULL;
@@ -1320,41 +1212,41 @@ int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen)
     sqlite3_str_appendall(q, " FROM run AS r JOIN scalars AS s ON s.run = r.id"
                              " WHERE r.sweep = ?1 AND r.point = ?2 AND r.status = 'ok'"
                              " ORDER BY r.sweep_run, r.id"); /* the same sums whatever the finishing order */
-    if (str_finish(q, &sql, err, errlen) < 0)
+    if (dbx_str_finish(q, &sql, err, errlen) < 0)
         goto out;
-    if (prepare(r->db, sql, &sel, "prepare summary query", err, errlen) < 0 ||
-        prepare(r->db, "SELECT DISTINCT point FROM run WHERE id > ?2 AND sweep = ?1", &pts, "prepare summary points",
+    if (dbx_prepare(r->db, sql, &sel, "prepare summary query", err, errlen) < 0 ||
+        dbx_prepare(r->db, "SELECT DISTINCT point FROM run WHERE id > ?2 AND sweep = ?1", &pts, "prepare summary points",
                 err, errlen) < 0 ||
-        prepare(r->db, "DELETE FROM summary WHERE experiment = ?1 AND point = ?2", &del, "prepare summary delete", err,
+        dbx_prepare(r->db, "DELETE FROM summary WHERE experiment = ?1 AND point = ?2", &del, "prepare summary delete", err,
                 errlen) < 0 ||
-        prepare(r->db,
+        dbx_prepare(r->db,
                 "INSERT INTO summary (experiment, point, name, n, mean, sd, ci95, sweep)"
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 &ins, "prepare summary insert", err, errlen) < 0 ||
-        prepare(r->db, "UPDATE sweep SET summarised = (SELECT max(id) FROM run WHERE sweep = ?1) WHERE id = ?1", &upd,
+        dbx_prepare(r->db, "UPDATE sweep SET summarised = (SELECT max(id) FROM run WHERE sweep = ?1) WHERE id = ?1", &upd,
                 "prepare sweep update", err, errlen) < 0)
         goto out;
-    bind_int(pts, 1, sweep);
-    bind_int(pts, 2, since);
+    dbx_int(pts, 1, sweep);
+    dbx_int(pts, 2, since);
     int st;
     while ((st = sqlite3_step(pts)) == SQLITE_ROW) {
         int64_t point = sqlite3_column_int64(pts, 0);
-        bind_text(del, 1, experiment, TEXT_MAX);
-        bind_int(del, 2, point);
-        if (step_done(r->db, del, 0, "delete a point's summary", err, errlen) < 0 ||
+        dbx_text(del, 1, experiment, DBX_TEXT_MAX);
+        dbx_int(del, 2, point);
+        if (dbx_step(r->db, del, 0, "delete a point's summary", err, errlen) < 0 ||
             load_point(sel, r->db, sweep, point, &pv, err, errlen) < 0)
             goto out;
         if (pv.nruns > 0 && summarise_point(ins, r->db, experiment, sweep, point, &pv, &tc, err, errlen) < 0)
             goto out; /* a point whose runs all failed has no summary */
     }
     if (st != SQLITE_DONE) {
-        db_error(err, errlen, r->db, "summary points");
+        dbx_error(err, errlen, r->db, "summary points");
         goto out;
     }
-    bind_int(upd, 1, sweep);
-    if (step_done(r->db, upd, 0, "update the sweep", err, errlen) < 0)
+    dbx_int(upd, 1, sweep);
+    if (dbx_step(r->db, upd, 0, "update the sweep", err, errlen) < 0)
         goto out;
-    if (exec_sql(r->db, "COMMIT", "commit the summary", err, errlen) < 0)
+    if (dbx_exec(r->db, "COMMIT", "commit the summary", err, errlen) < 0)
         goto out;
     r->in_tx = 0;
     rc = 0;
@@ -1371,7 +1263,7 @@ out:
     free(tc.t);
     if (rc < 0) {
         rollback(r);
-        return fail_path(r->path, err, errlen);
+        return dbx_fail_path(r->path, err, errlen);
     }
     return 0;
 }

@@ -161,4 +161,25 @@ int rec_pending(const rec_t *r);
  * with a message. */
 int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen);
 
+/* ---- merging ------------------------------------------------------------ */
+
+typedef struct {
+    int sweeps_added;          /* sweeps new to this database */
+    int runs_added;            /* runs copied */
+    int runs_same;             /* runs already here with the same results */
+} rec_merge_stats_t;
+
+/* Add the runs of the database at src_path (results/merge.c): its sweeps
+ * are matched by (experiment, config_hash) or added; a run already here
+ * (same sweep, same run number) must have the same results (status,
+ * events, every scalar) and is skipped, else it is a conflict: -1 with a
+ * message, and nothing of src is merged. One transaction. The ids of the
+ * sweeps that got runs are appended to *touched (realloc'ed; *ntouched
+ * counts them): bring their summaries up to date with rec_summarise. */
+int rec_merge(rec_t *r, const char *src_path, rec_merge_stats_t *stats, int64_t **touched, int *ntouched, char *err,
+              size_t errlen);
+
+/* The SQLite connection, for the other results modules (merge.c) only. */
+struct sqlite3 *rec_sqlite(rec_t *r);
+
 #endif

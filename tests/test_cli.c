@@ -305,14 +305,25 @@ static void assert_same_results(const char *a, const char *b)
     assert_int_equal(db_int(a, sql), db_int(b, sql));
 }
 
+/* The reference for the farm tests: the interrupted-sweep experiment run
+ * plainly with -j 2 into ref (once per test binary run). */
+static void make_reference(char *ref, size_t len)
+{
+    char err[2048], args[512];
+    struct stat sb;
+    snprintf(ref, len, "%s/ref.db", dir);
+    write_file(ini, kill_ini);
+    if (stat(ref, &sb) == 0)
+        return;
+    snprintf(args, sizeof args, "sweep %s --db %s -j 2 --quiet", ini, ref);
+    assert_int_equal(run(args, err, sizeof err), 0);
+}
+
 static void test_kill_and_resume(void **state)
 {
     (void)state;
     char err[2048], args[512], ref[160], cut[160];
-    write_file(ini, kill_ini);
-    snprintf(ref, sizeof ref, "%s/ref.db", dir);
-    snprintf(args, sizeof args, "sweep %s --db %s -j 2 --quiet", ini, ref);
-    assert_int_equal(run(args, err, sizeof err), 0);
+    make_reference(ref, sizeof ref);
     assert_int_equal(db_int(ref, "SELECT count(*) FROM run"), 30);
 
     /* the sweep killed, interrupted, terminated; then its workers killed */
@@ -427,6 +438,118 @@ static void test_results_path_and_progress(void **state)
     unlink(db);
 }
 
+/* A sweep in 3 shards (the tasks of a job array), merged: the same
+ * results as one sweep. Merging again adds nothing; a shard whose results
+ * differ for the same run is a conflict (exit 1) and leaves the output as
+ * it was. */
+static void test_shards_merge(void **state)
+{
+    (void)state;
+    char err[2048], args[1024], ref[160], out[160], shard[3][160];
+    make_reference(ref, sizeof ref);
+    for (int k = 0; k < 3; k++) {
+        snprintf(shard[k], sizeof shard[k], "%s/shard%d.db", dir, k + 1);
+        snprintf(args, sizeof args, "sweep %s --db %s --shard %d/3 -j 1 --quiet", ini, shard[k], k + 1);
+        assert_int_equal(run(args, err, sizeof err), 0);
+        assert_int_equal(db_int(shard[k], "SELECT count(*) FROM run"), 10);
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM run WHERE sweep_run %% 3 <> %d", k); /* every 3rd run */
+        assert_int_equal(db_int(shard[k], sql), 0);
+    }
+    snprintf(out, sizeof out, "%s/merged.db", dir);
+    snprintf(args, sizeof args, "merge %s %s %s %s", out, shard[0], shard[1], shard[2]);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_same_results(out, ref);
+    assert_int_equal(run(args, err, sizeof err), 0); /* again: every run already there */
+    assert_int_equal(db_int(out, "SELECT count(*) FROM run"), 30);
+    assert_same_results(out, ref);
+
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s \"UPDATE scalars SET calls = calls + 1 WHERE run = 1\"", shard[1]);
+    assert_int_equal(system(cmd), 0);
+    snprintf(args, sizeof args, "merge %s %s", out, shard[1]);
+    assert_int_equal(run(args, err, sizeof err), 1);
+    assert_non_null(strstr(err, "different results"));
+    assert_same_results(out, ref);
+    snprintf(args, sizeof args, "merge %s %s/no-such.db", out, dir);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    snprintf(args, sizeof args, "sweep %s --db %s --shard 4/3", ini, out);
+    assert_int_equal(run(args, err, sizeof err), 2);
+}
+
+/* The MPI rank of a process (its OMPI_COMM_WORLD_RANK), or -1. */
+static int rank_of(int pid)
+{
+    char path[64], buf[65536];
+    snprintf(path, sizeof path, "/proc/%d/environ", pid);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+        if (!strncmp(buf + i, "OMPI_COMM_WORLD_RANK=", 21))
+            return atoi(buf + i + 21);
+    return -1;
+}
+
+/* With make MPI=1 and OpenMPI's mpirun: the sweep on 3 ranks (rank 0
+ * writes, 2 simulate) gives the same results as a local sweep; with a
+ * worker rank killed mid-way, the job ends, the finished runs stay, and the
+ * same command finishes the sweep with the same results. */
+static void test_mpi(void **state)
+{
+    (void)state;
+    struct stat sb;
+    if (stat("build-mpi/retrysim", &sb) != 0 || system("command -v mpirun > /dev/null 2>&1") != 0)
+        skip(); /* make MPI=1 builds it; CI does */
+    char err[2048], args[512], ref[160], path[160], cmd[1024];
+    make_reference(ref, sizeof ref);
+    snprintf(path, sizeof path, "%s/mpi.db", dir);
+    snprintf(cmd, sizeof cmd,
+             "mpirun --allow-run-as-root --oversubscribe -np 3 build-mpi/retrysim sweep %s --db %s --quiet 2>%s", ini,
+             path, errf);
+    if (system(cmd) != 0) {
+        read_errf(err, sizeof err);
+        fail_msg("mpirun sweep failed: %s", err);
+    }
+    assert_same_results(path, ref);
+
+    snprintf(path, sizeof path, "%s/mpi-cut.db", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execlp("mpirun", "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", "build-mpi/retrysim", "sweep",
+               ini, "--db", path, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    wait_for_a_run(path);
+    /* find rank 1 among mpirun's children, and kill it */
+    snprintf(cmd, sizeof cmd, "pgrep -P %d > %s", (int)pid, errf);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(errf, "r");
+    assert_non_null(f);
+    int child, killed = 0;
+    while (!killed && fscanf(f, "%d", &child) == 1)
+        if (rank_of(child) == 1)
+            killed = kill(child, SIGKILL) == 0;
+    fclose(f);
+    assert_true(killed);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* the job failed */
+    int64_t n = db_int(path, "SELECT count(*) FROM run");
+    assert_true(n > 0 && n < 30);
+    assert_int_equal(db_int(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+    snprintf(args, sizeof args, "sweep %s --db %s -j 2 --quiet", ini, path); /* resume locally, or by mpirun */
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_same_results(path, ref);
+}
+
 /* Chart rendering takes any database and output path as plain text: a
  * path holding a space, quotes, ; and $(...) renders, and runs nothing. */
 static void test_plot_paths(void **state)
@@ -473,6 +596,8 @@ int main(void)
         cmocka_unit_test(test_trace_edit_is_a_new_sweep),
         cmocka_unit_test(test_results_path_and_progress),
         cmocka_unit_test(test_plot_paths),
+        cmocka_unit_test(test_shards_merge),
+        cmocka_unit_test(test_mpi),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

@@ -5,7 +5,9 @@
 #                    them (apt-get output on stderr). Missing otherwise: print
 #                    one line with the exact command to run, exit 1.
 #   deps.sh install  apt-get install everything (root, or through sudo)
+#   deps.sh install-mpi  apt-get install OpenMPI, for make MPI=1 (optional)
 PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev gnuplot-nox"
+MPI_PKGS="libopenmpi-dev openmpi-bin"
 
 missing() {
     if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -45,6 +47,8 @@ ensure)
     exit 1 ;;
 install)
     install $PKGS ;;
+install-mpi)
+    command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1 || install $MPI_PKGS ;;
 *)
-    echo "usage: $0 check|ensure|install" >&2; exit 2 ;;
+    echo "usage: $0 check|ensure|install|install-mpi" >&2; exit 2 ;;
 esac

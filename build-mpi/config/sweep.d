@@ -1,0 +1,31 @@
+build-mpi/config/sweep.o: config/sweep.c config/sweep.h config/cfg.h \
+ results/rec.h models/metrics.h sim/rng.h models/run.h models/arrivals.h \
+ models/dist.h sim/simtime.h models/conn.h models/gmp.h sim/eng.h \
+ sim/pes.h sim/simtime.h sim/stats.h models/idem.h models/layers.h \
+ models/limiter.h models/metrics.h models/network.h models/policy.h \
+ models/protect.h models/server.h models/shed.h config/expr.h
+config/sweep.h:
+config/cfg.h:
+results/rec.h:
+models/metrics.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+sim/simtime.h:
+models/conn.h:
+models/gmp.h:
+sim/eng.h:
+sim/pes.h:
+sim/simtime.h:
+sim/stats.h:
+models/idem.h:
+models/layers.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/policy.h:
+models/protect.h:
+models/server.h:
+models/shed.h:
+config/expr.h:

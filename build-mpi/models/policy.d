@@ -1,0 +1,3 @@
+build-mpi/models/policy.o: models/policy.c models/policy.h sim/simtime.h
+models/policy.h:
+sim/simtime.h:

@@ -1,0 +1,26 @@
+build-mpi/models/server.o: models/server.c models/dist.h sim/simtime.h \
+ models/world.h models/conn.h sim/eng.h sim/pes.h sim/simtime.h \
+ models/gmp.h sim/stats.h models/idem.h models/limiter.h models/metrics.h \
+ models/policy.h models/protect.h models/run.h models/arrivals.h \
+ models/layers.h models/network.h sim/rng.h models/server.h models/shed.h
+models/dist.h:
+sim/simtime.h:
+models/world.h:
+models/conn.h:
+sim/eng.h:
+sim/pes.h:
+sim/simtime.h:
+models/gmp.h:
+sim/stats.h:
+models/idem.h:
+models/limiter.h:
+models/metrics.h:
+models/policy.h:
+models/protect.h:
+models/run.h:
+models/arrivals.h:
+models/layers.h:
+models/network.h:
+sim/rng.h:
+models/server.h:
+models/shed.h:

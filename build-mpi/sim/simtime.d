@@ -1,0 +1,2 @@
+build-mpi/sim/simtime.o: sim/simtime.c sim/simtime.h
+sim/simtime.h:
