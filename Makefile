@@ -75,6 +75,8 @@ BENCH_AUX_OBJ := $(BENCH_AUX:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_MAIN:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all run experiments plots test asan bench deps clean help
+# Keep the objects of test and benchmark programs (no "rm ..." after a build).
+.SECONDARY:
 all: $(BIN)
 
 $(BIN): $(CLI_OBJ) $(LIB)

@@ -13,6 +13,7 @@
 
 #include "cfg.h"
 #include "exec.h"
+#include "inspect.h"
 #include "metrics.h"
 #include "stats.h"
 #include "sweep_cmd.h"
@@ -31,6 +32,9 @@ static void usage(FILE *f)
             "  run FILE.ini [options]   simulate one run, record it in SQLite, print a summary\n"
             "  sweep FILE.ini [options] every run of an experiment's sweep, in parallel; resumable\n"
             "  merge OUT.db IN.db...    add the runs of other databases (shards of a sweep) to OUT\n"
+            "  summary DB [--experiment E] [--scalars a,b]   each point's scalars, mean ± 95%% CI\n"
+            "  export DB --csv|--json [--table T] [--experiment E]   a table for notebooks\n"
+            "  compare DB_A DB_B [--experiment E] [--scalars a,b]   the same points side by side\n"
             "  keys [--markdown]        every configuration key: unit, default, range\n"
             "  metrics [--markdown]     every recorded series column and scalar: unit, meaning\n"
             "  version                  the version and the engine design\n"
@@ -311,6 +315,12 @@ int main(int argc, char **argv)
         return sweep_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "merge"))
         return cmd_merge(argc - 2, argv + 2);
+    if (!strcmp(cmd, "summary"))
+        return inspect_summary(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return inspect_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "compare"))
+        return inspect_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "metrics")) {
         print_metrics(argc > 2 && !strcmp(argv[2], "--markdown"));
         return 0;

@@ -399,7 +399,23 @@ static int writer_gone(const char *writer, double beat)
         return 1;
     if (strncmp(me, host, strlen(host)) != 0 || me[strlen(host)] != ' ')
         return 0; /* another host: only its heartbeat tells */
-    return pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+    if (pid == (long)getpid())
+        return 1;
+    if (kill((pid_t)pid, 0) != 0)
+        return errno == ESRCH;
+    /* It exists, but a process killed and not yet reaped (a zombie: its
+     * parent was killed too, and init reaps slowly, or not at all in a
+     * container) writes nothing any more. */
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *close = strrchr(stat, ')'); /* "pid (comm) S ...": the state follows the name */
+    return close && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X');
 }
 
 static int set_writer(rec_t *r, int64_t sweep, const char *writer, char *err, size_t errlen)

@@ -477,6 +477,65 @@ static void test_shards_merge(void **state)
     assert_int_equal(run(args, err, sizeof err), 2);
 }
 
+/* Run retrysim with args, its stdout into out (the whole text). */
+static int run_out(const char *args, char *out, size_t len)
+{
+    char cmd[1024], file[160];
+    const char *bin = getenv("RETRYSIM");
+    snprintf(file, sizeof file, "%s/out.txt", dir);
+    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin ? bin : "./retrysim", args, file, errf);
+    int st = system(cmd);
+    FILE *f = fopen(file, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = 0;
+    fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* summary, export and compare read a database and change nothing. */
+static void test_inspect(void **state)
+{
+    (void)state;
+    static char out[1 << 20];
+    char args[512], ref[160], copy[200], cmd[1024];
+    make_reference(ref, sizeof ref);
+    snprintf(args, sizeof args, "summary %s --scalars amplification,calls", ref);
+    assert_int_equal(run_out(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "3 points"));
+    assert_non_null(strstr(out, "rate=12000"));
+    assert_non_null(strstr(out, "(n=10)"));
+    snprintf(args, sizeof args, "summary %s --scalars amplification,nonsense", ref);
+    assert_int_equal(run_out(args, out, sizeof out), 2);
+
+    /* CSV: a header and one line per summary row */
+    snprintf(args, sizeof args, "export %s --csv", ref);
+    assert_int_equal(run_out(args, out, sizeof out), 0);
+    int lines = 0;
+    for (const char *p = out; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + db_int(ref, "SELECT count(*) FROM summary"));
+    assert_true(!strncmp(out, "experiment,point,name,n,mean,sd,ci95,sweep\n", 43));
+    snprintf(args, sizeof args, "export %s --json --table run", ref);
+    assert_int_equal(run_out(args, out, sizeof out), 0);
+    assert_true(out[0] == '[' && strstr(out, "\"sweep_run\": 29") && strstr(out, "\"status\": \"ok\""));
+    snprintf(args, sizeof args, "export %s --csv --table sqlite_master", ref);
+    assert_int_equal(run_out(args, out, sizeof out), 2);
+
+    /* compare: itself, then a copy whose mean moved beyond its interval */
+    snprintf(args, sizeof args, "compare %s %s", ref, ref);
+    assert_int_equal(run_out(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "3 points compared, 0 differences"));
+    snprintf(copy, sizeof copy, "%s/moved.db", dir);
+    snprintf(cmd, sizeof cmd, "cp %s %s && sqlite3 %s \"UPDATE summary SET mean = mean * 2 WHERE point = 1 AND "
+                              "name = 'amplification'\"", ref, copy, copy);
+    assert_int_equal(system(cmd), 0);
+    snprintf(args, sizeof args, "compare %s %s --scalars amplification", ref, copy);
+    assert_int_equal(run_out(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "3 points compared, 1 differences"));
+    assert_non_null(strstr(out, "    * amplification"));
+}
+
 /* The MPI rank of a process (its OMPI_COMM_WORLD_RANK), or -1. */
 static int rank_of(int pid)
 {
@@ -546,7 +605,8 @@ static void test_mpi(void **state)
     assert_true(n > 0 && n < 30);
     assert_int_equal(db_int(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
     snprintf(args, sizeof args, "sweep %s --db %s -j 2 --quiet", ini, path); /* resume locally, or by mpirun */
-    assert_int_equal(run(args, err, sizeof err), 0);
+    if (run(args, err, sizeof err) != 0)
+        fail_msg("resuming after the killed MPI job: %s", err);
     assert_same_results(path, ref);
 }
 
@@ -598,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_plot_paths),
         cmocka_unit_test(test_shards_merge),
         cmocka_unit_test(test_mpi),
+        cmocka_unit_test(test_inspect),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

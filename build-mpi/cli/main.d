@@ -4,7 +4,7 @@ build-mpi/cli/main.o: cli/main.c config/cfg.h results/rec.h \
  sim/simtime.h sim/stats.h models/idem.h models/layers.h models/limiter.h \
  models/metrics.h models/network.h models/policy.h models/protect.h \
  models/server.h models/shed.h cli/exec.h config/sweep.h config/cfg.h \
- cli/sweep_cmd.h sim/pes.h
+ cli/inspect.h cli/sweep_cmd.h sim/pes.h
 config/cfg.h:
 results/rec.h:
 models/metrics.h:
@@ -31,5 +31,6 @@ models/shed.h:
 cli/exec.h:
 config/sweep.h:
 config/cfg.h:
+cli/inspect.h:
 cli/sweep_cmd.h:
 sim/pes.h:
