@@ -84,7 +84,7 @@ int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int6
         rc = EXEC_BAD_INPUT;
         goto out;
     }
-    exec_identity(doc, NULL, hash);
+    exec_identity(doc, NULL, NULL, hash);
     rec_sweep_t sw = {.experiment = cfg->output.experiment,
                       .config_hash = hash,
                       .config_path = doc->path,
@@ -191,11 +191,10 @@ static int trace_paths(const cfg_doc_t *doc, const sweep_plan_t *plan, char ***p
     return n;
 }
 
-void exec_identity(const cfg_doc_t *doc, const sweep_plan_t *plan, char out[17])
+static uint64_t hash_entries(uint64_t h, const cfg_doc_t *doc)
 {
     static const unsigned char sep = 0xff; /* field separator: ("ab","c") != ("a","bc") */
-    uint64_t h = HASH_FNV_OFFSET;
-    for (int i = 0; i < doc->n; i++) {
+    for (int i = 0; doc && i < doc->n; i++) {
         const char *parts[3] = {doc->entries[i].section, doc->entries[i].key, doc->entries[i].value};
         for (int k = 0; k < 3; k++) {
             if (parts[k])
@@ -203,6 +202,12 @@ void exec_identity(const cfg_doc_t *doc, const sweep_plan_t *plan, char out[17])
             h = hash_fnv1a(h, &sep, 1);
         }
     }
+    return h;
+}
+
+void exec_identity(const cfg_doc_t *doc, const cfg_doc_t *extra, const sweep_plan_t *plan, char out[17])
+{
+    uint64_t h = hash_entries(hash_entries(HASH_FNV_OFFSET, doc), extra);
     char **paths;
     int n = trace_paths(doc, plan, &paths);
     for (int k = 0; k < n; k++) {

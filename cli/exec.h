@@ -34,11 +34,12 @@ int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int6
 int exec_check_db_dir(const char *db, char *err, size_t errlen);
 
 /* The identity of a sweep (or of a `retrysim run`), as 16 hex digits:
- * FNV-1a over every entry (section, key, value) of the document, then over
- * the content of every input file its runs read (the trace files, at every
+ * FNV-1a over every entry (section, key, value) of the document and of
+ * extra (a section a command took out of it, or NULL), then over the
+ * content of every input file its runs read (the trace files, at every
  * point of plan; plan may be NULL for a document without ${...}). An edited
  * experiment, or an edited trace, is a new sweep, not a resumed one. */
-void exec_identity(const cfg_doc_t *doc, const sweep_plan_t *plan, char out[17]);
+void exec_identity(const cfg_doc_t *doc, const cfg_doc_t *extra, const sweep_plan_t *plan, char out[17]);
 
 /* The document's command-line entries as "section.key = value" lines, or
  * NULL if none (malloc'ed). */

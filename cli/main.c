@@ -31,6 +31,7 @@ static void usage(FILE *f)
             "commands:\n"
             "  run FILE.ini [options]   simulate one run, record it in SQLite, print a summary\n"
             "  sweep FILE.ini [options] every run of an experiment's sweep, in parallel; resumable\n"
+            "  search FILE.ini [options] the value of one variable where a goal starts to be met\n"
             "  merge OUT.db IN.db...    add the runs of other databases (shards of a sweep) to OUT\n"
             "  summary DB [--experiment E] [--scalars a,b]   each point's scalars, mean ± 95%% CI\n"
             "  export DB --csv|--json [--table T] [--experiment E]   a table for notebooks\n"
@@ -301,6 +302,8 @@ int main(int argc, char **argv)
             sweep_usage(stdout);
         else if (argc > 2 && !strcmp(argv[2], "merge"))
             usage_merge(stdout);
+        else if (argc > 2 && !strcmp(argv[2], "search"))
+            search_usage(stdout);
         else
             usage(stdout);
         return 0;
@@ -315,6 +318,8 @@ int main(int argc, char **argv)
         return sweep_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "merge"))
         return cmd_merge(argc - 2, argv + 2);
+    if (!strcmp(cmd, "search"))
+        return search_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "summary"))
         return inspect_summary(argc - 2, argv + 2);
     if (!strcmp(cmd, "export"))

@@ -28,6 +28,7 @@
 #include "exec.h"
 #include "farm.h"
 #include "rec.h"
+#include "search.h"
 #include "sweep.h"
 #ifdef RETRYSIM_MPI
 #include <mpi.h>
@@ -63,6 +64,27 @@ void sweep_usage(FILE *f)
                "Runs already in the database for the same experiment text are skipped.\n"
                "Started by mpirun (built with make MPI=1), rank 0 writes and the other ranks simulate.\n"
                "Exit status: 0 all ran, 1 some failed (recorded as failed), 2 bad input, 130 interrupted.\n");
+}
+
+void search_usage(FILE *f)
+{
+    fprintf(f, "usage: retrysim search FILE.ini [-j N] [--db PATH] [--set section.key=value]... [--quiet]\n"
+               "\n"
+               "Finds, for every point of the other variables, the value of one variable at which a goal\n"
+               "over the runs' scalars starts to be met: a noisy bisection over the variable's values\n"
+               "(in the order written) that adds replications only where the answer is uncertain.\n"
+               "The experiment's [search] section says what:\n"
+               "  variable     = NAME          a ${NAME=...} variable of the experiment\n"
+               "  goal         = EXPR          over one run's scalars, e.g. $recovery_time_s <= 30\n"
+               "  statistic    = share         share: the goal holds in at least `share` of replications\n"
+               "                               (Wald's SPRT); mean: $scalar <= NUMBER holds for the mean\n"
+               "  share        = 0.95\n"
+               "  tolerance    = 0.04          indifference half-width of the share test\n"
+               "  confidence   = 0.95          of each candidate's verdict\n"
+               "  replications = 10..100       per candidate: a batch, at most\n"
+               "Every run goes into the database like a sweep's (resumable; replication r of every\n"
+               "candidate uses the same seeds); the answers into the tables search and search_probe.\n"
+               "Exit status: 0 done, 1 a run or the database failed, 2 bad input, 130 interrupted.\n");
 }
 
 static int parse_args(int argc, char **argv, opts_t *o, char *err, size_t errlen)
@@ -298,8 +320,68 @@ static void print_timing(const farm_writer_t *wr, const char *db, double cpu, do
             wr->done, wr->sim_s, cpu, wr->sim_s > 0 ? 100 * cpu / wr->sim_s : 0.0, summary_s, wall_s, mb);
 }
 
-int sweep_cmd(int argc, char **argv)
+/* Take the [search] section out of the document (retrysim search needs
+ * one, retrysim sweep refuses one), and for a search set the sweep's
+ * replications to the most the search may use. */
+static int take_search(opts_t *o, int searching, cfg_doc_t *section, search_t **srch, char *err, size_t errlen)
 {
+    int n = cfg_doc_take_section(&o->doc, SEARCH_SECTION, section), repeat;
+    if (n < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!searching) {
+        if (n > 0)
+            snprintf(err, errlen, "%s: [search] section: run it with retrysim search (retrysim sweep runs every "
+                                  "combination)", o->file);
+        return n > 0 ? -1 : 0;
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "%s: no [search] section (see retrysim help search)", o->file);
+        return -1;
+    }
+    if (o->select || o->nshards) {
+        snprintf(err, errlen, "-r and --shard select runs of a sweep; a search chooses its own");
+        return -1;
+    }
+    const cfg_entry_t *rep = cfg_doc_find(&o->doc, "sweep", "repeat");
+    if (rep) {
+        snprintf(err, errlen, "%s:%d: [sweep] repeat: a search sets its replications with [search] replications = "
+                              "MIN..MAX", rep->file, rep->line);
+        return -1;
+    }
+    if (search_parse(section, srch, &repeat, err, errlen) < 0)
+        return -1;
+    char set[64];
+    snprintf(set, sizeof set, "sweep.repeat=%d", repeat);
+    return cfg_doc_set(&o->doc, set, err, errlen);
+}
+
+typedef struct {
+    const sweep_plan_t *plan;
+    const opts_t *o;
+    mpi_place_t *mpi;
+    farm_writer_t *wr;
+} round_ctx_t;
+
+/* One round of a search: its runs through the farm. */
+static int run_round(void *ctx, const int *runs, int n)
+{
+    round_ctx_t *rc = ctx;
+    rc->wr->done = 0;  /* the farm counts this round's runs */
+    rc->wr->quiet = 1; /* the search says how far it got */
+    int r = farm_local(rc->plan, rc->o->db, rc->o->jobs, runs, n, rc->wr);
+    if (r == EXEC_RUN_FAILED && rc->wr->err[0])
+        fprintf(stderr, "retrysim search: %s\n", rc->wr->err);
+    return r;
+}
+
+static int drive(int argc, char **argv, int searching)
+{
+    const char *cmd = searching ? "retrysim search" : "retrysim sweep";
+    cfg_doc_t section;
+    memset(&section, 0, sizeof section);
+    search_t *srch = NULL;
     opts_t o;
     memset(&o, 0, sizeof o);
     char err[1024], hash[17];
@@ -316,14 +398,15 @@ int sweep_cmd(int argc, char **argv)
     struct sigaction old_int, old_term;
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            sweep_usage(stdout);
+            (searching ? search_usage : sweep_usage)(stdout);
             return 0;
         }
     mpi_place_t mpi = mpi_start(&argc, &argv);
     farm_catch_signals(&old_int, &old_term);
-    if (parse_args(argc, argv, &o, err, sizeof err) < 0 || sweep_plan(&o.doc, &plan, err, sizeof err) < 0) {
+    if (parse_args(argc, argv, &o, err, sizeof err) < 0 || take_search(&o, searching, &section, &srch, err, sizeof err) < 0 ||
+        sweep_plan(&o.doc, &plan, err, sizeof err) < 0 || (srch && search_plan(srch, &plan, err, sizeof err) < 0)) {
         if (mpi.rank == 0)
-            fprintf(stderr, "retrysim sweep: %s\n", err);
+            fprintf(stderr, "%s: %s\n", cmd, err);
         goto out;
     }
 #ifdef RETRYSIM_MPI
@@ -342,7 +425,7 @@ int sweep_cmd(int argc, char **argv)
     done = calloc((size_t)n, 1);
     todo = calloc((size_t)n, sizeof *todo);
     if (!sel || !done || !todo || farm_writer_init(&wr, n, o.quiet) < 0) {
-        fprintf(stderr, "retrysim sweep: out of memory for %d runs\n", n);
+        fprintf(stderr, "%s: out of memory for %d runs\n", cmd, n);
         goto out;
     }
     if (o.select) {
@@ -358,14 +441,14 @@ int sweep_cmd(int argc, char **argv)
             sel[i] &= i % o.nshards == o.shard - 1;
     run_cfg_t first;
     if (check_all(&plan, &o, sel, &first, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim sweep: %s\n", err);
+        fprintf(stderr, "%s: %s\n", cmd, err);
         goto out;
     }
 
     /* Everything is checked: from here on, the database is written. A
      * database that cannot be opened is bad input too (exit 2): nothing
      * has run yet. */
-    exec_identity(&o.doc, &plan, hash);
+    exec_identity(&o.doc, &section, &plan, hash);
     overrides = exec_doc_overrides(&o.doc);
     const char *names[SWEEP_MAX_VARS];
     for (int v = 0; v < sweep_nvars(&plan); v++)
@@ -385,14 +468,14 @@ int sweep_cmd(int argc, char **argv)
                         .ctx = &dc};
     const char *db = first.output.db, *exp = first.output.experiment;
     if (rec_open(&wr.rec, db, wait_for_lock, &lock_said, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim sweep: %s\n", err);
+        fprintf(stderr, "%s: %s\n", cmd, err);
         rc = farm_interrupted ? 130 : EXEC_BAD_INPUT;
         goto out;
     }
     rc = EXEC_RUN_FAILED;
     if (rec_sweep(wr.rec, &desc, &wr.sweep, NULL, err, sizeof err) < 0 ||
         rec_claim(wr.rec, wr.sweep, err, sizeof err) < 0 || rec_done_runs(wr.rec, wr.sweep, done, n, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim sweep: %s\n", err);
+        fprintf(stderr, "%s: %s\n", cmd, err);
         goto out;
     }
     int ntodo = 0, nsel = 0;
@@ -410,19 +493,25 @@ int sweep_cmd(int argc, char **argv)
     }
     double cpu0 = self_cpu_s(), t0 = farm_now();
     int r = farm_interrupted ? 130 : 0;
-    if (!r && mpi.size > 1)
+    if (!r && srch) {
+        round_ctx_t rctx = {&plan, &o, &mpi, &wr};
+        r = search_run(srch, wr.rec, wr.sweep, done, run_round, &rctx, o.quiet, err, sizeof err);
+        if (r == EXEC_RUN_FAILED && err[0])
+            snprintf(wr.err, sizeof wr.err, "%s", err);
+    } else if (!r && mpi.size > 1) {
         r = mpi_farm(&mpi, todo, ntodo, &wr);
-    else if (!r && ntodo)
+    } else if (!r && ntodo) {
         r = farm_local(&plan, o.db, o.jobs, todo, ntodo, &wr);
+    }
     if (r == EXEC_RUN_FAILED && wr.err[0]) {
-        fprintf(stderr, "retrysim sweep: %s\n", wr.err);
+        fprintf(stderr, "%s: %s\n", cmd, wr.err);
         goto out;
     }
     for (int i = 0; i < wr.nfail; i++)
-        fprintf(stderr, "retrysim sweep: run %d failed: %s\n", wr.failures[i].run, wr.failures[i].msg);
+        fprintf(stderr, "%s: run %d failed: %s\n", cmd, wr.failures[i].run, wr.failures[i].msg);
     double cpu1 = self_cpu_s(), t1 = farm_now();
     if (rec_summarise(wr.rec, wr.sweep, err, sizeof err) < 0) {
-        fprintf(stderr, "retrysim sweep: summary: %s\n", err);
+        fprintf(stderr, "%s: summary: %s\n", cmd, err);
         goto out;
     }
     if (o.timing)
@@ -430,9 +519,11 @@ int sweep_cmd(int argc, char **argv)
     rc = r ? r : wr.nfail ? EXEC_RUN_FAILED : 0;
 out:
     if (rec_close(wr.rec, err, sizeof err) < 0 && rc != EXEC_BAD_INPUT) {
-        fprintf(stderr, "retrysim sweep: %s\n", err);
+        fprintf(stderr, "%s: %s\n", cmd, err);
         rc = EXEC_RUN_FAILED;
     }
+    search_free(srch);
+    cfg_doc_free(&section);
     mpi_farm(&mpi, NULL, 0, NULL); /* the workers stop, if they were not served */
     farm_restore_signals(&old_int, &old_term);
     exec_params_free(&dc.ps);
@@ -445,3 +536,7 @@ out:
     cfg_doc_free(&o.doc);
     return mpi_end(&mpi, rc);
 }
+
+int sweep_cmd(int argc, char **argv) { return drive(argc, argv, 0); }
+
+int search_cmd(int argc, char **argv) { return drive(argc, argv, 1); }

@@ -1,4 +1,5 @@
-/* sweep_cmd: `retrysim sweep`, every run of an experiment in worker processes. */
+/* sweep_cmd: `retrysim sweep` (every run of an experiment) and `retrysim
+ * search` (the runs a search needs), farmed out to workers. */
 #ifndef RETRYSIM_SWEEP_CMD_H
 #define RETRYSIM_SWEEP_CMD_H
 
@@ -6,5 +7,8 @@
 
 int sweep_cmd(int argc, char **argv);
 void sweep_usage(FILE *f);
+/* retrysim search: the same driver, with the search choosing the runs. */
+int search_cmd(int argc, char **argv);
+void search_usage(FILE *f);
 
 #endif

@@ -1474,6 +1474,35 @@ void cfg_doc_free(cfg_doc_t *d)
     memset(d, 0, sizeof *d);
 }
 
+int cfg_doc_take_section(cfg_doc_t *d, const char *section, cfg_doc_t *out)
+{
+    int n = 0, kept = 0;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < d->n; i++)
+        n += strcmp(d->entries[i].section, section) == 0;
+    if (n == 0)
+        return 0;
+    out->entries = calloc((size_t)n, sizeof *out->entries);
+    out->path = d->path ? cfg_strndup(d->path, strlen(d->path)) : NULL;
+    if (!out->entries || (d->path && !out->path)) {
+        cfg_doc_free(out);
+        return -1;
+    }
+    out->cap = n;
+    for (int i = 0; i < d->n; i++) {
+        cfg_entry_t e = d->entries[i];
+        if (strcmp(e.section, section) == 0) {
+            if (e.file == d->path)
+                e.file = out->path; /* the entry's file name lives in its document */
+            out->entries[out->n++] = e;
+        } else {
+            d->entries[kept++] = e;
+        }
+    }
+    d->n = kept;
+    return n;
+}
+
 /* Take ownership of text (len bytes plus a terminating NUL) and parse it. */
 static int doc_load_text(cfg_doc_t *d, const char *name, int from_file, char *text, size_t len, char *err,
                          size_t errlen)

@@ -69,6 +69,12 @@ const cfg_entry_t *cfg_doc_find(const cfg_doc_t *d, const char *section, const c
 
 void cfg_doc_free(cfg_doc_t *d);
 
+/* Move the entries of [section] from d into out (a new document with no
+ * text, d's path; file and line kept), so a command can consume a section
+ * of its own (retrysim search takes [search]). Returns how many moved, or
+ * -1 when out of memory (d is then unchanged). */
+int cfg_doc_take_section(cfg_doc_t *d, const char *section, cfg_doc_t *out);
+
 /* Fill *out from the document: defaults, then every entry, then the
  * cross-key checks. Unknown sections and keys are errors (with a "did you
  * mean" when a known name is close), never ignored. */

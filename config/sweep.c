@@ -1193,3 +1193,33 @@ int sweep_parse_selection(const char *spec, int n, unsigned char *selected, char
         p++;
     }
 }
+
+/* ------------------------------------------------------------------ */
+/* Loops, for drivers that walk the grid themselves (retrysim search)    */
+/* ------------------------------------------------------------------ */
+
+int sweep_nloops(const sweep_plan_t *plan) { return plan->s ? plan->s->nloop : 0; }
+
+int sweep_loop_size(const sweep_plan_t *plan, int loop)
+{
+    return plan->s && loop >= 0 && loop < plan->s->nloop ? plan->s->loop_size[loop] : 0;
+}
+
+int sweep_var_loop(const sweep_plan_t *plan, int v)
+{
+    return plan->s && v >= 0 && v < plan->s->nvar ? plan->s->var[v].loop : -1;
+}
+
+int sweep_find_var(const sweep_plan_t *plan, const char *name)
+{
+    return plan->s ? find_var(plan->s, name, strlen(name)) : -1;
+}
+
+int sweep_point_loops(const sweep_plan_t *plan, int point, int *idx)
+{
+    const struct sweep_state *st = plan->s;
+    if (!st || point < 0 || point >= st->points)
+        return -1;
+    decode(st, st->combo ? st->combo[point] : point, idx);
+    return 0;
+}

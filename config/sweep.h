@@ -103,6 +103,20 @@ int sweep_run(const sweep_plan_t *plan, int i, cfg_doc_t *out, int *point, int *
 
 void sweep_plan_free(sweep_plan_t *plan);
 
+/* Loops, for drivers that walk the grid themselves (retrysim search). A
+ * loop is a variable that follows nobody; a lockstep variable ('!') moves
+ * with the loop of the variable it follows. Loops nest in definition
+ * order, the last innermost; a point is one index per loop. */
+int sweep_nloops(const sweep_plan_t *plan);
+int sweep_loop_size(const sweep_plan_t *plan, int loop);
+/* The loop that drives variable v, or -1. */
+int sweep_var_loop(const sweep_plan_t *plan, int v);
+/* The variable called name, or -1. */
+int sweep_find_var(const sweep_plan_t *plan, const char *name);
+/* Point p's index in every loop, into idx[0..sweep_nloops). 0, or -1 if p
+ * is not a point of the plan. */
+int sweep_point_loops(const sweep_plan_t *plan, int point, int *idx);
+
 /* A run selection such as "1,2,5-10" (blanks allowed around numbers):
  * clears selected[0..n) and marks the runs named. A number outside
  * 0..n-1, a reversed range ("3-1"), an empty item or anything else is an

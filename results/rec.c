@@ -62,6 +62,7 @@ struct rec {
     int64_t last_sweep;        /* sweep of the latest run put, for sweep.last_run */
     int64_t last_run;          /* id of the latest run put */
     sqlite3_stmt *ins_run, *ins_scalars, *ins_series, *ins_hist, *ins_stream, *upd_last;
+    sqlite3_stmt *get_scalars; /* rec_run_scalars, prepared on first use */
     const rec_sweep_t *desc;   /* the sweep being written (rec_sweep), describes its points */
     int64_t desc_sweep;        /* its id */
     char **base;               /* point 0's parameter values, in describe order */
@@ -584,7 +585,8 @@ static void finalize_all(rec_t *r)
     sqlite3_finalize(r->ins_hist);
     sqlite3_finalize(r->ins_stream);
     sqlite3_finalize(r->upd_last);
-    r->ins_run = r->ins_scalars = r->ins_series = r->ins_hist = r->ins_stream = r->upd_last = NULL;
+    sqlite3_finalize(r->get_scalars);
+    r->ins_run = r->ins_scalars = r->ins_series = r->ins_hist = r->ins_stream = r->upd_last = r->get_scalars = NULL;
 }
 
 int rec_open(rec_t **out, const char *db_path, rec_wait_fn wait, void *ctx, char *err, size_t errlen)
@@ -1071,6 +1073,125 @@ int rec_put(rec_t *r, int64_t sweep, const rec_run_t *run, int64_t *run_id, char
     if (run_id)
         *run_id = id;
     return 0;
+}
+
+/* ---- reading runs back, search answers ----------------------------------- */
+
+int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double scalar[S_COUNT], char *err, size_t errlen)
+{
+    if (!r->get_scalars) {
+        sqlite3_str *q = sqlite3_str_new(r->db);
+        char *sql = NULL;
+        sqlite3_str_appendall(q, "SELECT r.status = 'ok'");
+        for (int i = 0; i < S_COUNT; i++)
+            sqlite3_str_appendf(q, ", s.\"%w\"", metrics_scalars[i].name);
+        sqlite3_str_appendall(q, " FROM run AS r LEFT JOIN scalars AS s ON s.run = r.id"
+                                 " WHERE r.sweep = ?1 AND r.sweep_run = ?2");
+        if (dbx_str_finish(q, &sql, err, errlen) < 0)
+            return dbx_fail_path(r->path, err, errlen);
+        int rc = dbx_prepare(r->db, sql, &r->get_scalars, "prepare reading a run", err, errlen);
+        sqlite3_free(sql);
+        if (rc < 0)
+            return dbx_fail_path(r->path, err, errlen);
+    }
+    sqlite3_stmt *st = r->get_scalars;
+    dbx_int(st, 1, sweep);
+    dbx_int(st, 2, sweep_run);
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW) {
+        found = 1;
+        *ok = sqlite3_column_int(st, 0);
+        for (int i = 0; i < S_COUNT; i++)
+            scalar[i] = sqlite3_column_type(st, 1 + i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1 + i);
+    } else if (rc != SQLITE_DONE) {
+        dbx_error(err, errlen, r->db, "read a run");
+        found = -1;
+    }
+    sqlite3_reset(st);
+    return found < 0 ? dbx_fail_path(r->path, err, errlen) : found;
+}
+
+int rec_search_clear(rec_t *r, int64_t sweep, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (begin(r, err, errlen) < 0)
+        return dbx_fail_path(r->path, err, errlen);
+    for (int t = 0; t < 2; t++) {
+        if (dbx_prepare(r->db, t ? "DELETE FROM search_probe WHERE sweep = ?1" : "DELETE FROM search WHERE sweep = ?1",
+                        &st, "prepare clearing the answers", err, errlen) < 0)
+            goto out;
+        dbx_int(st, 1, sweep);
+        if (dbx_step(r->db, st, 0, "clear the answers", err, errlen) < 0)
+            goto out;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        rollback(r);
+        return dbx_fail_path(r->path, err, errlen);
+    }
+    return 0;
+}
+
+int rec_search_put(rec_t *r, int64_t sweep, const rec_search_row_t *row, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (begin(r, err, errlen) < 0 ||
+        dbx_prepare(r->db,
+                    "INSERT INTO search (sweep, grp, point, variable, status, boundary, other, runs)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    &st, "prepare insert into search", err, errlen) < 0)
+        goto fail;
+    int bad = dbx_int(st, 1, sweep) != SQLITE_OK;
+    bad |= dbx_int(st, 2, row->grp) != SQLITE_OK;
+    bad |= dbx_int(st, 3, row->point) != SQLITE_OK;
+    bad |= dbx_text(st, 4, row->variable, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 5, row->status, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 6, row->boundary, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_text(st, 7, row->other, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_int(st, 8, row->runs) != SQLITE_OK;
+    if (dbx_step(r->db, st, bad, "insert into search", err, errlen) < 0)
+        goto fail;
+    sqlite3_finalize(st);
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    rollback(r);
+    return dbx_fail_path(r->path, err, errlen);
+}
+
+int rec_probe_put(rec_t *r, int64_t sweep, const rec_probe_row_t *row, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (begin(r, err, errlen) < 0 ||
+        dbx_prepare(r->db,
+                    "INSERT INTO search_probe (sweep, grp, candidate, value, point, n, k, estimate, lo, hi, verdict)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    &st, "prepare insert into search_probe", err, errlen) < 0)
+        goto fail;
+    int bad = dbx_int(st, 1, sweep) != SQLITE_OK;
+    bad |= dbx_int(st, 2, row->grp) != SQLITE_OK;
+    bad |= dbx_int(st, 3, row->candidate) != SQLITE_OK;
+    bad |= dbx_text(st, 4, row->value, DBX_TEXT_MAX) != SQLITE_OK;
+    bad |= dbx_int(st, 5, row->point) != SQLITE_OK;
+    bad |= dbx_int(st, 6, row->n) != SQLITE_OK;
+    bad |= (row->k >= 0 ? dbx_int(st, 7, row->k) : sqlite3_bind_null(st, 7)) != SQLITE_OK;
+    bad |= dbx_real(st, 8, row->estimate) != SQLITE_OK;
+    bad |= dbx_real(st, 9, row->lo) != SQLITE_OK;
+    bad |= dbx_real(st, 10, row->hi) != SQLITE_OK;
+    bad |= dbx_text(st, 11, row->verdict, DBX_TEXT_MAX) != SQLITE_OK;
+    if (dbx_step(r->db, st, bad, "insert into search_probe", err, errlen) < 0)
+        goto fail;
+    sqlite3_finalize(st);
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    rollback(r);
+    return dbx_fail_path(r->path, err, errlen);
 }
 
 /* ---- the summary -------------------------------------------------------- */

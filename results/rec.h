@@ -161,6 +161,36 @@ int rec_pending(const rec_t *r);
  * with a message. */
 int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen);
 
+/* The scalars of run number sweep_run of the sweep: 1 and the values (NaN
+ * where NULL) when it is recorded, *ok = its status is ok; 0 when it is not
+ * recorded; -1 with a message. */
+int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double scalar[S_COUNT], char *err, size_t errlen);
+
+/* ---- search answers (retrysim search) ------------------------------------ */
+
+typedef struct {
+    int grp;                   /* group of the outer grid */
+    int point;                 /* the answer's sweep point (or one of the group's) */
+    const char *variable;      /* searched */
+    const char *status;        /* found, non_monotone, all_pass, none_pass */
+    const char *boundary;      /* the answer; NULL if none */
+    const char *other;         /* its neighbour that does not pass; NULL if none */
+    int runs;                  /* replications the group took */
+} rec_search_row_t;
+
+typedef struct {
+    int grp, candidate, point, n;
+    int k;                     /* replications meeting the goal; -1 = not a share */
+    double estimate, lo, hi;   /* NaN = undefined */
+    const char *value;         /* the candidate as written */
+    const char *verdict;       /* pass, fail, uncertain */
+} rec_probe_row_t;
+
+/* Forget the sweep's answers, to write them anew (in the open batch). */
+int rec_search_clear(rec_t *r, int64_t sweep, char *err, size_t errlen);
+int rec_search_put(rec_t *r, int64_t sweep, const rec_search_row_t *row, char *err, size_t errlen);
+int rec_probe_put(rec_t *r, int64_t sweep, const rec_probe_row_t *row, char *err, size_t errlen);
+
 /* ---- merging ------------------------------------------------------------ */
 
 typedef struct {

@@ -150,6 +150,43 @@ CREATE TABLE IF NOT EXISTS histogram (
     PRIMARY KEY (run, name, lower)
 ) WITHOUT ROWID;                       -- the key is the row: no second copy in an index
 
+-- The answers of `retrysim search`: per group (a point of the outer grid,
+-- every variable but the one searched), the candidate value at which the
+-- goal starts to be met. status: found (answer = boundary, the interval
+-- is [other, boundary]); non_monotone (found, but a check on one side
+-- disagreed); all_pass (every candidate tested meets the goal: the answer
+-- is at or beyond the first candidate, `boundary`); none_pass (none does).
+CREATE TABLE IF NOT EXISTS search (
+    sweep    INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,
+    grp      INTEGER NOT NULL,         -- group, 0..
+    point    INTEGER,                  -- the sweep point of the answer (or one of the group's):
+                                       -- point_var gives the group's other variables
+    variable TEXT NOT NULL,            -- the variable searched
+    status   TEXT NOT NULL CHECK (status IN ('found', 'non_monotone', 'all_pass', 'none_pass')),
+    boundary TEXT,                     -- the first candidate that meets the goal, as written
+    other    TEXT,                     -- its neighbour that does not (fails or stays uncertain)
+    runs     INTEGER NOT NULL,         -- replications the group took
+    PRIMARY KEY (sweep, grp)
+) WITHOUT ROWID;
+
+-- Every candidate a search tested, with its estimate: the share of
+-- replications meeting the goal (k of n, Wilson interval) or the mean of
+-- its scalar (Student-t interval), and the verdict of the sequential test.
+CREATE TABLE IF NOT EXISTS search_probe (
+    sweep     INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,
+    grp       INTEGER NOT NULL,
+    candidate INTEGER NOT NULL,        -- index among the variable's values, 0..
+    value     TEXT,                    -- the candidate, as written
+    point     INTEGER,                 -- its sweep point
+    n         INTEGER NOT NULL,        -- replications
+    k         INTEGER,                 -- replications meeting the goal (statistic share), else NULL
+    estimate  REAL,                    -- k / n, or the mean
+    lo        REAL,                    -- its interval at the search's confidence
+    hi        REAL,
+    verdict   TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'uncertain')),
+    PRIMARY KEY (sweep, grp, candidate)
+) WITHOUT ROWID;
+
 -- Two tables are NOT created here: their columns are the metrics declared in
 -- models/metrics.h, so the recorder builds them:
 --   series  (run, t_ns, one INTEGER column per METRICS_SERIES entry), one row

@@ -171,6 +171,43 @@
     "    PRIMARY KEY (run, name, lower)\n", \
     ") WITHOUT ROWID;                       -- the key is the row: no second copy in an index\n", \
     "\n", \
+    "-- The answers of `retrysim search`: per group (a point of the outer grid,\n", \
+    "-- every variable but the one searched), the candidate value at which the\n", \
+    "-- goal starts to be met. status: found (answer = boundary, the interval\n", \
+    "-- is [other, boundary]); non_monotone (found, but a check on one side\n", \
+    "-- disagreed); all_pass (every candidate tested meets the goal: the answer\n", \
+    "-- is at or beyond the first candidate, `boundary`); none_pass (none does).\n", \
+    "CREATE TABLE IF NOT EXISTS search (\n", \
+    "    sweep    INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,\n", \
+    "    grp      INTEGER NOT NULL,         -- group, 0..\n", \
+    "    point    INTEGER,                  -- the sweep point of the answer (or one of the group's):\n", \
+    "                                       -- point_var gives the group's other variables\n", \
+    "    variable TEXT NOT NULL,            -- the variable searched\n", \
+    "    status   TEXT NOT NULL CHECK (status IN ('found', 'non_monotone', 'all_pass', 'none_pass')),\n", \
+    "    boundary TEXT,                     -- the first candidate that meets the goal, as written\n", \
+    "    other    TEXT,                     -- its neighbour that does not (fails or stays uncertain)\n", \
+    "    runs     INTEGER NOT NULL,         -- replications the group took\n", \
+    "    PRIMARY KEY (sweep, grp)\n", \
+    ") WITHOUT ROWID;\n", \
+    "\n", \
+    "-- Every candidate a search tested, with its estimate: the share of\n", \
+    "-- replications meeting the goal (k of n, Wilson interval) or the mean of\n", \
+    "-- its scalar (Student-t interval), and the verdict of the sequential test.\n", \
+    "CREATE TABLE IF NOT EXISTS search_probe (\n", \
+    "    sweep     INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,\n", \
+    "    grp       INTEGER NOT NULL,\n", \
+    "    candidate INTEGER NOT NULL,        -- index among the variable's values, 0..\n", \
+    "    value     TEXT,                    -- the candidate, as written\n", \
+    "    point     INTEGER,                 -- its sweep point\n", \
+    "    n         INTEGER NOT NULL,        -- replications\n", \
+    "    k         INTEGER,                 -- replications meeting the goal (statistic share), else NULL\n", \
+    "    estimate  REAL,                    -- k / n, or the mean\n", \
+    "    lo        REAL,                    -- its interval at the search's confidence\n", \
+    "    hi        REAL,\n", \
+    "    verdict   TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'uncertain')),\n", \
+    "    PRIMARY KEY (sweep, grp, candidate)\n", \
+    ") WITHOUT ROWID;\n", \
+    "\n", \
     "-- Two tables are NOT created here: their columns are the metrics declared in\n", \
     "-- models/metrics.h, so the recorder builds them:\n", \
     "--   series  (run, t_ns, one INTEGER column per METRICS_SERIES entry), one row\n", \

@@ -536,6 +536,70 @@ static void test_inspect(void **state)
     assert_non_null(strstr(out, "    * amplification"));
 }
 
+/* retrysim search agrees with a dense grid where the grid is affordable:
+ * attempts (1..8) against the mean amplification through an outage, whose
+ * grid means (8 replications) climb 1.0, 1.31, 1.61, 1.90, 2.17, ...: the
+ * most attempts with amplification <= 2 is where the grid crosses 2, for
+ * a goal on the mean and for one on the share of replications. Resuming
+ * runs nothing; bad [search] input is exit 2 with file:line. */
+static void test_search_vs_grid(void **state)
+{
+    (void)state;
+    static const char *const base = "[run]\nduration = 10s\ndrain = 20s\n[arrivals]\nrate = 200\n"
+                                    "[retry]\nmax_attempts = ${n=1..8}\nattempt_timeout = 1s\nbase = 100ms\n"
+                                    "[server]\nworkers = 4\nservice = exp(10ms)\noutages = 2s-5s reject\n";
+    char err[4096], args[512], text[1024], grid[160], found[64], cmd[512];
+    snprintf(text, sizeof text, "%s[sweep]\nrepeat = 8\n", base);
+    write_file(ini, text);
+    snprintf(grid, sizeof grid, "%s/grid.db", dir);
+    snprintf(args, sizeof args, "sweep %s --db %s --quiet", ini, grid);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    /* the grid's answer: the most attempts whose mean amplification <= 2 */
+    int64_t want = db_int(grid, "SELECT max(CAST(v.value AS INTEGER)) FROM summary s JOIN point_var v USING "
+                                "(experiment, point) WHERE s.name = 'amplification' AND s.mean <= 2 AND v.name = 'n'");
+    assert_true(want > 1 && want < 8);
+
+    static const char *const goals[] = {"statistic = mean\ngoal = $amplification <= 2\nreplications = 4..32\n",
+                                        "goal = $amplification <= 2\nshare = 0.8\nreplications = 5..40\n"};
+    for (int g = 0; g < 2; g++) {
+        char path[160];
+        snprintf(path, sizeof path, "%s/search%d.db", dir, g);
+        snprintf(text, sizeof text, "%s[search]\nvariable = n\n%s", base, goals[g]);
+        write_file(ini, text);
+        snprintf(args, sizeof args, "search %s --db %s", ini, path);
+        if (run(args, err, sizeof err) != 0)
+            fail_msg("search: %s", err);
+        assert_int_equal(db_int(path, "SELECT count(*) FROM search WHERE status = 'found'"), 1);
+        snprintf(cmd, sizeof cmd, "sqlite3 %s \"SELECT boundary || ' ' || other FROM search\" > %s", path, errf);
+        assert_int_equal(system(cmd), 0);
+        FILE *f = fopen(errf, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(found, sizeof found, f));
+        fclose(f);
+        char expect[64];
+        snprintf(expect, sizeof expect, "%lld %lld\n", (long long)want, (long long)want + 1);
+        assert_string_equal(found, expect);
+        /* fewer runs than the grid would need at the most replications */
+        assert_true(db_int(path, "SELECT count(*) FROM run") < 8 * (g ? 40 : 32));
+        int64_t runs = db_int(path, "SELECT count(*) FROM run");
+        assert_int_equal(run(args, err, sizeof err), 0); /* resumed: nothing new */
+        assert_int_equal(db_int(path, "SELECT count(*) FROM run"), runs);
+    }
+    snprintf(text, sizeof text, "%s[search]\nvariable = n\ngoal = $no_such_scalar <= 2\n", base);
+    write_file(ini, text);
+    snprintf(args, sizeof args, "search %s --db %s/bad.db", ini, dir);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "bad.ini:"));
+    assert_non_null(strstr(err, "[search] goal"));
+    snprintf(text, sizeof text, "%s[search]\nvariable = m\ngoal = $amplification <= 2\n", base);
+    write_file(ini, text);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "no such variable"));
+    snprintf(args, sizeof args, "sweep %s --db %s/bad.db", ini, dir);
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "retrysim search"));
+}
+
 /* The MPI rank of a process (its OMPI_COMM_WORLD_RANK), or -1. */
 static int rank_of(int pid)
 {
@@ -659,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_shards_merge),
         cmocka_unit_test(test_mpi),
         cmocka_unit_test(test_inspect),
+        cmocka_unit_test(test_search_vs_grid),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
