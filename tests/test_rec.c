@@ -292,7 +292,7 @@ static void test_schema_embedded(void **state)
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('series', 'scalars')"), 0);
-    assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 9);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 11);
     sqlite3_close(db);
     free(sql);
 }
