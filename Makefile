@@ -124,15 +124,18 @@ asan:
 bench: $(BENCH_BIN) $(BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
 
-# The default experiment: small versions of backoff-sweep and
-# outage-capacity (experiments/quick/), their charts and a summary.
+# The default experiment: small versions of backoff-sweep (a sweep) and
+# capacity-plan (a search), experiments/quick/, their charts and a summary.
 run: $(BIN)
 	@sh tools/run_default.sh ./$(BIN)
 
 # Every experiment at full size, then every chart.
 EXPERIMENTS := $(patsubst experiments/%.ini,%,$(wildcard experiments/*.ini))
 experiments: $(BIN)
-	@for e in $(EXPERIMENTS); do ./$(BIN) sweep experiments/$$e.ini --db results/$$e.db || exit 1; done
+	@for e in $(EXPERIMENTS); do \
+	  if grep -q '^\[search\]' experiments/$$e.ini; then cmd=search; else cmd=sweep; fi; \
+	  ./$(BIN) $$cmd experiments/$$e.ini --db results/$$e.db || exit 1; \
+	done
 	@$(MAKE) --no-print-directory plots
 
 # Charts of every experiment whose database exists, into plots/out/.

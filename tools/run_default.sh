@@ -1,23 +1,24 @@
 #!/bin/sh
-# run_default.sh BIN: the default experiment behind `make run`: small
-# versions of backoff-sweep and outage-capacity (experiments/quick/), their
-# charts (plots/out/quick/), and a one-screen summary read from the
-# databases (results/quick/). Running it again resumes the sweeps: runs
-# already in a database are skipped, so a second `make run` only redraws.
+# run_default.sh BIN: the default experiment behind `make run`: a small
+# version of backoff-sweep (a sweep) and of capacity-plan (a search:
+# experiments/quick/), their charts (plots/out/quick/), and a one-screen
+# summary read from the databases (results/quick/). Running it again
+# resumes: runs already in a database are not run again, so a second
+# `make run` only redraws.
 set -eu
 bin=$1
 db_dir=results/quick
 out=plots/out/quick
 mkdir -p "$db_dir" "$out"
-for e in backoff-sweep outage-capacity; do
+for e in backoff-sweep capacity-plan; do
     echo "== $e (experiments/quick/$e.ini)"
-    "$bin" sweep experiments/quick/$e.ini --db $db_dir/$e.db
+    if grep -q '^\[search\]' experiments/quick/$e.ini; then cmd=search; else cmd=sweep; fi
+    "$bin" $cmd experiments/quick/$e.ini --db $db_dir/$e.db --quiet > $db_dir/$e.out
     sh tools/plot.sh $db_dir/$e.db $e $out
 done
 
 bs=$db_dir/backoff-sweep.db
-oc=$db_dir/outage-capacity.db
-T=30 # recovery target (s), as in plots/outage-capacity.gp
+cp=$db_dir/capacity-plan.db
 
 # The variables of each sweep point of experiment $1 (its latest text).
 pv() {
@@ -38,10 +39,10 @@ capacity() {
 
 echo
 echo "Charts (PNG; SVG beside each):"
-for f in backoff-sweep-amplification backoff-sweep-timeline outage-capacity outage-capacity-recovery; do
+for f in backoff-sweep-amplification backoff-sweep-timeline capacity-plan; do
     echo "  $out/$f.png"
 done
-echo "Databases: $bs, $oc (full size: make experiments -> plots/out/)"
+echo "Databases: $bs, $cp (full size: make experiments -> plots/out/)"
 
 echo
 echo "backoff-sweep: $(param $bs backoff-sweep arrivals.rate) calls/s Poisson, capacity $(capacity $bs backoff-sweep) req/s," \
@@ -68,51 +69,41 @@ SELECT * FROM (SELECT printf('  %-9d %-14s %-14s %-14s %s', att,
        FROM v GROUP BY att ORDER BY att);"
 
 echo
-echo "outage-capacity: $(param $oc outage-capacity arrivals.rate) calls/s Poisson; the server stalls (capacity 0) for D s"
-echo "  minimum headroom (capacity / load - 1) that recovers within $T s in every replication,"
-echo "  as every larger headroom tested does ('>max': none tested did; '-': not run)"
-sqlite3 -batch "$oc" "
-WITH pv AS $(pv outage-capacity),
-raw AS (SELECT point,
-          MAX(CASE WHEN name = 'attempts' THEN value END) AS att,
-          MAX(CASE WHEN name = 'backoff' THEN value END) AS bo,
-          MAX(CASE WHEN name = 'jitter' THEN value END) AS jit,
-          MAX(CASE WHEN name = 'limiter' THEN value END) AS lim,
-          MAX(CASE WHEN name = 'retry_after' THEN value END) AS ra,
-          MAX(CASE WHEN name = 'budget' THEN value END) AS bud,
-          MAX(CASE WHEN name = 'stall_end' THEN value END) AS se
-        FROM pv GROUP BY point),
-start AS (SELECT CAST(replace(substr(value, 1, instr(value, '-') - 1), 's', '') AS REAL) AS s
-          FROM param WHERE key = 'server.outages' AND run = (SELECT max(id) FROM run WHERE experiment = 'outage-capacity')),
-pts AS (SELECT p.point,
-          CASE WHEN p.bud = 'true' THEN 8 WHEN p.lim = 'token_bucket' AND p.ra <> '0s' THEN 7 WHEN p.lim = 'token_bucket' THEN 6
-               WHEN p.att = '1' THEN 1 WHEN p.att = '5' THEN 5 WHEN p.bo = 'constant' THEN 2
-               WHEN p.jit = 'full' THEN 3 ELSE 4 END AS pol,
-          CAST(replace(p.se, 's', '') AS REAL) - (SELECT s FROM start) AS d,
-          ROUND(100.0 * (pk.mean / po.mean
-                / (SELECT bucket_ns / 1e9 FROM run WHERE experiment = 'outage-capacity' AND point = p.point ORDER BY id DESC LIMIT 1)
-                / (SELECT CAST(value AS REAL) FROM param WHERE key = 'arrivals.rate'
-                   AND run = (SELECT max(id) FROM run WHERE experiment = 'outage-capacity' AND point = p.point)) - 1), 2) AS h,
-          (rs.n = cs.n AND rs.mean <= $T) AS good
-        FROM raw p
-        JOIN summary pk ON pk.experiment = 'outage-capacity' AND pk.point = p.point AND pk.name = 'peak_arrivals_per_bucket'
-        JOIN summary po ON po.experiment = 'outage-capacity' AND po.point = p.point AND po.name = 'peak_over_capacity'
-        JOIN summary rs ON rs.experiment = 'outage-capacity' AND rs.point = p.point AND rs.name = 'recovery_time_s'
-        JOIN summary cs ON cs.experiment = 'outage-capacity' AND cs.point = p.point AND cs.name = 'calls'),
-mins AS (SELECT pol, d, (SELECT MIN(o2.h) FROM pts o2 WHERE o2.pol = o.pol AND o2.d = o.d AND o2.good
-                           AND NOT EXISTS (SELECT 1 FROM pts o3 WHERE o3.pol = o2.pol AND o3.d = o2.d
-                                           AND o3.h > o2.h AND NOT o3.good)) AS m
-         FROM pts o GROUP BY pol, d),
-ds AS (SELECT DISTINCT d FROM pts),
-pols(pol, label) AS (VALUES (1, 'no retries'), (2, '3 attempts, immediate'),
-          (3, '3 attempts, exp. backoff + full jitter'), (4, '3 attempts, exp. backoff, no jitter'),
-          (5, '5 attempts, exp. backoff + full jitter'), (6, '3 + full jitter, limiter 0.9 x capacity'),
-          (7, '3 + full jitter, limiter + Retry-After 2 s'), (8, '3 + full jitter, retry budget 10%'))
-SELECT printf('  %-43s', 'policy') || (SELECT group_concat(c, '') FROM (SELECT printf('%9s', printf('D=%gs', d)) AS c FROM ds ORDER BY d))
+echo "capacity-plan: $(param $cp capacity-plan arrivals.rate) calls/s Poisson; the server stalls (capacity 0) for D s."
+echo "  least headroom (capacity / load - 1) that recovers within 30 s, found by retrysim search;"
+echo "  in brackets the headroom below it that did not pass: the boundary lies in between"
+sqlite3 -batch "$cp" "
+WITH cur AS (SELECT sweep FROM summary WHERE experiment = 'capacity-plan' LIMIT 1),
+one AS (SELECT r.id FROM run r WHERE r.sweep = (SELECT sweep FROM cur) AND r.status = 'ok' ORDER BY r.id LIMIT 1),
+k AS (SELECT p.value / o.value / (r.bucket_ns / 1e9) / CAST(w.value AS REAL) AS per_worker,
+             CAST(a.value AS REAL) AS load,
+             CAST(replace(substr(g.value, 1, instr(g.value, '-') - 1), 's', '') AS REAL) AS start
+      FROM run r JOIN scalar p ON p.run = r.id AND p.name = 'peak_arrivals_per_bucket'
+      JOIN scalar o ON o.run = r.id AND o.name = 'peak_over_capacity'
+      JOIN param w ON w.run = r.id AND w.key = 'server.workers'
+      JOIN param a ON a.run = r.id AND a.key = 'arrivals.rate'
+      JOIN param g ON g.run = r.id AND g.key = 'server.outages'
+      WHERE r.id = (SELECT id FROM one)),
+g AS (SELECT s.*,
+        (SELECT value FROM point_var v WHERE v.experiment = 'capacity-plan' AND v.point = s.point AND v.name = 'attempts') AS att,
+        (SELECT value FROM point_var v WHERE v.experiment = 'capacity-plan' AND v.point = s.point AND v.name = 'budget') AS bud,
+        (SELECT value FROM point_var v WHERE v.experiment = 'capacity-plan' AND v.point = s.point AND v.name = 'limiter') AS lim,
+        (SELECT value FROM point_var v WHERE v.experiment = 'capacity-plan' AND v.point = s.point AND v.name = 'stall_end') AS se
+      FROM search s WHERE s.sweep = (SELECT sweep FROM cur)),
+r AS (SELECT CASE WHEN bud = 'true' THEN 4 WHEN lim = 'token_bucket' THEN 5 WHEN att = '1' THEN 1 WHEN att = '5' THEN 3 ELSE 2 END AS pol,
+        CAST(replace(se, 's', '') AS REAL) - (SELECT start FROM k) AS d,
+        CASE WHEN status IN ('found', 'non_monotone')
+             THEN printf('%g%% (%g%%)', round(100 * (boundary * (SELECT per_worker FROM k) / (SELECT load FROM k) - 1), 2),
+                                         round(100 * (other * (SELECT per_worker FROM k) / (SELECT load FROM k) - 1), 2))
+             WHEN status = 'all_pass' THEN printf('<= %g%%', round(100 * (boundary * (SELECT per_worker FROM k) / (SELECT load FROM k) - 1), 2))
+             ELSE '> max' END AS txt
+      FROM g),
+ds AS (SELECT DISTINCT d FROM r),
+pols(pol, label) AS (VALUES (1, 'no retries'), (2, '3 attempts, full jitter'), (3, '5 attempts, full jitter'),
+                            (4, '3 + retry budget 10%'), (5, '3 + limiter 0.9 x capacity'))
+SELECT printf('  %-28s', 'policy') || (SELECT group_concat(c, '') FROM (SELECT printf('%17s', printf('D=%gs', d)) AS c FROM ds ORDER BY d))
 UNION ALL
-SELECT * FROM (SELECT printf('  %-43s', pols.label) ||
-         (SELECT group_concat(c, '') FROM (SELECT printf('%9s',
-                   CASE WHEN NOT EXISTS (SELECT 1 FROM pts WHERE pts.pol = pols.pol AND pts.d = ds.d) THEN '-'
-                        WHEN m.m IS NULL THEN '>max' ELSE printf('%g%%', m.m) END) AS c
-                 FROM ds LEFT JOIN mins m ON m.pol = pols.pol AND m.d = ds.d ORDER BY ds.d))
+SELECT * FROM (SELECT printf('  %-28s', pols.label) ||
+         (SELECT group_concat(c, '') FROM (SELECT printf('%17s', coalesce(r.txt, '-')) AS c
+                 FROM ds LEFT JOIN r ON r.pol = pols.pol AND r.d = ds.d ORDER BY ds.d))
        FROM pols ORDER BY pols.pol);"
