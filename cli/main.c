@@ -14,6 +14,7 @@
 #include "cfg.h"
 #include "exec.h"
 #include "inspect.h"
+#include "report.h"
 #include "metrics.h"
 #include "stats.h"
 #include "sweep_cmd.h"
@@ -36,6 +37,7 @@ static void usage(FILE *f)
             "  summary DB [--experiment E] [--scalars a,b]   each point's scalars, mean ± 95%% CI\n"
             "  export DB --csv|--json [--table T] [--experiment E]   a table for notebooks\n"
             "  compare DB_A DB_B [--experiment E] [--scalars a,b]   the same points side by side\n"
+            "  report DB -o DIR         static HTML pages: charts, summary, search answers, the file\n"
             "  keys [--markdown]        every configuration key: unit, default, range\n"
             "  metrics [--markdown]     every recorded series column and scalar: unit, meaning\n"
             "  version                  the version and the engine design\n"
@@ -322,6 +324,8 @@ int main(int argc, char **argv)
         return search_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "summary"))
         return inspect_summary(argc - 2, argv + 2);
+    if (!strcmp(cmd, "report"))
+        return report_cmd(argc - 2, argv + 2);
     if (!strcmp(cmd, "export"))
         return inspect_export(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare"))

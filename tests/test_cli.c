@@ -600,6 +600,49 @@ static void test_search_vs_grid(void **state)
     assert_non_null(strstr(err, "retrysim search"));
 }
 
+/* retrysim report writes a page per experiment whose charts a real browser
+ * draws: headless Chromium loads the page, its script counts the charts
+ * drawn into <body data-charts>, and --dump-dom shows it. */
+static void test_report(void **state)
+{
+    (void)state;
+    static char out[1 << 20];
+    char args[512], ref[160], dirout[200], cmd[1024];
+    make_reference(ref, sizeof ref);
+    snprintf(dirout, sizeof dirout, "%s/report", dir);
+    /* a page for the reference's experiment and one with a chart script */
+    char jc[200];
+    snprintf(jc, sizeof jc, "%s/jc.db", dir);
+    snprintf(args, sizeof args, "sweep experiments/jitter-contention.ini -r 0-1 --quiet --db %s", jc);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "report %s -o %s", jc, dirout);
+    assert_int_equal(run_out(args, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "%s/jitter-contention.html", dirout);
+    struct stat sb;
+    assert_int_equal(stat(cmd, &sb), 0);
+    snprintf(cmd, sizeof cmd, "%s/index.html", dirout);
+    assert_int_equal(stat(cmd, &sb), 0);
+    snprintf(args, sizeof args, "report %s/no-such.db -o %s", dir, dirout);
+    assert_int_equal(run_out(args, out, sizeof out), 2);
+    if (system("command -v chromium > /dev/null 2>&1") != 0)
+        skip(); /* the page is written; the browser check needs Debian's chromium */
+    snprintf(cmd, sizeof cmd,
+             "chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
+             " --disable-sync --no-first-run --user-data-dir=%s/chromium --virtual-time-budget=5000 --dump-dom"
+             " file://%s/jitter-contention.html > %s/dom.html 2>/dev/null",
+             dir, dirout, dir);
+    assert_int_equal(system(cmd), 0);
+    char dom[200];
+    snprintf(dom, sizeof dom, "%s/dom.html", dir);
+    FILE *f = fopen(dom, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = 0;
+    fclose(f);
+    if (!strstr(out, "data-charts=\"rendered 2 of 2\""))
+        fail_msg("the browser did not draw both charts: %.300s", strstr(out, "<body") ? strstr(out, "<body") : out);
+}
+
 /* The MPI rank of a process (its OMPI_COMM_WORLD_RANK), or -1. */
 static int rank_of(int pid)
 {
@@ -724,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_mpi),
         cmocka_unit_test(test_inspect),
         cmocka_unit_test(test_search_vs_grid),
+        cmocka_unit_test(test_report),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

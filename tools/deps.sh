@@ -6,6 +6,7 @@
 #                    one line with the exact command to run, exit 1.
 #   deps.sh install  apt-get install everything (root, or through sudo)
 #   deps.sh install-mpi  apt-get install OpenMPI, for make MPI=1 (optional)
+#   deps.sh install-browser  apt-get install Chromium, for the report page's test (optional)
 PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev gnuplot-nox"
 MPI_PKGS="libopenmpi-dev openmpi-bin"
 
@@ -49,6 +50,8 @@ install)
     install $PKGS ;;
 install-mpi)
     command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1 || install $MPI_PKGS ;;
+install-browser)
+    command -v chromium >/dev/null 2>&1 || install chromium ;;
 *)
-    echo "usage: $0 check|ensure|install|install-mpi" >&2; exit 2 ;;
+    echo "usage: $0 check|ensure|install|install-mpi|install-browser" >&2; exit 2 ;;
 esac
