@@ -109,27 +109,53 @@ plot for [p=1:8] q(minq(p)) using (nudge($1, p)):2 with linespoints ls pstyle(p)
 unset arrow 1; unset arrow 2; unset arrow 3; unset label 1; unset label 2; unset label 3; unset label 4
 
 # ---------------------------------------------------------------- recovery time
-# Recovery time vs headroom after a D_REC-second stall. Points where some
-# replication never recovered are drawn as crosses on the top line.
-recq(p) = sprintf("SELECT h, rm, IFNULL(rci, 0) FROM %s r WHERE r.pol = %d AND ABS(r.d - %g) < 1e-6 AND r.rn = r.cn ORDER BY h", REC, p, D_REC)
-neverq(p) = sprintf("SELECT * FROM (SELECT h FROM %s r WHERE r.pol = %d AND ABS(r.d - %g) < 1e-6 AND r.rn < r.cn ORDER BY h) UNION ALL SELECT 1e-9", REC, p, D_REC)
+# Recovery time vs headroom after a D_REC-second stall, mean and 95% CI over
+# the replications (bars clipped at 0: a recovery time is never negative).
+# Points where a replication never recovered have no recovery time: they go
+# in a strip of their own above the chart, with how many did not.
+recq(p) = sprintf("SELECT h, rm, max(0, rm - IFNULL(rci, 0)), rm + IFNULL(rci, 0) FROM %s r WHERE r.pol = %d AND ABS(r.d - %g) < 1e-6 AND r.rn = r.cn ORDER BY h", REC, p, D_REC)
+neverq(p) = sprintf("SELECT * FROM (SELECT h, (r.cn - r.rn) || ' of ' || r.cn FROM %s r WHERE r.pol = %d AND ABS(r.d - %g) < 1e-6 AND r.rn < r.cn ORDER BY h) UNION ALL SELECT 1e-9, ''", REC, p, D_REC)
 stats q(sprintf("SELECT MAX(rm + IFNULL(rci, 0)) FROM %s r WHERE ABS(r.d - %g) < 1e-6 AND r.rn = r.cn", REC, D_REC)) using 1 nooutput name "R"
-RTOP = R_max * 1.25
+NREP = one(sprintf("SELECT max(n) FROM summary WHERE experiment = '%s' AND name = 'calls'", exp))
 
 set output outfile(exp . '-recovery')
-set title sprintf("{/:Bold=15 Recovery time after a %g s stall vs capacity headroom}\n%s; bars: 95%% CI", D_REC, SETUP) font ",12"
-set xlabel "capacity headroom (capacity / offered load - 1)"
-set ylabel "time to recover after the stall ends (s)"
-unset logscale y
+set multiplot title sprintf("{/:Bold=15 Recovery time after a %g s stall vs capacity headroom}\n%s\nmean and 95%% Student-t interval over %s replications (wide with so few); top strip: headrooms where some replications never recovered", D_REC, SETUP, NREP) font ",12"
+unset title
 set logscale x
 set xrange [HMIN * 0.8:HMAX * 1.25]
 set xtics ("6.25%%" 6.25, "12.5%%" 12.5, "25%%" 25, "50%%" 50, "100%%" 100, "200%%" 200, "300%%" 300, "500%%" 500)
-set ytics autofreq
-set yrange [0:RTOP * 1.08]
+unset logscale y
+
+# the strip: did not recover (k of n replications), one row per policy
+set origin 0, 0.72
+set size 1, 0.13
+set lmargin at screen 0.09
+set rmargin at screen 0.97
+set tmargin 0
+set bmargin 0
+set yrange [0:9]
+set ytics ("" 0)
+set xtics ("" 6.25, "" 12.5, "" 25, "" 50, "" 100, "" 200, "" 300, "" 500)
+unset xlabel
+set ylabel "not recovered\n(k of n reps)" font ",9"
+set xtics nomirror
 unset key
-set key at graph 0.98, graph 0.86 right top reverse Left box opaque font ",10" spacing 1.1 samplen 2.5
-set arrow 1 from graph 0, first RTOP to graph 1, first RTOP nohead lc rgb '#999999' dt 3
-set label 1 "x: did not recover in every replication" at graph 0.01, first RTOP left offset 0, 0.6 font ",9" tc rgb '#666666'
-set style data yerrorlines
-plot for [p=1:8] q(recq(p)) using (nudge($1, p)):2:3 ls pstyle(p) title plabel(p), \
-     for [p=1:8] q(neverq(p)) using (nudge($1, p)):(RTOP) with points ls pstyle(p) pt 2 ps 1.6 notitle
+set grid xtics noytics
+plot for [p=1:8] q(neverq(p)) using (nudge($1, p)):(9 - p):(stringcolumn(2)) with labels left offset 0.8, 0 font ",7" tc rgb '#444444' notitle, \
+     for [p=1:8] q(neverq(p)) using (nudge($1, p)):(9 - p) with points ls pstyle(p) pt 2 ps 1.3 notitle
+
+# the chart: recovery time where every replication recovered
+set origin 0, 0
+set size 1, 0.72
+set tmargin 0.5
+set bmargin 3.5
+set xtics ("6.25%%" 6.25, "12.5%%" 12.5, "25%%" 25, "50%%" 50, "100%%" 100, "200%%" 200, "300%%" 300, "500%%" 500)
+set xlabel "capacity headroom (capacity / offered load - 1)"
+set ylabel "time to recover after the stall ends (s)"
+set xtics nomirror
+set ytics autofreq
+set yrange [0:R_max * 1.1]
+set grid xtics ytics
+set key at graph 0.98, graph 0.97 right top reverse Left box opaque font ",10" spacing 1.1 samplen 2.5
+plot for [p=1:8] q(recq(p)) using (nudge($1, p)):2:3:4 with yerrorlines ls pstyle(p) title plabel(p)
+unset multiplot
