@@ -69,6 +69,7 @@ struct search {
     double threshold;
     double share, tolerance, confidence;
     int batch, max_reps;
+    int passes;                /* +1: the goal holds above the boundary (in list order), -1: below, 0: unknown */
     const char *file;          /* for messages */
     /* bound by search_plan */
     const sweep_plan_t *plan;
@@ -182,6 +183,16 @@ int search_parse(const cfg_doc_t *section, search_t **out, int *repeat, char *er
                 at(err, errlen, e, "a confidence between 0.5 and 1 (exclusive), e.g. 0.95");
                 goto fail;
             }
+        } else if (!strcmp(e->key, "passes")) {
+            if (!strcmp(v, "above"))
+                s->passes = +1;
+            else if (!strcmp(v, "below"))
+                s->passes = -1;
+            else {
+                at(err, errlen, e, "above (the goal holds from the boundary on, in the order the values are "
+                                   "written) or below");
+                goto fail;
+            }
         } else if (!strcmp(e->key, "replications")) {
             int a, b, used = 0;
             if (sscanf(v, "%d..%d%n", &a, &b, &used) != 2 || v[used] || a < 2 || b < a || b > 100000) {
@@ -193,7 +204,7 @@ int search_parse(const cfg_doc_t *section, search_t **out, int *repeat, char *er
             s->max_reps = b;
         } else {
             at(err, errlen, e, "unknown key; [search] has variable, goal, statistic, share, tolerance, confidence, "
-                               "replications");
+                               "replications, passes");
             goto fail;
         }
         continue;
@@ -420,8 +431,9 @@ static void wanted(const group_t *gr, int *c)
     }
 }
 
-/* Move the group on once the candidates it tests are decided. */
-static void step(group_t *gr)
+/* Move the group on once the candidates it tests are decided; dir is the
+ * declared direction ([search] passes), 0 if none. */
+static void step(group_t *gr, int dir)
 {
     int c[2];
     wanted(gr, c);
@@ -431,8 +443,14 @@ static void step(group_t *gr)
     switch (gr->phase) {
     case PH_ENDS: {
         int pf = passes(&gr->probe[gr->first]), pl = passes(&gr->probe[gr->last]);
+        gr->dir = dir;
         if (gr->avail < 2 || pf == pl) {
             gr->status = pf ? "all_pass" : "none_pass";
+            gr->phase = PH_DONE;
+            return;
+        }
+        if (dir && (pl ? +1 : -1) != dir) {
+            gr->status = "non_monotone"; /* the end that passes is the one that should not */
             gr->phase = PH_DONE;
             return;
         }
@@ -512,20 +530,34 @@ static void group_label(const search_t *s, const group_t *gr, char *buf, size_t 
         snprintf(buf, len, "(no other variable)");
 }
 
+/* The search narrowed to two neighbours (found, or found but a side check
+ * disagreed). */
+static int bracketed(const group_t *gr) { return gr->phase == PH_DONE && gr->dir != 0 && gr->hi != gr->lo; }
+
+/* Where the answer lies when no pair brackets it, by the declared
+ * direction: every candidate passing puts it at or beyond the end where
+ * passing starts, none passing beyond the other end; NULL when the
+ * direction is not known. */
+static const char *beyond(const search_t *s, const group_t *gr)
+{
+    int all = !strcmp(gr->status, "all_pass");
+    if (!s->passes || (strcmp(gr->status, "all_pass") && strcmp(gr->status, "none_pass")))
+        return NULL;
+    return s->cand[(s->passes > 0) == all ? gr->first : gr->last];
+}
+
 static int write_answers(search_t *s, rec_t *rec, int64_t sweep, char *err, size_t errlen)
 {
     if (rec_search_clear(rec, sweep, err, errlen) < 0)
         return -1;
     for (int g = 0; g < s->ngrp; g++) {
         group_t *gr = &s->grp[g];
-        int found = !strcmp(gr->status, "found") || !strcmp(gr->status, "non_monotone");
+        int found = bracketed(gr);
         rec_search_row_t row = {.grp = g,
                                 .point = found ? gr->point[gr->hi] : gr->label_point,
                                 .variable = s->variable,
                                 .status = gr->status,
-                                .boundary = found ? s->cand[gr->hi]
-                                            : !strcmp(gr->status, "all_pass") ? s->cand[gr->dir < 0 ? gr->last : gr->first]
-                                                                               : NULL,
+                                .boundary = found ? s->cand[gr->hi] : beyond(s, gr),
                                 .other = found ? s->cand[gr->lo] : NULL,
                                 .runs = gr->runs};
         if (rec_search_put(rec, sweep, &row, err, errlen) < 0)
@@ -561,15 +593,16 @@ static void print_answers(const search_t *s)
         char label[512];
         group_label(s, gr, label, sizeof label);
         printf("  %-48s ", label);
-        if (!strcmp(gr->status, "found") || !strcmp(gr->status, "non_monotone"))
+        if (bracketed(gr))
             printf("%s = %s  (between %s and %s)%s", s->variable, s->cand[gr->hi], s->cand[gr->lo], s->cand[gr->hi],
                    !strcmp(gr->status, "non_monotone") ? "  NOT MONOTONE: a check on one side disagreed" : "");
         else if (!strcmp(gr->status, "all_pass"))
-            printf("every candidate passes, the first tested included (%s)", s->cand[gr->first]);
+            printf("every candidate passes, %s to %s", s->cand[gr->first], s->cand[gr->last]);
         else if (!strcmp(gr->status, "none_pass"))
-            printf("no candidate passes, not even %s or %s", s->cand[gr->first], s->cand[gr->last]);
+            printf("no candidate passes, neither %s nor %s", s->cand[gr->first], s->cand[gr->last]);
         else
-            printf("%s", gr->status);
+            printf("NOT MONOTONE: %s passes, not %s, against [search] passes", s->cand[s->passes > 0 ? gr->first : gr->last],
+                   s->cand[s->passes > 0 ? gr->last : gr->first]);
         printf("  [%d runs]\n", gr->runs);
     }
 }
@@ -659,7 +692,7 @@ int search_run(search_t *s, rec_t *rec, int64_t sweep, const unsigned char *done
                 }
                 judge(s, p);
             }
-            step(gr);
+            step(gr, s->passes);
         }
     }
     if (write_answers(s, rec, sweep, err, errlen) < 0) {

@@ -23,6 +23,9 @@
  *   tolerance    = 0.04          indifference half-width of the share test
  *   confidence   = 0.95          of each candidate's verdict
  *   replications = 10..100       per candidate: a batch, at most
+ *   passes       = above | below optional: the goal holds from the boundary
+ *                                on upwards (above) or downwards in the
+ *                                order written; else inferred per group
  */
 #ifndef RETRYSIM_SEARCH_H
 #define RETRYSIM_SEARCH_H

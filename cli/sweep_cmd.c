@@ -82,6 +82,8 @@ void search_usage(FILE *f)
                "  tolerance    = 0.04          indifference half-width of the share test\n"
                "  confidence   = 0.95          of each candidate's verdict\n"
                "  replications = 10..100       per candidate: a batch, at most\n"
+               "  passes       = above|below   optional: the goal holds from the boundary upwards (or\n"
+               "                               downwards) in the order written; else inferred per group\n"
                "Every run goes into the database like a sweep's (resumable; replication r of every\n"
                "candidate uses the same seeds); the answers into the tables search and search_probe.\n"
                "Exit status: 0 done, 1 a run or the database failed, 2 bad input, 130 interrupted.\n");

@@ -168,6 +168,9 @@ static const krow_t keys[] = {
      "success rate that counts as recovered"},
     {"run", "recovery_hold", T_DURATION, AT(run.recovery_hold), "", "10s", ANY, NULL,
      "how long the success rate must stay at or above the threshold; >= bucket"},
+    {"run", "warmup", T_DURATION, AT(run.warmup), "", "0s", GE(0), NULL,
+     "left out of the time averages (busy_fraction, mean_orbit, p_empty, mean_queue) and the peaks "
+     "(peak_arrivals_per_bucket, peak_over_capacity): [warmup, duration) is measured; < duration"},
 
     {"arrivals", "kind", T_ENUM, AT(arrivals.kind), "", "poisson", ANY, arrival_kinds,
      "where calls come from: open loop (poisson, constant, schedule, spike, trace) or closed loop"},

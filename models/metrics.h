@@ -85,15 +85,15 @@ extern const metrics_def_t metrics_series[M_COUNT];
  *  X(id,                  name,                        unit,            help)
  */
 #define METRICS_SCALARS_CORE(X)                                                                   \
-    X(S_CALLS,             "calls",                     "calls",         "logical calls started") \
+    X(S_CALLS,             "calls",                     "calls",         "logical calls started (counts cover the whole run, warm-up included)") \
     X(S_ATTEMPTS,          "attempts",                  "attempts",      "attempts sent (first attempts and retries)") \
     X(S_ATTEMPTS_FIRST,    "attempts_first",            "attempts",      "first attempts sent") \
     X(S_RETRIES,           "retries",                   "attempts",      "retries sent") \
     X(S_ATTEMPTS_PER_CALL, "attempts_per_call",         "attempts/call", "attempts / calls") \
     X(S_SERVER_ARRIVALS,   "server_arrivals",           "requests",      "requests reaching the server (the bottom tier with [layers])") \
     X(S_AMPLIFICATION,     "amplification",             "requests/call", "server arrivals / calls") \
-    X(S_PEAK_ARRIVALS,     "peak_arrivals_per_bucket",  "requests",      "most server arrivals in one bucket") \
-    X(S_PEAK_OVER_CAPACITY,"peak_over_capacity",        "ratio",         "peak arrivals per bucket / (capacity x bucket); NULL without a fixed capacity") \
+    X(S_PEAK_ARRIVALS,     "peak_arrivals_per_bucket",  "requests",      "most server arrivals in one bucket (after [run] warmup)") \
+    X(S_PEAK_OVER_CAPACITY,"peak_over_capacity",        "ratio",         "peak arrivals per bucket / (capacity x bucket), after the warm-up; NULL without a fixed capacity") \
     X(S_CALLS_OK,          "calls_ok",                  "calls",         "calls that succeeded") \
     X(S_SUCCESS_RATE,      "success_rate",              "ratio",         "calls_ok / calls") \
     X(S_GOODPUT,           "goodput",                   "calls/s",       "calls_ok / duration") \
@@ -124,10 +124,10 @@ extern const metrics_def_t metrics_series[M_COUNT];
     X(S_WASTED_FRACTION,   "wasted_fraction",           "ratio",         "served_wasted / served") \
     X(S_ORPHAN_ATTEMPTS,   "orphan_attempts",           "attempts",      "attempts sent after the caller gave up") \
     X(S_RECOVERY,          "recovery_time_s",           "s",             "from the end of the last outage until the success rate stays >= recovery_threshold for recovery_hold; NULL if no outage or never") \
-    X(S_BUSY_FRACTION,     "busy_fraction",             "ratio",         "time-average busy workers / workers over [0, duration)") \
-    X(S_MEAN_ORBIT,        "mean_orbit",                "calls",         "time-average calls backing off over [0, duration)") \
-    X(S_P_EMPTY,           "p_empty",                   "ratio",         "share of [0, duration) with no request at the server and no call backing off") \
-    X(S_MEAN_QUEUE,        "mean_queue",                "requests",      "time-average requests waiting over [0, duration)") \
+    X(S_BUSY_FRACTION,     "busy_fraction",             "ratio",         "time-average busy workers / workers over [warmup, duration)") \
+    X(S_MEAN_ORBIT,        "mean_orbit",                "calls",         "time-average calls backing off over [warmup, duration)") \
+    X(S_P_EMPTY,           "p_empty",                   "ratio",         "share of [warmup, duration) with no request at the server and no call backing off") \
+    X(S_MEAN_QUEUE,        "mean_queue",                "requests",      "time-average requests waiting over [warmup, duration)") \
     X(S_EVENTS,            "events",                    "events",        "events the engine dispatched")
 
 /* [gmp] on: the client's Go runtime (models/gmp.c). */

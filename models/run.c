@@ -123,6 +123,8 @@ int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
         return blame(key, "run.recovery_hold", err, errlen, "recovery_hold must be at least one bucket");
     if (c->run.bucket > c->run.duration)
         return blame(key, "run.bucket", err, errlen, "bucket is longer than the run's duration");
+    if (c->run.warmup >= c->run.duration)
+        return blame(key, "run.warmup", err, errlen, "the warm-up must end before the run's duration");
     if (c->arrivals.kind == ARR_SPIKE && c->arrivals.spike_at >= c->run.duration)
         return blame(key, "arrivals.spike_at", err, errlen, "the spike starts after the run's duration");
     if (protect_validate(c, key, err, errlen) < 0)
@@ -169,13 +171,33 @@ double world_level_mean(const world_t *w, const level_t *l, simtime_t until)
 {
     (void)w;
     double area = l->area + (double)l->level * (double)(until - l->last);
-    return until > 0 ? area / (double)until : NAN;
+    return until > l->start ? area / (double)(until - l->start) : NAN;
 }
 
 static double level_zero_share(const level_t *l, simtime_t until)
 {
     double z = l->zero_ns + (l->level == 0 ? (double)(until - l->last) : 0);
-    return until > 0 ? z / (double)until : NAN;
+    return until > l->start ? z / (double)(until - l->start) : NAN;
+}
+
+/* The warm-up is over: the time averages start afresh from now (the levels
+ * themselves carry on). */
+static void level_restart(world_t *w, level_t *l)
+{
+    world_level(w, l, 0);
+    l->area = 0;
+    l->zero_ns = 0;
+    l->start = eng_now(&w->eng);
+}
+
+static void on_warmup_end(eng_t *e, void *ctx, uint64_t arg)
+{
+    (void)e, (void)arg;
+    world_t *w = ctx;
+    level_restart(w, &w->lv_orbit);
+    level_restart(w, &w->lv_busy);
+    level_restart(w, &w->lv_system);
+    level_restart(w, &w->lv_queue);
 }
 
 /* Snapshot of the time averages at the end of the measured window. */
@@ -329,8 +351,8 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     double first = (double)series_total(s, M_ATTEMPTS_FIRST), retries = (double)series_total(s, M_ATTEMPTS_RETRY);
     double arrivals = (double)series_total(s, M_ARRIVALS);
     double ok = (double)series_total(s, M_SUCCEEDED);
-    int64_t peak = 0;
-    for (int b = 0; b < stats_series_nbuckets(s); b++)
+    int64_t peak = 0; /* over the buckets after the warm-up */
+    for (int b = (int)((c->run.warmup + c->run.bucket - 1) / c->run.bucket); b < stats_series_nbuckets(s); b++)
         if (stats_series_get(s, M_ARRIVALS, b) > peak)
             peak = stats_series_get(s, M_ARRIVALS, b);
     double cap_bucket = server_capacity(&c->server) * simtime_to_sec(c->run.bucket);
@@ -453,6 +475,8 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
     if (idem_attach(w) < 0 || conn_attach(w) < 0)
         return -1;
     eng_at(&w->eng, 0, on_bucket, w, 0);
+    if (c->run.warmup > 0)
+        eng_at(&w->eng, c->run.warmup, on_warmup_end, w, 0);
     return 0;
 }
 

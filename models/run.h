@@ -35,6 +35,7 @@ typedef struct {
     uint64_t max_events;       /* event budget; reaching it fails the run; 0 = unlimited */
     double recovery_threshold; /* success rate that counts as recovered, (0, 1] */
     simtime_t recovery_hold;   /* ns the success rate must stay at or above the threshold */
+    simtime_t warmup;          /* ns, [0, warmup) is left out of the time averages and the peaks; < duration */
 } run_params_t;
 
 /* What a sweep records per run besides its scalars ([output] keep). */

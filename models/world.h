@@ -69,6 +69,7 @@ typedef struct {
 } req_t;
 
 typedef struct {
+    simtime_t start;        /* ns, where the measured window begins (the warm-up's end) */
     simtime_t last;         /* ns, time of the last change */
     double area;            /* level x ns accumulated */
     double zero_ns;         /* ns spent at level 0 */

@@ -149,7 +149,7 @@ static void assert_cfg_equal(const run_cfg_t *a, const run_cfg_t *b)
 /* Every key the configuration must have, section.key (the spec's list). */
 static const char *const all_keys[] = {
     "run.duration", "run.drain", "run.seed", "run.replication", "run.generator", "run.bucket",
-    "run.max_events", "run.recovery_threshold", "run.recovery_hold",
+    "run.max_events", "run.recovery_threshold", "run.recovery_hold", "run.warmup",
     "arrivals.kind", "arrivals.rate", "arrivals.schedule", "arrivals.schedule_process",
     "arrivals.spike_calls", "arrivals.spike_at", "arrivals.spike_window", "arrivals.trace",
     "arrivals.clients", "arrivals.think",
