@@ -119,8 +119,10 @@ double farm_now(void);
 int farm_local(const sweep_plan_t *plan, const char *db, int jobs, const int *todo, int ntodo, farm_writer_t *wr);
 
 #ifdef RETRYSIM_MPI
-/* MPI: the caller is rank 0 (the writer) of size > 1 ranks. */
-int farm_mpi_writer(const int *todo, int ntodo, farm_writer_t *wr);
+/* MPI: the caller is rank 0 (the writer) of size > 1 ranks. One round of
+ * runs (a sweep has one, a search many); then farm_mpi_stop, once. */
+int farm_mpi_round(const int *todo, int ntodo, farm_writer_t *wr);
+void farm_mpi_stop(void);
 /* The other ranks: simulate what rank 0 hands out until it says stop. */
 int farm_mpi_worker(const sweep_plan_t *plan, const char *db);
 #endif

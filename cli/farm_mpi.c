@@ -11,6 +11,10 @@
  * frame, then its packed run) sent without waiting (MPI_Isend from a ring
  * of buffers), so a worker never idles while rank 0 is busy writing.
  *
+ * Rounds: a search hands out runs round by round. A worker told "nothing
+ * more" (an empty chunk) waits for rank 0, which starts it again with the
+ * next round's first chunk, or stops it (a chunk holding -1).
+ *
  * Failures: a rank that dies takes the MPI job down (mpirun ends the other
  * ranks with SIGTERM): rank 0 then writes what it has received and stops;
  * the runs of the dead rank's chunk are run again by the same command.
@@ -63,16 +67,36 @@ static int receive_result(farm_writer_t *wr, int src, int bytes, unsigned char *
     return 0;
 }
 
-int farm_mpi_writer(const int *todo, int ntodo, farm_writer_t *wr)
+/* Rank 0's view of the workers across rounds: before the first round each
+ * worker asks (TAG_READY); after a round each waits, idle, for rank 0. */
+static int rounds_done;
+
+/* The next chunk for worker `to` (empty when the round has none left). */
+static int hand_out(int to, const int *handout, int ntodo, int *next, int nworkers)
 {
-    int size, nworkers, stopped = 0, next = 0, rc = 0;
+    int left = handout ? ntodo - *next : 0, chunk = (left + 2 * nworkers - 1) / (2 * nworkers);
+    if (chunk > CHUNK_MAX)
+        chunk = CHUNK_MAX;
+    if (chunk < 1 && left > 0)
+        chunk = 1;
+    MPI_Send(chunk ? handout + *next : NULL, chunk, MPI_INT, to, TAG_WORK, MPI_COMM_WORLD);
+    *next += chunk;
+    return chunk;
+}
+
+int farm_mpi_round(const int *todo, int ntodo, farm_writer_t *wr)
+{
+    int size, nworkers, idle = 0, next = 0, rc = 0;
     const int *handout = todo; /* NULL once nothing more is handed out */
     unsigned char *tmp = NULL;
     size_t cap = 0;
-    const struct timespec idle = {0, IDLE_NS};
+    const struct timespec pause = {0, IDLE_NS};
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     nworkers = size - 1;
-    while (stopped < nworkers) {
+    if (rounds_done++ > 0) /* the workers wait, idle, since the last round: start them */
+        for (int w = 1; w < size; w++)
+            idle += hand_out(w, handout, ntodo, &next, nworkers) == 0;
+    while (idle < nworkers) {
         if (farm_interrupted) {
             rc = 130;
             break; /* the launcher is ending the job: keep what arrived */
@@ -81,42 +105,29 @@ int farm_mpi_writer(const int *todo, int ntodo, farm_writer_t *wr)
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
         if (!flag) {
-            if (wr) {
-                farm_progress(wr, ntodo, 0);
-                if (farm_commit(wr, 0) < 0) {
-                    rc = EXEC_RUN_FAILED;
-                    handout = NULL; /* stop handing out: the database refuses runs */
-                }
+            farm_progress(wr, ntodo, 0);
+            if (farm_commit(wr, 0) < 0) {
+                rc = EXEC_RUN_FAILED;
+                handout = NULL; /* stop handing out: the database refuses runs */
             }
-            nanosleep(&idle, NULL);
+            nanosleep(&pause, NULL);
             continue;
         }
         if (st.MPI_TAG == TAG_RESULT) {
             int bytes;
             MPI_Get_count(&st, MPI_BYTE, &bytes);
             if (receive_result(rc ? NULL : wr, st.MPI_SOURCE, bytes, &tmp, &cap) < 0) {
-                if (wr)
-                    snprintf(wr->err, sizeof wr->err, "a malformed result from MPI rank %d", st.MPI_SOURCE);
+                snprintf(wr->err, sizeof wr->err, "a malformed result from MPI rank %d", st.MPI_SOURCE);
                 rc = EXEC_RUN_FAILED;
                 handout = NULL;
             }
             continue;
         }
-        /* TAG_READY: the next chunk, or an empty one meaning stop */
+        /* TAG_READY: the next chunk; an empty one leaves the worker idle */
         MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_READY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        int left = handout ? ntodo - next : 0, chunk = (left + 2 * nworkers - 1) / (2 * nworkers);
-        if (chunk > CHUNK_MAX)
-            chunk = CHUNK_MAX;
-        if (chunk < 1 && left > 0)
-            chunk = 1;
-        MPI_Send(chunk ? handout + next : NULL, chunk, MPI_INT, st.MPI_SOURCE, TAG_WORK, MPI_COMM_WORLD);
-        next += chunk;
-        if (chunk == 0)
-            stopped++;
+        idle += hand_out(st.MPI_SOURCE, handout, ntodo, &next, nworkers) == 0;
     }
     free(tmp);
-    if (!wr)
-        return rc;
     if (farm_commit(wr, 1) < 0)
         rc = EXEC_RUN_FAILED;
     farm_progress(wr, ntodo, 1);
@@ -127,6 +138,18 @@ int farm_mpi_writer(const int *todo, int ntodo, farm_writer_t *wr)
         farm_report_missing(wr, todo, ntodo, NULL);
     }
     return rc;
+}
+
+void farm_mpi_stop(void)
+{
+    int size, stop = -1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    for (int w = 1; w < size; w++) {
+        if (rounds_done == 0) /* never served: each is still asking */
+            MPI_Recv(NULL, 0, MPI_BYTE, w, TAG_READY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Send(&stop, 1, MPI_INT, w, TAG_WORK, MPI_COMM_WORLD);
+    }
+    rounds_done = 1;
 }
 
 /* ---- ranks 1..N-1 ---------------------------------------------------------- */
@@ -150,14 +173,19 @@ int farm_mpi_worker(const sweep_plan_t *plan, const char *db)
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     farm_worker_init(&w, plan, db);
+    int ask = 1;
     for (;;) {
         MPI_Status st;
         int n;
-        MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, MPI_COMM_WORLD);
+        if (ask)
+            MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, MPI_COMM_WORLD);
         MPI_Recv(runs, CHUNK_MAX, MPI_INT, 0, TAG_WORK, MPI_COMM_WORLD, &st);
         MPI_Get_count(&st, MPI_INT, &n);
+        if (n == 1 && runs[0] < 0)
+            break;           /* stop */
+        ask = n > 0;         /* an empty chunk: the round is over, wait for the next */
         if (n == 0)
-            break;
+            continue;
         for (int k = 0; k < n; k++) {
             farm_frame_t fr;
             const unsigned char *bytes = farm_simulate(&w, runs[k], &fr);

@@ -282,18 +282,25 @@ static mpi_place_t mpi_start(int *argc, char ***argv)
     return m;
 }
 
-/* Rank 0 of an MPI job: farm todo out to the other ranks, and tell them to
- * stop when done; with todo NULL, only tell them to stop (once). */
-static int mpi_farm(mpi_place_t *m, const int *todo, int ntodo, farm_writer_t *wr)
+/* Rank 0 of an MPI job: one round of runs through the other ranks. */
+static int mpi_round(const mpi_place_t *m, const int *todo, int ntodo, farm_writer_t *wr)
+{
+#ifdef RETRYSIM_MPI
+    if (m->size > 1 && m->rank == 0)
+        return farm_mpi_round(todo, ntodo, wr);
+#endif
+    (void)m, (void)todo, (void)ntodo, (void)wr;
+    return EXEC_RUN_FAILED;
+}
+
+/* Rank 0: tell the other ranks to stop (once, whatever happened). */
+static void mpi_stop(mpi_place_t *m)
 {
     if (m->size < 2 || m->rank != 0 || m->served)
-        return 0;
+        return;
     m->served = 1;
 #ifdef RETRYSIM_MPI
-    return farm_mpi_writer(todo, ntodo, wr);
-#else
-    (void)todo, (void)ntodo, (void)wr;
-    return EXEC_RUN_FAILED;
+    farm_mpi_stop();
 #endif
 }
 
@@ -372,7 +379,8 @@ static int run_round(void *ctx, const int *runs, int n)
     round_ctx_t *rc = ctx;
     rc->wr->done = 0;  /* the farm counts this round's runs */
     rc->wr->quiet = 1; /* the search says how far it got */
-    int r = farm_local(rc->plan, rc->o->db, rc->o->jobs, runs, n, rc->wr);
+    int r = rc->mpi->size > 1 ? mpi_round(rc->mpi, runs, n, rc->wr)
+                              : farm_local(rc->plan, rc->o->db, rc->o->jobs, runs, n, rc->wr);
     if (r == EXEC_RUN_FAILED && rc->wr->err[0])
         fprintf(stderr, "retrysim search: %s\n", rc->wr->err);
     return r;
@@ -501,7 +509,7 @@ static int drive(int argc, char **argv, int searching)
         if (r == EXEC_RUN_FAILED && err[0])
             snprintf(wr.err, sizeof wr.err, "%s", err);
     } else if (!r && mpi.size > 1) {
-        r = mpi_farm(&mpi, todo, ntodo, &wr);
+        r = mpi_round(&mpi, todo, ntodo, &wr);
     } else if (!r && ntodo) {
         r = farm_local(&plan, o.db, o.jobs, todo, ntodo, &wr);
     }
@@ -526,7 +534,7 @@ out:
     }
     search_free(srch);
     cfg_doc_free(&section);
-    mpi_farm(&mpi, NULL, 0, NULL); /* the workers stop, if they were not served */
+    mpi_stop(&mpi);
     farm_restore_signals(&old_int, &old_term);
     exec_params_free(&dc.ps);
     free(overrides);

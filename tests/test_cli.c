@@ -717,6 +717,42 @@ static void test_mpi(void **state)
     assert_same_results(path, ref);
 }
 
+/* A search under mpirun (rank 0 decides and writes, 2 ranks simulate)
+ * takes the same rounds, records the same runs and finds the same answer
+ * as the search on one machine. */
+static void test_mpi_search(void **state)
+{
+    (void)state;
+    struct stat sb;
+    if (stat("build-mpi/retrysim", &sb) != 0 || system("command -v mpirun > /dev/null 2>&1") != 0)
+        skip(); /* make MPI=1 builds it; CI does */
+    static const char *const text = "[run]\nduration = 10s\ndrain = 20s\n[arrivals]\nrate = 200\n"
+                                    "[retry]\nmax_attempts = ${n=1..8}\nattempt_timeout = 1s\nbase = 100ms\n"
+                                    "[server]\nworkers = ${w=4, 5}\nservice = exp(10ms)\noutages = 2s-5s reject\n"
+                                    "[search]\nvariable = n\ngoal = $amplification <= 2\nshare = 0.8\n"
+                                    "replications = 5..40\n";
+    char err[2048], args[512], local[160], path[160], cmd[1024];
+    write_file(ini, text);
+    snprintf(local, sizeof local, "%s/search-local.db", dir);
+    snprintf(args, sizeof args, "search %s --db %s --quiet", ini, local);
+    if (run(args, err, sizeof err) != 0)
+        fail_msg("search: %s", err);
+    snprintf(path, sizeof path, "%s/search-mpi.db", dir);
+    snprintf(cmd, sizeof cmd,
+             "mpirun --allow-run-as-root --oversubscribe -np 3 build-mpi/retrysim search %s --db %s --quiet 2>%s", ini,
+             path, errf);
+    if (system(cmd) != 0) {
+        read_errf(err, sizeof err);
+        fail_msg("mpirun search failed: %s", err);
+    }
+    assert_int_equal(db_int(path, "SELECT count(*) FROM search WHERE status = 'found'"), 2);
+    assert_same_results(path, local);
+    static const char *const q = "SELECT count(*) FROM (SELECT point, boundary, other, runs FROM search "
+                                 "EXCEPT SELECT point, boundary, other, runs FROM l.search)";
+    snprintf(cmd, sizeof cmd, "ATTACH '%s' AS l; %s", local, q);
+    assert_int_equal(db_int(path, cmd), 0);
+}
+
 /* Chart rendering takes any database and output path as plain text: a
  * path holding a space, quotes, ; and $(...) renders, and runs nothing. */
 static void test_plot_paths(void **state)
@@ -767,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_mpi),
         cmocka_unit_test(test_inspect),
         cmocka_unit_test(test_search_vs_grid),
+        cmocka_unit_test(test_mpi_search),
         cmocka_unit_test(test_report),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);

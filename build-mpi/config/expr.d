@@ -1,3 +1,0 @@
-build-mpi/config/expr.o: config/expr.c config/expr.h sim/simtime.h
-config/expr.h:
-sim/simtime.h:

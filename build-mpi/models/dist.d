@@ -1,3 +1,0 @@
-build-mpi/models/dist.o: models/dist.c models/dist.h sim/simtime.h
-models/dist.h:
-sim/simtime.h:

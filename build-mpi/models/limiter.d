@@ -1,4 +1,0 @@
-build-mpi/models/limiter.o: models/limiter.c models/limiter.h \
- sim/simtime.h
-models/limiter.h:
-sim/simtime.h:

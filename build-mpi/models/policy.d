@@ -1,3 +1,0 @@
-build-mpi/models/policy.o: models/policy.c models/policy.h sim/simtime.h
-models/policy.h:
-sim/simtime.h:

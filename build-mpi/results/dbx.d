@@ -1,2 +1,0 @@
-build-mpi/results/dbx.o: results/dbx.c results/dbx.h
-results/dbx.h:

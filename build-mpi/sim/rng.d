@@ -1,3 +1,0 @@
-build-mpi/sim/rng.o: sim/rng.c sim/rng.h sim/hash.h
-sim/rng.h:
-sim/hash.h:

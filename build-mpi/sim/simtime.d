@@ -1,2 +1,0 @@
-build-mpi/sim/simtime.o: sim/simtime.c sim/simtime.h
-sim/simtime.h:
