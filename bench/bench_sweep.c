@@ -65,7 +65,7 @@ static double now_s(void)
 
 /* Run argv (in dir, if not NULL) with stdout to /dev/null and stderr to
  * errfile (if not NULL); measure it. */
-static proc_t run_proc(char *const argv[], const char *dir, const char *errfile)
+static proc_t run_proc(const char *const argv[], const char *dir, const char *errfile)
 {
     proc_t p = {0, 0, -1};
     double t0 = now_s();
@@ -76,7 +76,7 @@ static proc_t run_proc(char *const argv[], const char *dir, const char *errfile)
             _exit(126);
         if (!freopen("/dev/null", "w", stdout) || (errfile && !freopen(errfile, "w", stderr)))
             _exit(126);
-        execvp(argv[0], argv);
+        execvp(argv[0], (char *const *)argv); /* execvp does not change them */
         _exit(127);
     }
     int st;
@@ -117,7 +117,7 @@ static proc_t sweep(const char *db, const char *jobs, const char *tmp, char *tim
 {
     char errfile[512];
     snprintf(errfile, sizeof errfile, "%s/sweep.err", tmp);
-    char *argv[] = {"./retrysim", "sweep", EXPERIMENT, "--db", (char *)db, "-j", (char *)jobs, "--quiet", "--timing", NULL};
+    const char *argv[] = {"./retrysim", "sweep", EXPERIMENT, "--db", db, "-j", jobs, "--quiet", "--timing", NULL};
     proc_t p = run_proc(argv, NULL, errfile);
     if (timing) {
         timing[0] = '\0';
@@ -135,7 +135,7 @@ static proc_t sweep(const char *db, const char *jobs, const char *tmp, char *tim
 static int have_python2(void)
 {
     setenv("PYENV_VERSION", "2.7.18", 0); /* pyenv's python 2, where pyenv is how it is installed */
-    char *argv[] = {"python", "-c", "import sys; sys.exit(0 if sys.version_info[0] == 2 else 1)", NULL};
+    const char *argv[] = {"python", "-c", "import sys; sys.exit(0 if sys.version_info[0] == 2 else 1)", NULL};
     return run_proc(argv, NULL, "/dev/null").status == 0;
 }
 
@@ -167,13 +167,13 @@ static void bench_table(int rounds, const char *tmp)
         const char *w = strstr(timing, "writer ");
         share[r] = t && w && sscanf(t, "simulated in %lf", &sim) == 1 && sscanf(w, "writer %lf", &wr) == 1 && sim > 0
                        ? 100 * wr / sim
-                       : NAN;
-        bytes[r] = stat(db, &sb) == 0 ? (double)sb.st_size / 9500 : NAN; /* the file as the sweep left it */
+                       : (double)NAN;
+        bytes[r] = stat(db, &sb) == 0 ? (double)sb.st_size / 9500 : (double)NAN; /* the file as the sweep left it */
         printf("   round %d: retrysim %.2f s", r + 1, cpu[r]);
         if (with_py) {
-            char *argv[] = {"python", (char *)py, NULL};
+            const char *argv[] = {"python", py, NULL};
             proc_t q = run_proc(argv, tmp, "/dev/null");
-            pycpu[r] = q.status == 0 ? q.cpu_s : NAN;
+            pycpu[r] = q.status == 0 ? q.cpu_s : (double)NAN;
             printf(", his script %.2f s", pycpu[r]);
         }
         printf("\n");
@@ -194,7 +194,7 @@ static void bench_table(int rounds, const char *tmp)
      * others simulate) when build-mpi/retrysim and mpirun are there;
      * beyond 2 ranks of simulators this machine is oversubscribed. */
     static const char *const ways[] = {"-j 1", "-j 2", "mpirun -np 2", "mpirun -np 3", "mpirun -np 4"};
-    int nways = stat("build-mpi/retrysim", &sb) == 0 && run_proc((char *[]){"mpirun", "--version", NULL}, NULL,
+    int nways = stat("build-mpi/retrysim", &sb) == 0 && run_proc((const char *[]){"mpirun", "--version", NULL}, NULL,
                                                                   "/dev/null").status == 0
                     ? 5
                     : 2;
@@ -208,10 +208,10 @@ static void bench_table(int rounds, const char *tmp)
             }
             char np[8];
             snprintf(np, sizeof np, "%d", w);
-            char *argv[] = {"mpirun", "--allow-run-as-root", "--oversubscribe", "-np", np, "build-mpi/retrysim",
+            const char *argv[] = {"mpirun", "--allow-run-as-root", "--oversubscribe", "-np", np, "build-mpi/retrysim",
                             "sweep", EXPERIMENT, "--db", db, "--quiet", NULL};
             proc_t p = run_proc(argv, NULL, "/dev/null");
-            wall[w][r] = p.status == 0 ? p.wall_s : NAN;
+            wall[w][r] = p.status == 0 ? p.wall_s : (double)NAN;
         }
     printf("3. throughput, wall clock (median of %d), %d cores:\n", rounds, (int)sysconf(_SC_NPROCESSORS_ONLN));
     double m1 = median(wall[0], rounds);
@@ -266,7 +266,7 @@ static void bench_writer(const char *tmp)
     run.h.has_scalars = 1;
     run.h.bucket_ns = 1000000000;
     for (int i = 0; i < S_COUNT; i++)
-        run.h.scalar[i] = i < S_CORE_COUNT ? 0 : NAN;
+        run.h.scalar[i] = i < S_CORE_COUNT ? 0 : (double)NAN;
     double t0 = now_s();
     for (int i = 0; i < POINTS * REPS; i++) {
         run.h.sweep_run = i;

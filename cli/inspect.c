@@ -22,6 +22,7 @@
 
 #include "exec.h"
 #include "metrics.h"
+#include "opts.h"
 
 #define MAX_COLS 32
 
@@ -57,49 +58,75 @@ static int open_ro(const char *path, sqlite3 **db)
     return 0;
 }
 
-/* Parse the options after the command. Returns 0, or EXEC_BAD_INPUT. */
-static int parse(int argc, char **argv, int ndb, inspect_opts_t *o)
+static const char usage_summary[] =
+    "usage: retrysim summary DB [--experiment NAME] [--scalars a,b,...]\n"
+    "\n"
+    "Each point of each experiment in DB (its variables) with the mean, 95% confidence\n"
+    "interval and number of replications of the chosen scalars (default: amplification,\n"
+    "success_rate, latency_p99_s, peak_over_capacity, recovery_time_s; retrysim metrics\n"
+    "lists them all). The database is only read.\n";
+static const char usage_export[] =
+    "usage: retrysim export DB --csv|--json [--table NAME] [--experiment NAME]\n"
+    "\n"
+    "A table or view of DB (default: summary) as CSV or JSON on stdout, for notebooks and\n"
+    "spreadsheets; --experiment keeps one experiment's rows. The database is only read.\n";
+static const char usage_compare[] =
+    "usage: retrysim compare DB_A DB_B [--experiment NAME] [--scalars a,b,...]\n"
+    "\n"
+    "The same experiment in two databases, point by point (matched by their variables): each\n"
+    "scalar's mean ± 95% CI side by side, a * where the intervals do not overlap.\n";
+
+/* The options of summary ('s'), export ('e') or compare ('c'): each
+ * command takes only its own. Returns 0, 1 after --help, or EXEC_BAD_INPUT. */
+static int parse(int argc, char **argv, int which, inspect_opts_t *o)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int takes = !strcmp(a, "--experiment") || !strcmp(a, "--scalars") || !strcmp(a, "--table");
-        if (takes && i + 1 >= argc) {
-            fprintf(stderr, "retrysim: %s needs a value\n", a);
-            return EXEC_BAD_INPUT;
-        }
-        if (!strcmp(a, "--experiment"))
-            o->experiment = argv[++i];
-        else if (!strcmp(a, "--table"))
-            o->table = argv[++i];
-        else if (!strcmp(a, "--csv") || !strcmp(a, "--json"))
-            o->format = a + 2;
-        else if (!strcmp(a, "--scalars")) {
+    static const struct option summary_longs[] = {{"experiment", required_argument, NULL, 'x'},
+                                                  {"scalars", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+    static const struct option export_longs[] = {{"experiment", required_argument, NULL, 'x'},
+                                                 {"table", required_argument, NULL, 't'},
+                                                 {"csv", no_argument, NULL, 'C'},
+                                                 {"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
+    opts_cmd_t oc = {which == 'e' ? "export" : which == 'c' ? "compare" : "summary",
+                     which == 'e' ? usage_export : which == 'c' ? usage_compare : usage_summary, "",
+                     which == 'e' ? export_longs : summary_longs, which == 'c' ? 2 : 1, which == 'c' ? 2 : 1, 0};
+    const char *arg;
+    int code, n;
+    while ((code = opts_next(&oc, argc, argv, &arg)) >= 0) {
+        if (code == 'x')
+            o->experiment = arg;
+        else if (code == 't')
+            o->table = arg;
+        else if (code == 'C' || code == 'J') {
+            if (o->format && strcmp(o->format, code == 'C' ? "csv" : "json")) {
+                opts_bad_value(&oc, "--csv and --json", "choose one");
+                return EXEC_BAD_INPUT;
+            }
+            o->format = code == 'C' ? "csv" : "json";
+        } else if (code == 's') {
             free(o->scalar_list);
-            o->scalar_list = strdup(argv[++i]);
+            o->scalar_list = strdup(arg);
             o->nnames = 0;
-            for (char *tok = strtok(o->scalar_list, ","); tok && o->nnames < MAX_COLS; tok = strtok(NULL, ",")) {
+            for (char *tok = strtok(o->scalar_list, ","); tok; tok = strtok(NULL, ",")) {
                 if (metrics_scalar_find(tok) < 0) {
-                    fprintf(stderr, "retrysim: --scalars: no scalar '%s' (retrysim metrics lists them)\n", tok);
+                    fprintf(stderr, "retrysim %s: --scalars: no scalar '%s' (retrysim metrics lists them)\n", oc.name,
+                            tok);
+                    return EXEC_BAD_INPUT;
+                }
+                if (o->nnames == MAX_COLS) {
+                    fprintf(stderr, "retrysim %s: --scalars: at most %d at a time\n", oc.name, MAX_COLS);
                     return EXEC_BAD_INPUT;
                 }
                 o->names[o->nnames++] = tok;
             }
-        } else if (a[0] == '-') {
-            fprintf(stderr, "retrysim: unknown option '%s'\n", a);
-            return EXEC_BAD_INPUT;
-        } else if (!o->db)
-            o->db = a;
-        else if (ndb == 2 && !o->db2)
-            o->db2 = a;
-        else {
-            fprintf(stderr, "retrysim: one database%s, not '%s' as well\n", ndb == 2 ? " pair" : "", a);
-            return EXEC_BAD_INPUT;
         }
     }
-    if (!o->db || (ndb == 2 && !o->db2)) {
-        fprintf(stderr, "retrysim: name the database%s (see retrysim help)\n", ndb == 2 ? "s to compare" : "");
+    if (code == OPTS_HELP)
+        return 1;
+    char **pos = code == OPTS_END ? opts_args(&oc, argc, argv, &n) : NULL;
+    if (!pos)
         return EXEC_BAD_INPUT;
-    }
+    o->db = pos[0];
+    o->db2 = n > 1 ? pos[1] : NULL;
     if (o->nnames == 0)
         for (size_t k = 0; k < sizeof default_scalars / sizeof default_scalars[0]; k++)
             o->names[o->nnames++] = default_scalars[k];
@@ -226,10 +253,10 @@ int inspect_summary(int argc, char **argv)
     inspect_opts_t o;
     memset(&o, 0, sizeof o);
     sqlite3 *db = NULL;
-    int rc = parse(argc, argv, 1, &o);
+    int rc = parse(argc, argv, 's', &o);
     if (rc || open_ro(o.db, &db) < 0) {
         free(o.scalar_list);
-        return rc ? rc : EXEC_BAD_INPUT;
+        return rc == 1 ? 0 : rc ? rc : EXEC_BAD_INPUT;
     }
     char **exps;
     int ne = experiments(db, o.experiment, &exps);
@@ -328,10 +355,10 @@ int inspect_export(int argc, char **argv)
     inspect_opts_t o;
     memset(&o, 0, sizeof o);
     sqlite3 *db = NULL;
-    int rc = parse(argc, argv, 1, &o), by_exp = -1;
+    int rc = parse(argc, argv, 'e', &o), by_exp = -1;
     free(o.scalar_list);
     if (rc)
-        return rc;
+        return rc == 1 ? 0 : rc;
     if (!o.format) {
         fprintf(stderr, "retrysim export: say --csv or --json\n");
         return EXEC_BAD_INPUT;
@@ -436,11 +463,11 @@ int inspect_compare(int argc, char **argv)
     inspect_opts_t o;
     memset(&o, 0, sizeof o);
     sqlite3 *a = NULL, *b = NULL;
-    int rc = parse(argc, argv, 2, &o), differ = 0, compared = 0;
+    int rc = parse(argc, argv, 'c', &o), differ = 0, compared = 0;
     if (rc || open_ro(o.db, &a) < 0 || open_ro(o.db2, &b) < 0) {
         sqlite3_close(a);
         free(o.scalar_list);
-        return rc ? rc : EXEC_BAD_INPUT;
+        return rc == 1 ? 0 : rc ? rc : EXEC_BAD_INPUT;
     }
     char **exps;
     int ne = experiments(a, o.experiment, &exps);

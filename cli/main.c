@@ -13,6 +13,7 @@
 
 #include "cfg.h"
 #include "exec.h"
+#include "opts.h"
 #include "inspect.h"
 #include "report.h"
 #include "metrics.h"
@@ -46,18 +47,15 @@ static void usage(FILE *f)
             "retrysim is a discrete-event simulator of client retry storms.\n");
 }
 
-static void usage_run(FILE *f)
-{
-    fprintf(f,
-            "usage: retrysim run FILE.ini [--db PATH] [--seed N] [--set section.key=value]... [--quiet]\n"
-            "\n"
-            "  --db PATH      results database (default: [output] db, results/retrysim.db)\n"
-            "  --seed N       base seed (same as --set run.seed=N)\n"
-            "  --set S.K=V    override one configuration key; repeatable\n"
-            "  --quiet        no summary table\n"
-            "\n"
-            "Exit status: 0 ok, 1 the run failed (recorded as failed), 2 bad input (nothing written).\n");
-}
+static const char usage_run[] =
+    "usage: retrysim run FILE.ini [--db PATH] [--seed N] [--set section.key=value]... [--quiet]\n"
+    "\n"
+    "  --db PATH      results database (default: [output] db, results/retrysim.db)\n"
+    "  --seed N       base seed (same as --set run.seed=N)\n"
+    "  --set S.K=V    override one configuration key; repeatable\n"
+    "  --quiet        no summary table\n"
+    "\n"
+    "Exit status: 0 ok, 1 the run failed (recorded as failed), 2 bad input (nothing written).\n";
 
 static void print_summary(const run_cfg_t *c, const run_result_t *res, int64_t run_id, const char *db)
 {
@@ -119,65 +117,51 @@ static void print_metrics(int markdown)
 
 static int cmd_run(int argc, char **argv)
 {
-    const char *file = NULL, *db = NULL;
-    int quiet = 0;
+    static const struct option longs[] = {
+        {"db", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
+        {"set", required_argument, NULL, 'S'}, {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+    opts_cmd_t oc = {"run", usage_run, "q", longs, 1, 1, 0};
+    const char *db = NULL, *arg;
+    const char **sets = calloc((size_t)argc, sizeof *sets); /* in order; a --seed becomes run.seed=N */
+    char **seeds = calloc((size_t)argc, sizeof *seeds);
+    int quiet = 0, nsets = 0, code, npos;
     char err[1024];
     cfg_doc_t doc;
     memset(&doc, 0, sizeof doc);
-    /* first pass: find the file, so --set applies on top of it */
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage_run(stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--db") || !strcmp(argv[i], "--seed") || !strcmp(argv[i], "--set")) {
-            i++;
-            continue;
-        }
-        if (argv[i][0] == '-' && strcmp(argv[i], "--quiet")) {
-            fprintf(stderr, "retrysim run: unknown option '%s' (see retrysim run --help)\n", argv[i]);
-            return EXIT_BAD_INPUT;
-        }
-        if (argv[i][0] != '-') {
-            if (file) {
-                fprintf(stderr, "retrysim run: one configuration file at a time ('%s' and '%s')\n", file, argv[i]);
-                return EXIT_BAD_INPUT;
-            }
-            file = argv[i];
+    int rc = EXIT_BAD_INPUT;
+    if (!sets || !seeds)
+        goto out;
+    while ((code = opts_next(&oc, argc, argv, &arg)) >= 0) {
+        if (code == 'd')
+            db = arg;
+        else if (code == 'q')
+            quiet = 1;
+        else if (code == 'S')
+            sets[nsets++] = arg;
+        else if (code == 's') {
+            seeds[nsets] = malloc(strlen(arg) + sizeof "run.seed=");
+            if (!seeds[nsets])
+                goto out;
+            sprintf(seeds[nsets], "run.seed=%s", arg);
+            sets[nsets] = seeds[nsets];
+            nsets++;
         }
     }
-    if (!file) {
-        usage_run(stderr);
-        return EXIT_BAD_INPUT;
-    }
+    if (code == OPTS_HELP)
+        rc = 0;
+    char **pos = code == OPTS_END ? opts_args(&oc, argc, argv, &npos) : NULL;
+    if (!pos)
+        goto out;
+    const char *file = pos[0];
     if (cfg_doc_load(&doc, file, err, sizeof err) < 0) {
         fprintf(stderr, "retrysim: %s\n", err);
-        return EXIT_BAD_INPUT;
+        goto out;
     }
-    int rc = EXIT_BAD_INPUT;
-    for (int i = 0; i < argc; i++) {
-        const char *opt = argv[i];
-        if (strcmp(opt, "--db") && strcmp(opt, "--seed") && strcmp(opt, "--set")) {
-            if (!strcmp(opt, "--quiet"))
-                quiet = 1;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "retrysim run: %s needs a value\n", opt);
+    for (int i = 0; i < nsets; i++)
+        if (cfg_doc_set(&doc, sets[i], err, sizeof err) < 0) {
+            fprintf(stderr, "retrysim: %s\n", err);
             goto out;
         }
-        const char *val = argv[++i];
-        if (!strcmp(opt, "--db")) {
-            db = val;
-        } else {
-            char assign[600];
-            snprintf(assign, sizeof assign, "%s%s", !strcmp(opt, "--seed") ? "run.seed=" : "", val);
-            if (cfg_doc_set(&doc, assign, err, sizeof err) < 0) {
-                fprintf(stderr, "retrysim: %s\n", err);
-                goto out;
-            }
-        }
-    }
     run_cfg_t cfg;
     rc = exec_resolve(&doc, db, &cfg, err, sizeof err);
     if (rc != EXEC_OK) {
@@ -194,20 +178,22 @@ static int cmd_run(int argc, char **argv)
     run_result_free(&res);
 out:
     cfg_doc_free(&doc);
+    for (int i = 0; seeds && i < argc; i++)
+        free(seeds[i]);
+    free(seeds);
+    free(sets);
     return rc;
 }
 
-static void usage_merge(FILE *f)
-{
-    fprintf(f, "usage: retrysim merge OUT.db IN.db...\n"
-               "\n"
-               "Adds the runs of each IN to OUT (created if needed): the databases of a sweep run in\n"
-               "shards (retrysim sweep --shard K/N), or two databases of the same experiment. Sweeps\n"
-               "are matched by experiment and identity (text and inputs); a run already in OUT is\n"
-               "skipped if its results are the same, and a conflict (different results) is an error.\n"
-               "Each IN is merged whole or not at all; the summaries are brought up to date.\n"
-               "Exit status: 0 merged, 1 a conflict or a database error, 2 bad input.\n");
-}
+static const char usage_merge[] =
+    "usage: retrysim merge OUT.db IN.db...\n"
+    "\n"
+    "Adds the runs of each IN to OUT (created if needed): the databases of a sweep run in\n"
+    "shards (retrysim sweep --shard K/N), or two databases of the same experiment. Sweeps\n"
+    "are matched by experiment and identity (text and inputs); a run already in OUT is\n"
+    "skipped if its results are the same, and a conflict (different results) is an error.\n"
+    "Each IN is merged whole or not at all; the summaries are brought up to date.\n"
+    "Exit status: 0 merged, 1 a conflict or a database error, 2 bad input.\n";
 
 /* The sweeps to summarise after a merge, once each. */
 static int add_unique(int64_t *ids, int n, const int64_t *more, int nmore)
@@ -226,14 +212,13 @@ static int cmd_merge(int argc, char **argv)
 {
     char err[1024];
     struct stat a, b;
-    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-        usage_merge(stdout);
+    opts_cmd_t oc = {"merge", usage_merge, "", NULL, 2, -1, 0};
+    const char *arg;
+    int code = opts_next(&oc, argc, argv, &arg);
+    if (code == OPTS_HELP)
         return 0;
-    }
-    if (argc < 2) {
-        usage_merge(stderr);
+    if (code != OPTS_END || !(argv = opts_args(&oc, argc, argv, &argc)))
         return EXIT_BAD_INPUT;
-    }
     for (int i = 1; i < argc; i++) {
         if (stat(argv[i], &a) != 0 || !S_ISREG(a.st_mode)) {
             fprintf(stderr, "retrysim merge: %s: no such database file\n", argv[i]);
@@ -290,6 +275,82 @@ static int cmd_merge(int argc, char **argv)
     return rc;
 }
 
+/* The commands that take no file: keys, metrics, version. */
+static int cmd_keys(int argc, char **argv)
+{
+    static const struct option longs[] = {{"markdown", no_argument, NULL, 'm'}, {"json", no_argument, NULL, 'J'},
+                                          {NULL, 0, NULL, 0}};
+    opts_cmd_t oc = {"keys", "usage: retrysim keys [--markdown | --json]\n\nEvery configuration key: section, type, "
+                             "unit, default, range and meaning; as text, Markdown tables (the README's) or JSON.\n",
+                     "", longs, 0, 0, 0};
+    const char *arg;
+    int code, format = 0, n;
+    while ((code = opts_next(&oc, argc, argv, &arg)) >= 0)
+        format = code;
+    if (code == OPTS_HELP)
+        return 0;
+    if (code != OPTS_END || !opts_args(&oc, argc, argv, &n))
+        return EXIT_BAD_INPUT;
+    if (format == 'J')
+        cfg_print_reference_json(stdout);
+    else
+        cfg_print_reference(stdout, format == 'm');
+    return 0;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+    static const struct option longs[] = {{"markdown", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    opts_cmd_t oc = {"metrics", "usage: retrysim metrics [--markdown]\n\nEvery column of the series table and "
+                                "every scalar of a run: unit and meaning.\n",
+                     "", longs, 0, 0, 0};
+    const char *arg;
+    int code, markdown = 0, n;
+    while ((code = opts_next(&oc, argc, argv, &arg)) >= 0)
+        markdown = 1;
+    if (code == OPTS_HELP)
+        return 0;
+    if (code != OPTS_END || !opts_args(&oc, argc, argv, &n))
+        return EXIT_BAD_INPUT;
+    print_metrics(markdown);
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    opts_cmd_t oc = {"version", "usage: retrysim version\n\nThe version and the pending event set compiled in.\n", "",
+                     NULL, 0, 0, 0};
+    const char *arg;
+    int code = opts_next(&oc, argc, argv, &arg), n;
+    if (code == OPTS_HELP)
+        return 0;
+    if (code != OPTS_END || !opts_args(&oc, argc, argv, &n))
+        return EXIT_BAD_INPUT;
+    printf("retrysim %s (pending event set: %s)\n", RETRYSIM_VERSION, pes_design());
+    return 0;
+}
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv); /* argv[0] is the command's name */
+} command_t;
+
+static const command_t commands[] = {
+    {"run", cmd_run},         {"sweep", sweep_cmd},         {"search", search_cmd},
+    {"merge", cmd_merge},     {"summary", inspect_summary}, {"export", inspect_export},
+    {"compare", inspect_compare}, {"report", report_cmd},   {"keys", cmd_keys},
+    {"metrics", cmd_metrics}, {"version", cmd_version},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const command_t *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -297,47 +358,30 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version"))
+        cmd = "version";
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        if (argc > 2 && !strcmp(argv[2], "run"))
-            usage_run(stdout);
-        else if (argc > 2 && !strcmp(argv[2], "sweep"))
-            sweep_usage(stdout);
-        else if (argc > 2 && !strcmp(argv[2], "merge"))
-            usage_merge(stdout);
-        else if (argc > 2 && !strcmp(argv[2], "search"))
-            search_usage(stdout);
-        else
+        if (argc > 3) {
+            fprintf(stderr, "retrysim help: one command at a time\n");
+            return EXIT_BAD_INPUT;
+        }
+        if (argc == 2) {
             usage(stdout);
-        return 0;
+            return 0;
+        }
+        const command_t *c = find_command(argv[2]);
+        if (!c) {
+            fprintf(stderr, "retrysim help: unknown command '%s' (see retrysim help)\n", argv[2]);
+            return EXIT_BAD_INPUT;
+        }
+        static char help_flag[] = "--help";
+        char *args[] = {argv[2], help_flag, NULL};
+        return c->fn(2, args);
     }
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("retrysim %s (pending event set: %s)\n", RETRYSIM_VERSION, pes_design());
-        return 0;
+    const command_t *c = find_command(cmd);
+    if (!c) {
+        fprintf(stderr, "retrysim: unknown command '%s' (see retrysim help)\n", cmd);
+        return EXIT_BAD_INPUT;
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 2, argv + 2);
-    if (!strcmp(cmd, "sweep"))
-        return sweep_cmd(argc - 2, argv + 2);
-    if (!strcmp(cmd, "merge"))
-        return cmd_merge(argc - 2, argv + 2);
-    if (!strcmp(cmd, "search"))
-        return search_cmd(argc - 2, argv + 2);
-    if (!strcmp(cmd, "summary"))
-        return inspect_summary(argc - 2, argv + 2);
-    if (!strcmp(cmd, "report"))
-        return report_cmd(argc - 2, argv + 2);
-    if (!strcmp(cmd, "export"))
-        return inspect_export(argc - 2, argv + 2);
-    if (!strcmp(cmd, "compare"))
-        return inspect_compare(argc - 2, argv + 2);
-    if (!strcmp(cmd, "metrics")) {
-        print_metrics(argc > 2 && !strcmp(argv[2], "--markdown"));
-        return 0;
-    }
-    if (!strcmp(cmd, "keys")) {
-        cfg_print_reference(stdout, argc > 2 && !strcmp(argv[2], "--markdown"));
-        return 0;
-    }
-    fprintf(stderr, "retrysim: unknown command '%s' (see retrysim help)\n", cmd);
-    return EXIT_BAD_INPUT;
+    return c->fn(argc - 1, argv + 1);
 }

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "exec.h"
+#include "opts.h"
 
 static const char *const shown[] = {"amplification", "success_rate", "latency_p99_s", "peak_over_capacity",
                                     "recovery_time_s"};
@@ -249,23 +250,24 @@ static int experiment_page(sqlite3 *db, const char *dbpath, const char *exp, con
 
 int report_cmd(int argc, char **argv)
 {
-    const char *dbpath = NULL, *dir = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            dir = argv[++i];
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: retrysim report DB -o DIR\n\nWrites DIR/index.html and one page per experiment of DB: its "
-                   "charts (SVG, from plots/NAME.gp: run it from the repository), summary, search answers and the "
-                   "experiment file.\n");
-            return 0;
-        } else if (argv[i][0] == '-' || dbpath) {
-            fprintf(stderr, "retrysim report: unexpected '%s' (usage: retrysim report DB -o DIR)\n", argv[i]);
-            return EXEC_BAD_INPUT;
-        } else
-            dbpath = argv[i];
-    }
-    if (!dbpath || !dir) {
-        fprintf(stderr, "retrysim report: usage: retrysim report DB -o DIR\n");
+    static const struct option longs[] = {{"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    opts_cmd_t oc = {"report",
+                     "usage: retrysim report DB -o DIR\n\nWrites DIR/index.html and one page per experiment of DB: "
+                     "its charts (SVG, from plots/NAME.gp: run it from the repository), summary, search answers "
+                     "and the experiment file.\n",
+                     "o:", longs, 1, 1, 0};
+    const char *dbpath = NULL, *dir = NULL, *arg;
+    int code, n;
+    while ((code = opts_next(&oc, argc, argv, &arg)) >= 0)
+        dir = arg;
+    if (code == OPTS_HELP)
+        return 0;
+    char **pos = code == OPTS_END ? opts_args(&oc, argc, argv, &n) : NULL;
+    if (!pos)
+        return EXEC_BAD_INPUT;
+    dbpath = pos[0];
+    if (!dir) {
+        fprintf(stderr, "retrysim report: say where with -o DIR (see retrysim report --help)\n");
         return EXEC_BAD_INPUT;
     }
     sqlite3 *db = NULL;

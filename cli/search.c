@@ -368,7 +368,7 @@ static void add_result(const search_t *s, probe_t *p, int ok, const double *scal
         p->k += meets_goal(s, ok, scalar);
         return;
     }
-    double x = ok ? scalar[s->goal_scalar] : NAN;
+    double x = ok ? scalar[s->goal_scalar] : (double)NAN;
     if (!isnan(x)) {
         p->nv++;
         p->sum += x;
@@ -385,8 +385,8 @@ static void judge(const search_t *s, probe_t *p)
         v = seq_share(p->k, p->n, s->share, s->tolerance, s->confidence);
         seq_wilson(p->k, p->n, s->confidence, &p->lo, &p->hi);
     } else {
-        double mean = p->nv ? p->sum / p->nv : NAN;
-        double var = p->nv > 1 ? (p->sumsq - p->sum * mean) / (p->nv - 1) : NAN;
+        double mean = p->nv ? p->sum / p->nv : (double)NAN;
+        double var = p->nv > 1 ? (p->sumsq - p->sum * mean) / (p->nv - 1) : (double)NAN;
         v = seq_mean(mean, var > 0 ? sqrt(var) : 0, p->nv, s->confidence, s->goal_below, s->threshold, &p->lo, &p->hi);
         /* a run whose scalar is undefined (a failed run) counts against the goal */
         if (p->nv < p->n && v == SEQ_PASS)
@@ -573,7 +573,7 @@ static int write_answers(search_t *s, rec_t *rec, int64_t sweep, char *err, size
                                   .n = p->n,
                                   .k = s->statistic == STAT_SHARE ? p->k : -1,
                                   .estimate = s->statistic == STAT_SHARE ? (double)p->k / p->n
-                                                                          : (p->nv ? p->sum / p->nv : NAN),
+                                                                          : (p->nv ? p->sum / p->nv : (double)NAN),
                                   .lo = p->lo,
                                   .hi = p->hi,
                                   .verdict = verdict_name(p->verdict)};

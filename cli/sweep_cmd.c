@@ -27,6 +27,7 @@
 #include "cfg.h"
 #include "exec.h"
 #include "farm.h"
+#include "opts.h"
 #include "rec.h"
 #include "search.h"
 #include "sweep.h"
@@ -44,115 +45,129 @@ typedef struct {
     cfg_doc_t doc;
 } opts_t;
 
-void sweep_usage(FILE *f)
-{
-    fprintf(f, "usage: retrysim sweep FILE.ini [-j N] [--db PATH] [-r RUNS] [--set section.key=value]... [--list]\n"
-               "\n"
-               "  -j N        worker processes (default: number of cores)\n"
-               "  --db PATH   results database (default: [output] db)\n"
-               "  -r RUNS     only these run numbers, e.g. 1,2,5-10\n"
-               "  --shard K/N only every N-th run, the K-th of N shares (1 <= K <= N): one task of a\n"
-               "              job array, writing its own database (then: retrysim merge)\n"
-               "  --set S.K=V override a key in every run\n"
-               "  --list      print the runs and their variables, run nothing\n"
-               "  --quiet     no progress line\n"
-               "  --timing    print where the time went: simulation, recording, summary\n"
-               "\n"
-               "Runs are numbered 0..N-1: iteration variables nest in the order they first appear\n"
-               "in the file, the last one innermost; replications ([sweep] repeat) innermost of all.\n"
-               "Replication r of every configuration uses the same seeds (common random numbers).\n"
-               "Runs already in the database for the same experiment text are skipped.\n"
-               "Started by mpirun (built with make MPI=1), rank 0 writes and the other ranks simulate.\n"
-               "Exit status: 0 all ran, 1 some failed (recorded as failed), 2 bad input, 130 interrupted.\n");
-}
+static const char sweep_text[] =
+    "usage: retrysim sweep FILE.ini [-j N] [--db PATH] [-r RUNS] [--shard K/N] [--set section.key=value]...\n"
+    "                      [--list] [--quiet] [--timing]\n"
+    "\n"
+    "  -j, --jobs N      worker processes (default: number of cores)\n"
+    "  --db PATH         results database (default: [output] db)\n"
+    "  -r, --runs RUNS   only these run numbers, e.g. 1,2,5-10\n"
+    "  --shard K/N       only every N-th run, the K-th of N shares (1 <= K <= N): one task\n"
+    "                    of a job array, writing its own database (then: retrysim merge)\n"
+    "  --set S.K=V       override a key in every run; repeatable\n"
+    "  --list            print the (selected) runs and their variables, run nothing\n"
+    "  -q, --quiet       no progress line\n"
+    "  --timing          print where the time went: simulation, recording, summary\n"
+    "\n"
+    "Runs are numbered 0..N-1: iteration variables nest in the order they first appear\n"
+    "in the file, the last one innermost; replications ([sweep] repeat) innermost of all.\n"
+    "Replication r of every configuration uses the same seeds (common random numbers).\n"
+    "Runs already in the database for the same experiment text are skipped.\n"
+    "Started by mpirun (built with make MPI=1), rank 0 writes and the other ranks simulate.\n"
+    "Exit status: 0 all ran, 1 some failed (recorded as failed), 2 bad input, 130 interrupted.\n";
 
-void search_usage(FILE *f)
-{
-    fprintf(f, "usage: retrysim search FILE.ini [-j N] [--db PATH] [--set section.key=value]... [--quiet]\n"
-               "\n"
-               "Finds, for every point of the other variables, the value of one variable at which a goal\n"
-               "over the runs' scalars starts to be met: a noisy bisection over the variable's values\n"
-               "(in the order written) that adds replications only where the answer is uncertain.\n"
-               "The experiment's [search] section says what:\n"
-               "  variable     = NAME          a ${NAME=...} variable of the experiment\n"
-               "  goal         = EXPR          over one run's scalars, e.g. $recovery_time_s <= 30\n"
-               "  statistic    = share         share: the goal holds in at least `share` of replications\n"
-               "                               (Wald's SPRT); mean: $scalar <= NUMBER holds for the mean\n"
-               "  share        = 0.95\n"
-               "  tolerance    = 0.04          indifference half-width of the share test\n"
-               "  confidence   = 0.95          of each candidate's verdict\n"
-               "  replications = 10..100       per candidate: a batch, at most\n"
-               "  passes       = above|below   optional: the goal holds from the boundary upwards (or\n"
-               "                               downwards) in the order written; else inferred per group\n"
-               "Every run goes into the database like a sweep's (resumable; replication r of every\n"
-               "candidate uses the same seeds); the answers into the tables search and search_probe.\n"
-               "Exit status: 0 done, 1 a run or the database failed, 2 bad input, 130 interrupted.\n");
-}
+static const char search_text[] =
+    "usage: retrysim search FILE.ini [-j N] [--db PATH] [--set section.key=value]... [--quiet]\n"
+    "\n"
+    "  -j, --jobs N      worker processes (default: number of cores)\n"
+    "  --db PATH         results database (default: [output] db)\n"
+    "  --set S.K=V       override a key in every run; repeatable\n"
+    "  -q, --quiet       no progress lines\n"
+    "\n"
+    "Finds, for every point of the other variables, the value of one variable at which a goal\n"
+    "over the runs' scalars starts to be met: a noisy bisection over the variable's values\n"
+    "(in the order written) that adds replications only where the answer is uncertain.\n"
+    "The experiment's [search] section says what:\n"
+    "  variable     = NAME          a ${NAME=...} variable of the experiment\n"
+    "  goal         = EXPR          over one run's scalars, e.g. $recovery_time_s <= 30\n"
+    "  statistic    = share         share: the goal holds in at least `share` of replications\n"
+    "                               (Wald's SPRT); mean: $scalar <= NUMBER holds for the mean\n"
+    "  share        = 0.95\n"
+    "  tolerance    = 0.04          indifference half-width of the share test\n"
+    "  confidence   = 0.95          of each candidate's verdict\n"
+    "  replications = 10..100       per candidate: a batch, at most\n"
+    "  passes       = above|below   optional: the goal holds from the boundary upwards (or\n"
+    "                               downwards) in the order written; else inferred per group\n"
+    "Every run goes into the database like a sweep's (resumable; replication r of every\n"
+    "candidate uses the same seeds); the answers into the tables search and search_probe.\n"
+    "Exit status: 0 done, 1 a run or the database failed, 2 bad input, 130 interrupted.\n";
 
-static int parse_args(int argc, char **argv, opts_t *o, char *err, size_t errlen)
+void sweep_usage(FILE *f) { fputs(sweep_text, f); }
+void search_usage(FILE *f) { fputs(search_text, f); }
+
+/* The command line: options, then the file, then the --set overrides in
+ * the order given. A search takes no run selection, shard or listing. */
+static int parse_args(int argc, char **argv, int searching, opts_t *o)
 {
+    static const struct option longs[] = {
+        {"jobs", required_argument, NULL, 'j'},  {"db", required_argument, NULL, 'd'},
+        {"runs", required_argument, NULL, 'r'},  {"shard", required_argument, NULL, 'k'},
+        {"set", required_argument, NULL, 'S'},   {"list", no_argument, NULL, 'l'},
+        {"quiet", no_argument, NULL, 'q'},       {"timing", no_argument, NULL, 't'},
+        {NULL, 0, NULL, 0}};
+    static const struct option search_longs[] = {
+        {"jobs", required_argument, NULL, 'j'}, {"db", required_argument, NULL, 'd'},
+        {"set", required_argument, NULL, 'S'},  {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
+    opts_cmd_t oc = {searching ? "search" : "sweep", searching ? search_text : sweep_text, searching ? "j:q" : "j:r:q",
+                     searching ? search_longs : longs, 1, 1, 0};
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = ncpu > 0 ? (int)ncpu : 1;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int takes = !strcmp(a, "-j") || !strcmp(a, "--db") || !strcmp(a, "-r") || !strcmp(a, "--set") ||
-                    !strcmp(a, "--shard");
-        if (takes && i + 1 >= argc) {
-            snprintf(err, errlen, "%s needs a value", a);
-            return -1;
-        }
-        if (!strcmp(a, "-j")) {
-            char *end;
-            long j = strtol(argv[++i], &end, 10);
-            if (*end || j < 1 || j > 1024) {
-                snprintf(err, errlen, "-j takes a number of workers from 1 to 1024, not '%s'", argv[i]);
-                return -1;
+    const char **sets = calloc((size_t)argc, sizeof *sets), *arg;
+    int nsets = 0, code, npos, rc = -1;
+    char err[1024];
+    if (!sets)
+        return -1;
+    while ((code = opts_next(&oc, argc, argv, &arg)) >= 0) {
+        char *end;
+        long j;
+        int k, n, used = 0;
+        switch (code) {
+        case 'j':
+            j = strtol(arg, &end, 10);
+            if (*end || end == arg || j < 1 || j > 1024) {
+                opts_bad_value(&oc, "-j", "takes a number of workers from 1 to 1024");
+                goto out;
             }
             o->jobs = (int)j;
-        } else if (!strcmp(a, "--db")) {
-            o->db = argv[++i];
-        } else if (!strcmp(a, "-r")) {
-            o->select = argv[++i];
-        } else if (!strcmp(a, "--shard")) {
-            int k, n, used = 0;
-            const char *v = argv[++i];
-            if (sscanf(v, "%d/%d%n", &k, &n, &used) != 2 || v[used] || n < 1 || k < 1 || k > n) {
-                snprintf(err, errlen, "--shard takes K/N with 1 <= K <= N (e.g. 3/16), not '%s'", v);
-                return -1;
+            break;
+        case 'd': o->db = arg; break;
+        case 'r': o->select = arg; break;
+        case 'k':
+            if (sscanf(arg, "%d/%d%n", &k, &n, &used) != 2 || arg[used] || n < 1 || k < 1 || k > n) {
+                opts_bad_value(&oc, "--shard", "takes K/N with 1 <= K <= N (e.g. 3/16)");
+                goto out;
             }
             o->shard = k;
             o->nshards = n;
-        } else if (!strcmp(a, "--set")) {
-            i++; /* applied after the file is read */
-        } else if (!strcmp(a, "--list")) {
-            o->list = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "--timing")) {
-            o->timing = 1;
-        } else if (a[0] == '-') {
-            snprintf(err, errlen, "unknown option '%s' (see retrysim help sweep)", a);
-            return -1;
-        } else if (o->file) {
-            snprintf(err, errlen, "one experiment file at a time ('%s' and '%s')", o->file, a);
-            return -1;
-        } else {
-            o->file = a;
+            break;
+        case 'S': sets[nsets++] = arg; break;
+        case 'l': o->list = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 't': o->timing = 1; break;
         }
     }
-    if (!o->file) {
-        snprintf(err, errlen, "no experiment file (see retrysim help sweep)");
-        return -1;
+    if (code == OPTS_HELP) {
+        rc = 1;
+        goto out;
     }
-    if (cfg_doc_load(&o->doc, o->file, err, errlen) < 0)
-        return -1;
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--set") && cfg_doc_set(&o->doc, argv[++i], err, errlen) < 0)
-            return -1;
-        else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--db") || !strcmp(argv[i], "-r") ||
-                 !strcmp(argv[i], "--shard"))
-            i++;
-    return 0;
+    char **pos = code == OPTS_END ? opts_args(&oc, argc, argv, &npos) : NULL;
+    if (!pos)
+        goto out;
+    o->file = pos[0];
+    if (cfg_doc_load(&o->doc, o->file, err, sizeof err) < 0) {
+        fprintf(stderr, "retrysim %s: %s\n", oc.name, err);
+        goto out;
+    }
+    for (int i = 0; i < nsets; i++)
+        if (cfg_doc_set(&o->doc, sets[i], err, sizeof err) < 0) {
+            fprintf(stderr, "retrysim %s: %s\n", oc.name, err);
+            goto out;
+        }
+    rc = 0;
+out:
+    free(sets);
+    return rc;
 }
 
 /* Check point 0 and every point with a selected run before running any,
@@ -192,7 +207,7 @@ static int check_all(const sweep_plan_t *plan, const opts_t *o, const unsigned c
     return 0;
 }
 
-static void list_runs(const sweep_plan_t *plan)
+static void list_runs(const sweep_plan_t *plan, const unsigned char *sel)
 {
     int nv = sweep_nvars(plan);
     printf("run\tpoint\treplication");
@@ -200,6 +215,8 @@ static void list_runs(const sweep_plan_t *plan)
         printf("\t%s", sweep_var_name(plan, v));
     printf("\n");
     for (int i = 0; i < sweep_count(plan); i++) {
+        if (!sel[i])
+            continue;
         int point, rep;
         const char *vals[SWEEP_MAX_VARS];
         char err[256];
@@ -406,15 +423,15 @@ static int drive(int argc, char **argv, int searching)
     char *overrides = NULL;
     int64_t lock_said = 0;
     struct sigaction old_int, old_term;
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            (searching ? search_usage : sweep_usage)(stdout);
-            return 0;
-        }
+    int parsed = parse_args(argc, argv, searching, &o);
+    if (parsed != 0) {
+        cfg_doc_free(&o.doc);
+        return parsed > 0 ? 0 : EXEC_BAD_INPUT; /* --help, or said why */
+    }
     mpi_place_t mpi = mpi_start(&argc, &argv);
     farm_catch_signals(&old_int, &old_term);
-    if (parse_args(argc, argv, &o, err, sizeof err) < 0 || take_search(&o, searching, &section, &srch, err, sizeof err) < 0 ||
-        sweep_plan(&o.doc, &plan, err, sizeof err) < 0 || (srch && search_plan(srch, &plan, err, sizeof err) < 0)) {
+    if (take_search(&o, searching, &section, &srch, err, sizeof err) < 0 || sweep_plan(&o.doc, &plan, err, sizeof err) < 0 ||
+        (srch && search_plan(srch, &plan, err, sizeof err) < 0)) {
         if (mpi.rank == 0)
             fprintf(stderr, "%s: %s\n", cmd, err);
         goto out;
@@ -425,11 +442,6 @@ static int drive(int argc, char **argv, int searching)
         goto out;
     }
 #endif
-    if (o.list) {
-        list_runs(&plan);
-        rc = 0;
-        goto out;
-    }
     int n = sweep_count(&plan);
     sel = calloc((size_t)n, 1);
     done = calloc((size_t)n, 1);
@@ -449,6 +461,11 @@ static int drive(int argc, char **argv, int searching)
     if (o.nshards)
         for (int i = 0; i < n; i++)
             sel[i] &= i % o.nshards == o.shard - 1;
+    if (o.list) {
+        list_runs(&plan, sel);
+        rc = 0;
+        goto out;
+    }
     run_cfg_t first;
     if (check_all(&plan, &o, sel, &first, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", cmd, err);

@@ -2036,6 +2036,50 @@ void cfg_print_reference(FILE *f, int markdown)
     }
 }
 
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+void cfg_print_reference_json(FILE *f)
+{
+    char range[512];
+    fputs("[", f);
+    for (size_t i = 0; i < NKEYS; i++) {
+        const krow_t *k = &keys[i];
+        range_text(k, range, sizeof range);
+        fputs(i ? ",\n {\"section\": " : "\n {\"section\": ", f);
+        json_string(f, k->section);
+        fputs(", \"key\": ", f);
+        json_string(f, k->name);
+        fputs(", \"type\": ", f);
+        json_string(f, type_name(k->type));
+        fputs(", \"unit\": ", f);
+        json_string(f, k->unit);
+        fputs(", \"default\": ", f);
+        if (k->def)
+            json_string(f, k->def);
+        else
+            fputs("null", f);
+        fputs(", \"range\": ", f);
+        json_string(f, range);
+        fputs(", \"description\": ", f);
+        json_string(f, k->help);
+        fputs("}", f);
+    }
+    fputs("\n]\n", f);
+}
+
 void cfg_print_template(FILE *f)
 {
     for (size_t s = 0; s < NSECTIONS; s++) {

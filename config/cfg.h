@@ -89,6 +89,9 @@ void cfg_params_free(rec_param_t *p, int n);
 /* The key reference: section, key, type, unit, default, range, help.
  * markdown = 1: one Markdown table per section (README); 0: plain text. */
 void cfg_print_reference(FILE *f, int markdown);
+/* The same as a JSON array of objects: section, key, type, unit, default,
+ * range, description (all strings), for tools that generate forms or docs. */
+void cfg_print_reference_json(FILE *f);
 
 /* An INI file that sets every key to its default, each under a comment
  * with its help; keys without a default are commented out. */

@@ -660,8 +660,8 @@ static int eval_call(const eval_t *E, const node_t *n, double *out)
     double r = 0;
     switch (n->fn) {
     case F_ABS: r = fabs(x[0]); break;
-    case F_SQRT: r = x[0] < 0 ? NAN : sqrt(x[0]); break;
-    case F_LOG: r = x[0] <= 0 ? NAN : log(x[0]); break;
+    case F_SQRT: r = x[0] < 0 ? (double)NAN : sqrt(x[0]); break;
+    case F_LOG: r = x[0] <= 0 ? (double)NAN : log(x[0]); break;
     case F_EXP: r = exp(x[0]); break;
     case F_POW: r = pow(x[0], x[1]); break;
     case F_MIN:

@@ -150,8 +150,8 @@ void conn_summarise(world_t *w)
     int64_t calls = 0;
     for (int b = 0; b < stats_series_nbuckets(&w->res->series); b++)
         calls += stats_series_get(&w->res->series, M_CALLS, b);
-    run_set_scalar(w->res, S_CONN_RESETS_PER_CALL, calls > 0 ? (double)p->resets / (double)calls : NAN);
-    run_set_scalar(w->res, S_CONN_NEW_PER_CALL, calls > 0 ? (double)p->opened / (double)calls : NAN);
+    run_set_scalar(w->res, S_CONN_RESETS_PER_CALL, calls > 0 ? (double)p->resets / (double)calls : (double)NAN);
+    run_set_scalar(w->res, S_CONN_NEW_PER_CALL, calls > 0 ? (double)p->opened / (double)calls : (double)NAN);
     run_set_scalar(w->res, S_CONN_CLOSED_IDLE, (double)p->closed_client);
 }
 

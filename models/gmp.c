@@ -1387,7 +1387,7 @@ int gmp_attach(struct world *w)
 
 static double q_s(const stats_hist_t *h, double q)
 {
-    return stats_hist_count(h) > 0 ? simtime_to_sec(stats_hist_quantile(h, q)) : NAN;
+    return stats_hist_count(h) > 0 ? simtime_to_sec(stats_hist_quantile(h, q)) : (double)NAN;
 }
 
 void gmp_summarise(struct world *w)
@@ -1401,20 +1401,20 @@ void gmp_summarise(struct world *w)
     int have = stats_hist_count(lh) > 0;
     double span = (double)m->np * (double)now_of(m);
     const gmp_totals_t *t = &m->tot;
-    run_set_scalar(res, S_GMP_LATE_MEAN, have ? stats_hist_mean(lh) / 1e9 : NAN);
+    run_set_scalar(res, S_GMP_LATE_MEAN, have ? stats_hist_mean(lh) / 1e9 : (double)NAN);
     run_set_scalar(res, S_GMP_LATE_P50, q_s(lh, 0.5));
     run_set_scalar(res, S_GMP_LATE_P90, q_s(lh, 0.9));
     run_set_scalar(res, S_GMP_LATE_P99, q_s(lh, 0.99));
-    run_set_scalar(res, S_GMP_LATE_MAX, have ? simtime_to_sec(stats_hist_max(lh)) : NAN);
+    run_set_scalar(res, S_GMP_LATE_MAX, have ? simtime_to_sec(stats_hist_max(lh)) : (double)NAN);
     run_set_scalar(res, S_GMP_WAKEUPS, (double)t->wakeups);
     run_set_scalar(res, S_GMP_SCHED_P50, q_s(sh, 0.5));
     run_set_scalar(res, S_GMP_SCHED_P99, q_s(sh, 0.99));
     run_set_scalar(res, S_GMP_STW, simtime_to_sec(t->stw_ns));
     run_set_scalar(res, S_GMP_GC_CYCLES, (double)t->gc_cycles);
     run_set_scalar(res, S_GMP_PREEMPTIONS, (double)t->preemptions);
-    run_set_scalar(res, S_GMP_CLIENT_CPU, span > 0 ? (double)t->cpu_client_ns / span : NAN);
+    run_set_scalar(res, S_GMP_CLIENT_CPU, span > 0 ? (double)t->cpu_client_ns / span : (double)NAN);
     run_set_scalar(res, S_GMP_CPU,
-           span > 0 ? (double)(t->cpu_client_ns + t->cpu_bg_ns + t->cpu_gc_ns) / span : NAN);
+           span > 0 ? (double)(t->cpu_client_ns + t->cpu_bg_ns + t->cpu_gc_ns) / span : (double)NAN);
 }
 
 void gmp_detach(struct world *w)

@@ -131,9 +131,9 @@ void idem_summarise(world_t *w)
     run_set_scalar(w->res, S_IDEM_NONIDEM, (double)nonidem);
     run_set_scalar(w->res, S_IDEM_EXEC, (double)s->executions);
     run_set_scalar(w->res, S_IDEM_DUP, (double)s->duplicates);
-    run_set_scalar(w->res, S_IDEM_DUP_PER_CALL, nonidem > 0 ? (double)s->duplicates / (double)nonidem : NAN);
+    run_set_scalar(w->res, S_IDEM_DUP_PER_CALL, nonidem > 0 ? (double)s->duplicates / (double)nonidem : (double)NAN);
     run_set_scalar(w->res, S_IDEM_REFUSED, (double)s->refused);
-    run_set_scalar(w->res, S_IDEM_REFUSED_PER_CALL, nonidem > 0 ? (double)s->refused / (double)nonidem : NAN);
+    run_set_scalar(w->res, S_IDEM_REFUSED_PER_CALL, nonidem > 0 ? (double)s->refused / (double)nonidem : (double)NAN);
     run_set_scalar(w->res, S_IDEM_STORED, (double)s->stored);
 }
 

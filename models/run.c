@@ -171,13 +171,13 @@ double world_level_mean(const world_t *w, const level_t *l, simtime_t until)
 {
     (void)w;
     double area = l->area + (double)l->level * (double)(until - l->last);
-    return until > l->start ? area / (double)(until - l->start) : NAN;
+    return until > l->start ? area / (double)(until - l->start) : (double)NAN;
 }
 
 static double level_zero_share(const level_t *l, simtime_t until)
 {
     double z = l->zero_ns + (l->level == 0 ? (double)(until - l->last) : 0);
-    return until > l->start ? z / (double)(until - l->start) : NAN;
+    return until > l->start ? z / (double)(until - l->start) : (double)NAN;
 }
 
 /* The warm-up is over: the time averages start afresh from now (the levels
@@ -221,7 +221,7 @@ void run_set_scalar(run_result_t *res, int id, double v)
 double run_scalar(const run_result_t *res, const char *name)
 {
     int id = metrics_scalar_find(name);
-    return id >= 0 ? res->scalar[id] : NAN;
+    return id >= 0 ? res->scalar[id] : (double)NAN;
 }
 
 /* Levels are recorded at each change; this event records them at every
@@ -358,18 +358,18 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     double cap_bucket = server_capacity(&c->server) * simtime_to_sec(c->run.bucket);
     const stats_hist_t *lat = w->h_latency;
     int have_lat = stats_hist_count(lat) > 0;
-#define Q(q) (have_lat ? simtime_to_sec(stats_hist_quantile(lat, q)) : NAN)
+#define Q(q) (have_lat ? simtime_to_sec(stats_hist_quantile(lat, q)) : (double)NAN)
     run_set_scalar(res, S_CALLS, calls);
     run_set_scalar(res, S_ATTEMPTS, first + retries);
     run_set_scalar(res, S_ATTEMPTS_FIRST, first);
     run_set_scalar(res, S_RETRIES, retries);
-    run_set_scalar(res, S_ATTEMPTS_PER_CALL, calls > 0 ? (first + retries) / calls : NAN);
+    run_set_scalar(res, S_ATTEMPTS_PER_CALL, calls > 0 ? (first + retries) / calls : (double)NAN);
     run_set_scalar(res, S_SERVER_ARRIVALS, arrivals);
-    run_set_scalar(res, S_AMPLIFICATION, calls > 0 ? arrivals / calls : NAN);
+    run_set_scalar(res, S_AMPLIFICATION, calls > 0 ? arrivals / calls : (double)NAN);
     run_set_scalar(res, S_PEAK_ARRIVALS, (double)peak);
-    run_set_scalar(res, S_PEAK_OVER_CAPACITY, cap_bucket > 0 ? (double)peak / cap_bucket : NAN);
+    run_set_scalar(res, S_PEAK_OVER_CAPACITY, cap_bucket > 0 ? (double)peak / cap_bucket : (double)NAN);
     run_set_scalar(res, S_CALLS_OK, ok);
-    run_set_scalar(res, S_SUCCESS_RATE, calls > 0 ? ok / calls : NAN);
+    run_set_scalar(res, S_SUCCESS_RATE, calls > 0 ? ok / calls : (double)NAN);
     run_set_scalar(res, S_GOODPUT, ok / simtime_to_sec(c->run.duration));
     run_set_scalar(res, S_CALLS_EXHAUSTED, (double)series_total(s, M_FAIL_EXHAUSTED));
     run_set_scalar(res, S_CALLS_DEADLINE, (double)series_total(s, M_FAIL_DEADLINE));
@@ -386,27 +386,27 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
      * call is left; requests of abandoned attempts may still be queued or
      * in service, and are in neither served nor served_wasted) */
     run_set_scalar(res, S_SERVER_UNFINISHED, (double)(w->busy + (int64_t)w->qlen));
-    run_set_scalar(res, S_LAT_MEAN, have_lat ? stats_hist_mean(lat) / 1e9 : NAN);
+    run_set_scalar(res, S_LAT_MEAN, have_lat ? stats_hist_mean(lat) / 1e9 : (double)NAN);
     run_set_scalar(res, S_LAT_P50, Q(0.5));
     run_set_scalar(res, S_LAT_P90, Q(0.9));
     run_set_scalar(res, S_LAT_P99, Q(0.99));
     run_set_scalar(res, S_LAT_P999, Q(0.999));
-    run_set_scalar(res, S_LAT_MAX, have_lat ? simtime_to_sec(stats_hist_max(lat)) : NAN);
+    run_set_scalar(res, S_LAT_MAX, have_lat ? simtime_to_sec(stats_hist_max(lat)) : (double)NAN);
 #undef Q
     run_set_scalar(res, S_REJ_LIMITER, (double)series_total(s, M_REJ_LIMITER));
     run_set_scalar(res, S_REJ_QUEUE, (double)series_total(s, M_REJ_QUEUE));
     run_set_scalar(res, S_SHED, (double)series_total(s, M_SHED));
-    run_set_scalar(res, S_BLOCKING, arrivals > 0 ? (double)series_total(s, M_REJ_QUEUE) / arrivals : NAN);
+    run_set_scalar(res, S_BLOCKING, arrivals > 0 ? (double)series_total(s, M_REJ_QUEUE) / arrivals : (double)NAN);
     run_set_scalar(res, S_SERVED, (double)w->served_total);
     run_set_scalar(res, S_SERVED_WASTED, (double)w->served_wasted);
     run_set_scalar(res, S_WASTED_FRACTION,
-               w->served_total > 0 ? (double)w->served_wasted / (double)w->served_total : NAN);
+               w->served_total > 0 ? (double)w->served_wasted / (double)w->served_total : (double)NAN);
     run_set_scalar(res, S_ORPHAN_ATTEMPTS, (double)series_total(s, M_ORPHAN_ATTEMPTS));
     run_set_scalar(res, S_RECOVERY, recovery_time(c, s));
-    run_set_scalar(res, S_BUSY_FRACTION, hz->taken ? hz->busy : NAN);
-    run_set_scalar(res, S_MEAN_ORBIT, hz->taken ? hz->mean_orbit : NAN);
-    run_set_scalar(res, S_P_EMPTY, hz->taken ? hz->p_empty : NAN);
-    run_set_scalar(res, S_MEAN_QUEUE, hz->taken ? hz->mean_queue : NAN);
+    run_set_scalar(res, S_BUSY_FRACTION, hz->taken ? hz->busy : (double)NAN);
+    run_set_scalar(res, S_MEAN_ORBIT, hz->taken ? hz->mean_orbit : (double)NAN);
+    run_set_scalar(res, S_P_EMPTY, hz->taken ? hz->p_empty : (double)NAN);
+    run_set_scalar(res, S_MEAN_QUEUE, hz->taken ? hz->mean_queue : (double)NAN);
     run_set_scalar(res, S_EVENTS, (double)res->events);
     if (w->nlayers > 1) {
         /* per tier: attempts sent to it, and per caller's call (the product
@@ -416,14 +416,14 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
             int base = S_ATTEMPTS_TIER0 + TIER_STRIDE * i;
             double a = (double)w->tier_attempts[i];
             run_set_scalar(res, base, a);
-            run_set_scalar(res, base + 1, calls > 0 ? a / calls : NAN);
+            run_set_scalar(res, base + 1, calls > 0 ? a / calls : (double)NAN);
             if (i + 1 < w->nlayers) {
                 run_set_scalar(res, base + 2, (double)w->tier_rejected[i]);
                 run_set_scalar(res, base + 3, (double)w->tier_wasted[i]);
             }
         }
         run_set_scalar(res, S_AMP_BOTTOM,
-                   calls > 0 ? (double)w->tier_attempts[w->nlayers - 1] / calls : NAN);
+                   calls > 0 ? (double)w->tier_attempts[w->nlayers - 1] / calls : (double)NAN);
     }
 }
 

@@ -10,7 +10,7 @@
  * for many runs (the experiment text, the parameters, the stream seeds) is
  * written once; views give the per-run shapes back (results/schema.sql).
  *
- * Schema: results/schema.sql (embedded by results/schema_sql.h, all IF NOT
+ * Schema: results/schema.sql (embedded as schema_sql.h, made by make; all IF NOT
  * EXISTS), then the series and scalars tables built from metrics.h (created,
  * or widened with ADD COLUMN when a metric is new), the scalar view and the
  * metric documentation rows, in the same transaction. Identifiers that come
@@ -1102,7 +1102,7 @@ int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double scal
         found = 1;
         *ok = sqlite3_column_int(st, 0);
         for (int i = 0; i < S_COUNT; i++)
-            scalar[i] = sqlite3_column_type(st, 1 + i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1 + i);
+            scalar[i] = sqlite3_column_type(st, 1 + i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, 1 + i);
     } else if (rc != SQLITE_DONE) {
         dbx_error(err, errlen, r->db, "read a run");
         found = -1;
@@ -1246,7 +1246,7 @@ static int load_point(sqlite3_stmt *sel, sqlite3 *db, int64_t sweep, int64_t poi
         }
         double *row = pv->v + (size_t)pv->nruns * S_COUNT;
         for (int i = 0; i < S_COUNT; i++)
-            row[i] = sqlite3_column_type(sel, i) == SQLITE_NULL ? NAN : sqlite3_column_double(sel, i);
+            row[i] = sqlite3_column_type(sel, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(sel, i);
         pv->nruns++;
     }
     sqlite3_reset(sel);
@@ -1276,7 +1276,7 @@ static int summarise_point(sqlite3_stmt *ins, sqlite3 *db, const char *experimen
         }
         if (n == 0 && i >= S_CORE_COUNT)
             continue; /* a model's scalar that no run of the point produced */
-        double mean = n ? (sum + comp) / (double)n : NAN, sd = NAN, hw = NAN;
+        double mean = n ? (sum + comp) / (double)n : (double)NAN, sd = NAN, hw = NAN;
         if (n >= 2) {
             double ss = 0;
             for (int k = 0; k < pv->nruns; k++) {

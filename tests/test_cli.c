@@ -69,6 +69,8 @@ static int run(const char *args, char *err, size_t errlen)
     return WEXITSTATUS(st);
 }
 
+static int run_out(const char *args, char *out, size_t len);
+
 static void expect_bad(const char *text, const char *extra, const char *want1, const char *want2)
 {
     char args[512], err[2048];
@@ -121,6 +123,50 @@ static void test_bad_command_line(void **state)
     assert_int_equal(run("bogus", err, sizeof err), 2);
     struct stat sb;
     assert_int_equal(stat(db, &sb), -1);
+}
+
+/* Every command answers --help (exit 0, its usage on stdout) and refuses
+ * an option it does not take (exit 2, naming the option), including ones
+ * another command takes; options may follow the file; -r and --shard
+ * narrow --list. */
+static void test_command_options(void **state)
+{
+    (void)state;
+    static const char *const cmds[] = {"run", "sweep", "search", "merge", "summary", "export",
+                                       "compare", "report", "keys", "metrics", "version"};
+    char out[1 << 14], args[512], err[2048];
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        assert_int_equal(run_out(args, out, sizeof out), 0);
+        assert_non_null(strstr(out, "usage: retrysim "));
+        assert_non_null(strstr(out, cmds[i]));
+        snprintf(args, sizeof args, "help %s", cmds[i]);
+        assert_int_equal(run_out(args, out, sizeof out), 0);
+        assert_non_null(strstr(out, "usage: retrysim "));
+        snprintf(args, sizeof args, "%s --no-such-flag", cmds[i]);
+        assert_int_equal(run(args, err, sizeof err), 2);
+        if (!strstr(err, "unknown option '--no-such-flag'"))
+            fail_msg("%s: %s", cmds[i], err);
+    }
+    static const char *const refused[] = {"keys --json --csv", "metrics --json", "search x.ini --list",
+                                          "search x.ini -r 1", "summary x.db --table run", "export x.db --scalars a",
+                                          "run x.ini -j 2", "report x.db --csv"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_int_equal(run(refused[i], err, sizeof err), 2);
+        if (!strstr(err, "unknown option"))
+            fail_msg("%s: %s", refused[i], err);
+    }
+    assert_int_equal(run_out("keys --json", out, sizeof out), 0);
+    assert_non_null(strstr(out, "{\"section\": \"run\", \"key\": \"duration\""));
+    assert_int_equal(run("sweep experiments/jitter-contention.ini -j", err, sizeof err), 2);
+    assert_non_null(strstr(err, "-j needs a value"));
+    snprintf(args, sizeof args, "sweep experiments/jitter-contention.ini --list -r 3-9 --shard 2/3");
+    assert_int_equal(run_out(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "run\tpoint"));
+    assert_non_null(strstr(out, "\n4\t0\t4\t"));
+    assert_non_null(strstr(out, "\n7\t0\t7\t"));
+    assert_null(strstr(out, "\n3\t"));
+    assert_null(strstr(out, "\n10\t"));
 }
 
 /* A good run writes the database and exits 0; the event budget makes a
@@ -792,6 +838,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_config_classes),
         cmocka_unit_test(test_bad_command_line),
+        cmocka_unit_test(test_command_options),
         cmocka_unit_test(test_good_and_failed_run),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_kill_and_resume),

@@ -228,7 +228,7 @@ static double q_real(sqlite3 *db, const char *sql)
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
+    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, 0);
     sqlite3_finalize(st);
     return v;
 }
@@ -267,6 +267,9 @@ static int64_t write_one(fixture_t *f, const char *hash, int points)
     return id;
 }
 
+/* The generated header gives back results/schema.sql byte for byte (the
+ * make rule's escaping of quotes and backslashes), and the schema is valid
+ * SQL that can run twice. */
 static void test_schema_embedded(void **state)
 {
     (void)state;
@@ -283,7 +286,7 @@ static void test_schema_embedded(void **state)
     free(buf);
     if (!same) {
         free(sql);
-        fail_msg("results/schema_sql.h differs from results/schema.sql: regenerate it (see its comment)");
+        fail_msg("the embedded schema (build/gen/schema_sql.h, made by make) differs from results/schema.sql");
     }
 
     /* valid SQL that can run twice; series and scalars are left to rec.c */
