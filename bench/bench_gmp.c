@@ -11,7 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
+#include "gmp.h"
+#include "model.h"
 #include "run.h"
+
+#define GMP_CFG(c) ((gmp_cfg_t *)model_cfg((c), "gmp"))
 
 #define REPS 3
 
@@ -23,7 +28,11 @@ static int cmp_double(const void *a, const void *b)
 
 static void storm(run_cfg_t *c, int quick)
 {
-    run_defaults(c);
+    char err[256];
+    if (cfg_defaults(c, err, sizeof err) < 0) {
+        fprintf(stderr, "bench_gmp: %s\n", err);
+        exit(1);
+    }
     c->run.duration = (quick ? 10 : 100) * SIMTIME_S;
     c->run.drain = 120 * SIMTIME_S;
     c->arrivals.kind = ARR_POISSON;
@@ -69,10 +78,10 @@ int main(int argc, char **argv)
     run_cfg_t off, on;
     storm(&off, quick);
     storm(&on, quick);
-    on.gmp.enabled = 1;
-    on.gmp.procs = 4;
-    on.gmp.gc = GMP_GC_HEAP;
-    on.gmp.alloc_rate = 20;
+    GMP_CFG(&on)->enabled = 1;
+    GMP_CFG(&on)->procs = 4;
+    GMP_CFG(&on)->gc = GMP_GC_HEAP;
+    GMP_CFG(&on)->alloc_rate = 20;
     run_result_t roff, ron;
     double woff, won;
     if (timed(&off, &roff, &woff) < 0)
@@ -88,7 +97,7 @@ int main(int argc, char **argv)
     printf("  model on   %7.2f s  %10lu events  %6.2f M events/s   (client CPU %.1f%% of %d Ps, %.0f GC cycles, "
            "lateness p50 %.3f ms, p99 %.3f ms)\n",
            won, (unsigned long)ron.events, (double)ron.events / won / 1e6,
-           100 * run_scalar(&ron, "client_cpu_util"), on.gmp.procs, run_scalar(&ron, "gc_cycles"),
+           100 * run_scalar(&ron, "client_cpu_util"), GMP_CFG(&on)->procs, run_scalar(&ron, "gc_cycles"),
            1e3 * run_scalar(&ron, "lateness_p50_s"), 1e3 * run_scalar(&ron, "lateness_p99_s"));
     double ratio = won / woff;
     printf("  on / off   %7.2fx   goal <= 3x: %s\n", ratio, ratio <= 3 ? "met" : "NOT met");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "run.h"
 
 #define REPS 5
@@ -25,7 +26,11 @@ int main(int argc, char **argv)
 {
     int quick = argc > 1 && !strcmp(argv[1], "--quick");
     run_cfg_t c;
-    run_defaults(&c);
+    char err[256];
+    if (cfg_defaults(&c, err, sizeof err) < 0) {
+        fprintf(stderr, "bench_storm: %s\n", err);
+        return 1;
+    }
     c.run.duration = (quick ? 10 : 100) * SIMTIME_S;
     c.run.drain = 120 * SIMTIME_S;
     c.arrivals.kind = ARR_POISSON;

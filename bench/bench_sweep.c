@@ -265,15 +265,22 @@ static void bench_writer(const char *tmp)
     }
     run.h.has_scalars = 1;
     run.h.bucket_ns = 1000000000;
-    for (int i = 0; i < S_COUNT; i++)
-        run.h.scalar[i] = i < S_CORE_COUNT ? 0 : (double)NAN;
+    run.h.nscalars = metrics_nscalars();
+    double *scalar = malloc((size_t)run.h.nscalars * sizeof *scalar);
+    if (!scalar) {
+        fprintf(stderr, "bench_sweep: out of memory\n");
+        exit(1);
+    }
+    run.scalar = scalar;
+    for (int i = 0; i < metrics_nscalars(); i++)
+        scalar[i] = i < S_CORE_COUNT ? 0 : (double)NAN;
     double t0 = now_s();
     for (int i = 0; i < POINTS * REPS; i++) {
         run.h.sweep_run = i;
         run.h.point = i / REPS;
         run.h.replication = i % REPS;
         for (int k = 0; k < S_CORE_COUNT; k++)
-            run.h.scalar[k] = (double)((i * 7919 + k * 104729) % 1000) / 7.0;
+            scalar[k] = (double)((i * 7919 + k * 104729) % 1000) / 7.0;
         if (rec_put(r, sweep_id, &run, NULL, err, sizeof err) < 0 ||
             (i % 1024 == 1023 && rec_commit(r, err, sizeof err) < 0)) {
             fprintf(stderr, "bench_sweep: %s\n", err);
@@ -304,9 +311,10 @@ static void bench_writer(const char *tmp)
         exit(1);
     }
     double t4 = now_s();
+    free(scalar);
     printf("4. writer: %d runs recorded in %.2f s (%.0f runs/s, %d scalars each); summary of all of them %.2f s "
            "(goal < 2 s: %s); after %d more runs of one point %.3f s\n",
-           POINTS * REPS, t1 - t0, POINTS * REPS / (t1 - t0), S_COUNT, t2 - t1, t2 - t1 < 2 ? "met" : "NOT met", REPS,
+           POINTS * REPS, t1 - t0, POINTS * REPS / (t1 - t0), metrics_nscalars(), t2 - t1, t2 - t1 < 2 ? "met" : "NOT met", REPS,
            t4 - t3);
     remove_db(db);
 }

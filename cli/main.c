@@ -57,62 +57,73 @@ static const char usage_run[] =
     "\n"
     "Exit status: 0 ok, 1 the run failed (recorded as failed), 2 bad input (nothing written).\n";
 
+/* The run's headline scalars, then every model's that has a value (the
+ * declarations say what they are). */
 static void print_summary(const run_cfg_t *c, const run_result_t *res, int64_t run_id, const char *db)
 {
     const double *s = res->scalar;
-    double amp = s[S_AMPLIFICATION], sr = s[S_SUCCESS_RATE];
-    double p99 = s[S_LAT_P99], poc = s[S_PEAK_OVER_CAPACITY];
-    double rec = s[S_RECOVERY];
+    double p99 = s[S_LAT_P99], poc = s[S_PEAK_OVER_CAPACITY], rec = s[S_RECOVERY];
     printf("run %" PRId64 " of '%s' (seed %" PRIu64 ", replication %u) -> %s\n", run_id, c->output.experiment,
            c->run.seed, c->run.replication, db);
-    printf("  %-22s %14.0f\n", "calls", s[S_CALLS]);
-    printf("  %-22s %14.0f\n", "attempts", s[S_ATTEMPTS]);
-    printf("  %-22s %14.3f\n", "amplification", amp);
-    printf("  %-22s %13.2f%%\n", "success rate", 100 * sr);
+    printf("  %-26s %14.0f\n", "calls", s[S_CALLS]);
+    printf("  %-26s %14.0f\n", "attempts", s[S_ATTEMPTS]);
+    printf("  %-26s %14.3f\n", "amplification", s[S_AMPLIFICATION]);
+    printf("  %-26s %13.2f%%\n", "success rate", 100 * s[S_SUCCESS_RATE]);
     if (isnan(p99))
-        printf("  %-22s %14s\n", "p99 latency", "-");
+        printf("  %-26s %14s\n", "p99 latency", "-");
     else
-        printf("  %-22s %12.1fms\n", "p99 latency", p99 * 1e3);
+        printf("  %-26s %12.1fms\n", "p99 latency", p99 * 1e3);
     if (isnan(poc))
-        printf("  %-22s %14s\n", "peak / capacity", "-");
+        printf("  %-26s %14s\n", "peak / capacity", "-");
     else
-        printf("  %-22s %14.2f\n", "peak / capacity", poc);
+        printf("  %-26s %14.2f\n", "peak / capacity", poc);
     if (c->server.noutages) {
         if (isnan(rec))
-            printf("  %-22s %14s\n", "recovery after outage", "never");
+            printf("  %-26s %14s\n", "recovery after outage", "never");
         else
-            printf("  %-22s %13.1fs\n", "recovery after outage", rec);
+            printf("  %-26s %13.1fs\n", "recovery after outage", rec);
     }
-    if (protect_any(&c->protect)) {
-        printf("  %-22s %14.0f\n", "retries denied",
-               s[S_CALLS_DENIED_QUOTA] + s[S_CALLS_DENIED_BUDGET]);
-        printf("  %-22s %14.0f\n", "rejected locally", s[S_REJ_LOCAL]);
-    }
-    printf("  %-22s %14" PRIu64 "\n", "events", res->events);
-    printf("  %-22s %12.2fM/s\n", "events/s", res->wall_s > 0 ? (double)res->events / res->wall_s / 1e6 : 0.0);
+    if (s[S_REJ_LOCAL] > 0)
+        printf("  %-26s %14.0f\n", "rejected locally", s[S_REJ_LOCAL]);
+    for (int i = S_CORE_COUNT; i < res->nscalars; i++)
+        if (!isnan(s[i]))
+            printf("  %-26s %14.6g %s (%s)\n", metrics_scalar_def(i)->name, s[i], metrics_scalar_def(i)->unit,
+                   metrics_scalar_owner(i));
+    printf("  %-26s %14" PRIu64 "\n", "events", res->events);
+    printf("  %-26s %12.2fM/s\n", "events/s", res->wall_s > 0 ? (double)res->events / res->wall_s / 1e6 : 0.0);
 }
 
-/* The metric declarations (models/metrics.h): the series table's columns
- * and the scalars table's, as the README lists them. */
+/* The metric declarations (models/metrics.h and each model's): the series
+ * table's columns and the scalars table's, as the README lists them. */
 static void print_metrics(int markdown)
 {
+    int nse = metrics_nseries(), nsc = metrics_nscalars();
     if (markdown) {
         printf("Series (table `series`, one row per bucket; *sum* counts events in the bucket, *max* is the largest "
-               "value a level reached in it):\n\n| column | kind | unit | meaning |\n|---|---|---|---|\n");
-        for (int i = 0; i < M_COUNT; i++)
-            printf("| `%s` | %s | %s | %s |\n", metrics_series[i].name, metrics_series[i].kind == STATS_SUM ? "sum" : "max",
-                   metrics_series[i].unit, metrics_series[i].help);
+               "value a level reached in it; *model*: who declares it, `core` or an optional model):\n\n"
+               "| column | kind | unit | model | meaning |\n|---|---|---|---|---|\n");
+        for (int i = 0; i < nse; i++) {
+            const metrics_def_t *m = metrics_series_def(i);
+            printf("| `%s` | %s | %s | %s | %s |\n", m->name, m->kind == STATS_SUM ? "sum" : "max", m->unit,
+                   metrics_series_owner(i), m->help);
+        }
         printf("\nScalars (table `scalars`, one row per run; NULL = undefined, or the model is off):\n\n"
-               "| column | unit | meaning |\n|---|---|---|\n");
-        for (int i = 0; i < S_COUNT; i++)
-            printf("| `%s` | %s | %s |\n", metrics_scalars[i].name, metrics_scalars[i].unit, metrics_scalars[i].help);
+               "| column | unit | model | meaning |\n|---|---|---|---|\n");
+        for (int i = 0; i < nsc; i++) {
+            const metrics_scalar_t *m = metrics_scalar_def(i);
+            printf("| `%s` | %s | %s | %s |\n", m->name, m->unit, metrics_scalar_owner(i), m->help);
+        }
         return;
     }
-    for (int i = 0; i < M_COUNT; i++)
-        printf("series  %-26s %-4s %-12s %s\n", metrics_series[i].name, metrics_series[i].kind == STATS_SUM ? "sum" : "max",
-               metrics_series[i].unit, metrics_series[i].help);
-    for (int i = 0; i < S_COUNT; i++)
-        printf("scalar  %-26s      %-12s %s\n", metrics_scalars[i].name, metrics_scalars[i].unit, metrics_scalars[i].help);
+    for (int i = 0; i < nse; i++) {
+        const metrics_def_t *m = metrics_series_def(i);
+        printf("series  %-26s %-4s %-12s %-10s %s\n", m->name, m->kind == STATS_SUM ? "sum" : "max", m->unit,
+               metrics_series_owner(i), m->help);
+    }
+    for (int i = 0; i < nsc; i++) {
+        const metrics_scalar_t *m = metrics_scalar_def(i);
+        printf("scalar  %-26s      %-12s %-10s %s\n", m->name, m->unit, metrics_scalar_owner(i), m->help);
+    }
 }
 
 static int cmd_run(int argc, char **argv)

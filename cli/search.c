@@ -77,6 +77,7 @@ struct search {
     char **cand;               /* candidate values, as written */
     group_t *grp;
     int ngrp;
+    expr_value_t *vars;        /* one per scalar: the goal's variables (search_run) */
 };
 
 /* ---- [search] ------------------------------------------------------------- */
@@ -246,6 +247,7 @@ void search_free(search_t *s)
     if (!s)
         return;
     expr_free(s->goal);
+    free(s->vars);
     for (int g = 0; g < s->ngrp; g++) {
         free(s->grp[g].point);
         free(s->grp[g].probe);
@@ -352,11 +354,11 @@ static int meets_goal(const search_t *s, int ok, const double *scalar)
 {
     if (!ok)
         return 0;
-    expr_value_t vars[S_COUNT], out;
+    expr_value_t out;
     char m[256];
-    for (int i = 0; i < S_COUNT; i++)
-        vars[i] = (expr_value_t){EXPR_NUM, scalar[i], NULL};
-    if (expr_eval(s->goal, vars, &out, m, sizeof m) < 0)
+    for (int i = 0, n = metrics_nscalars(); i < n; i++)
+        s->vars[i] = (expr_value_t){EXPR_NUM, scalar[i], NULL};
+    if (expr_eval(s->goal, s->vars, &out, m, sizeof m) < 0)
         return 0; /* undefined (arithmetic on a NaN): not met */
     return out.kind == EXPR_NUM && out.num != 0;
 }
@@ -612,8 +614,11 @@ int search_run(search_t *s, rec_t *rec, int64_t sweep, const unsigned char *done
 {
     int repeat = sweep_repeat(s->plan), cap = 1024, rc = 0, round = 0;
     int *todo = malloc((size_t)cap * sizeof *todo), *all = malloc((size_t)cap * sizeof *all);
-    double scalar[S_COUNT];
-    if (!todo || !all) {
+    int nscalars = metrics_nscalars();
+    double *scalar = malloc((size_t)nscalars * sizeof *scalar);
+    free(s->vars);
+    s->vars = malloc((size_t)nscalars * sizeof *s->vars);
+    if (!todo || !all || !scalar || !s->vars) {
         snprintf(err, errlen, "out of memory");
         rc = 1;
         goto out;
@@ -684,7 +689,7 @@ int search_run(search_t *s, rec_t *rec, int64_t sweep, const unsigned char *done
                     }
                     if (got == 0) { /* not recorded (bad input for the run): it does not meet the goal */
                         ok = 0;
-                        for (int k = 0; k < S_COUNT; k++)
+                        for (int k = 0; k < nscalars; k++)
                             scalar[k] = NAN;
                     }
                     add_result(s, p, ok, scalar);
@@ -703,5 +708,6 @@ int search_run(search_t *s, rec_t *rec, int64_t sweep, const unsigned char *done
 out:
     free(todo);
     free(all);
+    free(scalar);
     return rc;
 }

@@ -10,10 +10,12 @@
  * can span lines). inih reads at most 200 bytes per line (INI_MAX_LINE);
  * a longer line is an error rather than being split silently.
  *
- * Stage 2 (apply): run_defaults(), then each entry through the key table
- * below (one row per key: section, name, type, unit, default text, range,
- * help), then the cross-key checks that must name one precise key, then
- * run_validate(). The same rows format the resolved values (cfg_params)
+ * Stage 2 (apply): the defaults (cfg_defaults: every row's default text,
+ * parsed), then each entry through the key table (one row per key:
+ * section, name, type, unit, default text, range, help; the core's rows
+ * below, each optional model's in its descriptor, model.h), then the
+ * cross-key checks that must name one precise key, then run_validate()
+ * (the core's checks and each model's). The same rows format the resolved values (cfg_params)
  * and print the reference (cfg_print_reference, cfg_print_template).
  *
  * Units: durations are simtime_t ns and use simtime_parse's syntax
@@ -36,420 +38,286 @@
 #include <ini.h>
 
 #include "dist.h"
+#include "model.h"
 #include "simtime.h"
 
 /* ------------------------------------------------------------------ */
 /* The key table                                                        */
 /* ------------------------------------------------------------------ */
 
-typedef enum {
-    T_DURATION,  /* simtime_t ns, simtime_parse syntax */
-    T_DOUBLE,    /* double, strtod on the whole text, finite */
-    T_INT,       /* int or int64_t (by the field's size), strtoll base 10 */
-    T_UINT,      /* uint32_t or uint64_t (by size), strtoull base 10, no sign */
-    T_BOOL,      /* int 0/1: true/false, yes/no, on/off, 1/0 */
-    T_ENUM,      /* an enum (int-sized) by name, names in krow_t.names */
-    T_STATUS,    /* an int HTTP status from a fixed list, in krow_t.names */
-    T_STRING,    /* char[size] */
-    T_GENERATOR, /* char[size] holding a GSL generator name */
-    T_DIST,      /* dist_t, dist_parse syntax */
-    T_QUEUE,     /* int >= 0, or "unlimited" = SERVER_QUEUE_UNLIMITED */
-    T_RETRY_ON,  /* unsigned bit set of POLICY_RETRY_BIT(outcome) */
-    T_SCHEDULE,  /* the whole arrivals_cfg_t: nsteps + steps */
-    T_OUTAGES,   /* the whole server_cfg_t: noutages + outages */
-    /* comma-separated lists filling an array field one item per element;
-     * the last item repeats to the end, so "3" sets every element */
-    T_INT_LIST,      /* int[] */
-    T_DURATION_LIST, /* simtime_t[] */
-    T_BOOL_LIST      /* int[] of 0/1 */
-} ktype_t;
-
-/* Range flags: R_LO value >= lo (R_LOX: > lo), R_HI value <= hi (R_HIX: < hi). */
-enum { R_LO = 1u, R_LOX = 2u, R_HI = 4u, R_HIX = 8u, K_NONEMPTY = 16u };
-
-typedef struct {
-    const char *name;
-    int value;
-} ename_t;
-
+/* A key of the whole table: a row (model.h) with its section, its offset
+ * made absolute (in run_cfg_t). The core's rows are written here; each
+ * model's come from its descriptor. */
 typedef struct {
     const char *section, *name;
-    ktype_t type;
+    key_type_t type;
     size_t off, size;     /* where the value lives in run_cfg_t, and its size */
     const char *unit;     /* "" when the type says it all */
-    const char *def;      /* the default as text, as run_defaults sets it; NULL = none */
-    unsigned flags;       /* R_* and K_* */
+    const char *def;      /* the default as text (stated only here); NULL = zero */
+    unsigned flags;       /* KEY_R_* and KEY_F_* */
     double lo, hi;        /* range; durations in ns */
-    const ename_t *names; /* T_ENUM, T_STATUS */
+    const key_name_t *names; /* KEY_ENUM, KEY_STATUS */
     const char *help;
 } krow_t;
 
 #define AT(m) offsetof(run_cfg_t, m), sizeof(((run_cfg_t *)0)->m)
-#define ANY 0u, 0.0, 0.0
-#define GE(a) R_LO, (double)(a), 0.0
-#define GT(a) (R_LO | R_LOX), (double)(a), 0.0
-#define IN(a, b) (R_LO | R_HI), (double)(a), (double)(b)
-#define OC(a, b) (R_LO | R_LOX | R_HI), (double)(a), (double)(b)
-#define NONEMPTY K_NONEMPTY, 0.0, 0.0
+#define ANY KEY_ANY
+#define GE(a) KEY_GE(a)
+#define GT(a) KEY_GT(a)
+#define IN(a, b) KEY_IN(a, b)
+#define OC(a, b) KEY_OC(a, b)
+#define NONEMPTY KEY_NONEMPTY
 
-static const ename_t arrival_kinds[] = {
+static const key_name_t arrival_kinds[] = {
     {"poisson", ARR_POISSON}, {"constant", ARR_CONSTANT}, {"schedule", ARR_SCHEDULE},
     {"spike", ARR_SPIKE},     {"trace", ARR_TRACE},       {"closed", ARR_CLOSED},
     {NULL, 0}};
 /* schedule_process is stored as arrivals_cfg_t.schedule_poisson (1/0). */
-static const ename_t schedule_processes[] = {{"poisson", 1}, {"constant", 0}, {NULL, 0}};
-static const ename_t backoffs[] = {
+static const key_name_t schedule_processes[] = {{"poisson", 1}, {"constant", 0}, {NULL, 0}};
+static const key_name_t backoffs[] = {
     {"constant", BACKOFF_CONSTANT}, {"linear", BACKOFF_LINEAR},
     {"exponential", BACKOFF_EXPONENTIAL}, {"memoryless", BACKOFF_MEMORYLESS}, {NULL, 0}};
-static const ename_t jitters[] = {
+static const key_name_t jitters[] = {
     {"none", JITTER_NONE}, {"full", JITTER_FULL}, {"equal", JITTER_EQUAL},
     {"decorrelated", JITTER_DECORRELATED}, {"proportional", JITTER_PROPORTIONAL}, {NULL, 0}};
-static const ename_t retry_after_modes[] = {
+static const key_name_t retry_after_modes[] = {
     {"ignore", RETRY_AFTER_IGNORE}, {"honour", RETRY_AFTER_HONOUR}, {"max", RETRY_AFTER_MAX}, {NULL, 0}};
-static const ename_t limiter_kinds[] = {
+static const key_name_t limiter_kinds[] = {
     {"none", LIMITER_NONE}, {"token_bucket", LIMITER_TOKEN_BUCKET}, {"nginx", LIMITER_NGINX}, {NULL, 0}};
-static const ename_t queue_full_statuses[] = {{"429", 429}, {"503", 503}, {"504", 504}, {NULL, 0}};
-static const ename_t reject_statuses[] = {{"429", 429}, {"503", 503}, {NULL, 0}};
-static const ename_t shed_kinds[] = {{"none", SHED_NONE}, {"codel", SHED_CODEL}, {"inflight", SHED_INFLIGHT}, {NULL, 0}};
-static const ename_t queue_orders[] = {{"fifo", SHED_ORDER_FIFO}, {"lifo", SHED_ORDER_LIFO}, {NULL, 0}};
-static const ename_t server_ra_modes[] = {{"constant", SHED_RA_CONSTANT}, {"queue", SHED_RA_QUEUE}, {NULL, 0}};
+static const key_name_t queue_full_statuses[] = {{"429", 429}, {"503", 503}, {"504", 504}, {NULL, 0}};
+static const key_name_t reject_statuses[] = {{"429", 429}, {"503", 503}, {NULL, 0}};
+static const key_name_t queue_orders[] = {{"fifo", SERVER_ORDER_FIFO}, {"lifo", SERVER_ORDER_LIFO}, {NULL, 0}};
+static const key_name_t server_ra_modes[] = {{"constant", SERVER_RA_CONSTANT}, {"queue", SERVER_RA_QUEUE}, {NULL, 0}};
 
 /* Outcomes a client may retry, in outcome_t order (the order they print in). */
-static const ename_t outcome_names[] = {
+static const key_name_t outcome_names[] = {
     {"429", OUT_429}, {"500", OUT_500}, {"502", OUT_502}, {"503", OUT_503}, {"504", OUT_504},
     {"timeout", OUT_TIMEOUT}, {"connection", OUT_CONNERR}, {"409", OUT_409}, {NULL, 0}};
 
-static const ename_t quota_kinds[] = {{"none", QUOTA_NONE}, {"aws", QUOTA_AWS}, {"grpc", QUOTA_GRPC}, {NULL, 0}};
-static const ename_t scopes[] = {{"client", PROTECT_SCOPE_CLIENT}, {"shared", PROTECT_SCOPE_SHARED}, {NULL, 0}};
 
-static const ename_t gmp_yields[] = {
-    {"never", GMP_YIELD_NEVER}, {"gosched", GMP_YIELD_GOSCHED}, {"sleep", GMP_YIELD_SLEEP}, {NULL, 0}};
-static const ename_t gmp_gcs[] = {{"none", GMP_GC_NONE}, {"periodic", GMP_GC_PERIODIC}, {"heap", GMP_GC_HEAP}, {NULL, 0}};
 
-static const ename_t idem_stores[] = {{"none", IDEM_STORE_NONE}, {"key", IDEM_STORE_KEY}, {NULL, 0}};
-static const ename_t idem_claims[] = {
-    {"before_work", IDEM_CLAIM_BEFORE_WORK}, {"after_work", IDEM_CLAIM_AFTER_WORK}, {NULL, 0}};
-static const ename_t conn_protocols[] = {{"http1", CONN_HTTP1}, {"http2", CONN_HTTP2}, {NULL, 0}};
 
-static const ename_t output_keeps[] = {
+static const key_name_t output_keeps[] = {
     {"first", OUTPUT_KEEP_FIRST}, {"all", OUTPUT_KEEP_ALL}, {"scalars", OUTPUT_KEEP_SCALARS}, {NULL, 0}};
 
-static const ename_t outage_kinds[] = {
+static const key_name_t outage_kinds[] = {
     {"reject", OUTAGE_REJECT}, {"drop", OUTAGE_DROP}, {"capacity", OUTAGE_CAPACITY}, {NULL, 0}};
 
-static const char *const sections[] = {"run",     "arrivals", "retry",   "retry_quota", "retry_budget", "throttle",
-                                       "breaker", "server",   "shed",    "limiter",     "network",      "gmp",
-                                       "idempotency", "connections", "layers", "output"};
-#define NSECTIONS (sizeof sections / sizeof sections[0])
+/* The core's sections, in the order the reference lists them; the models'
+ * follow (models.def order), then [output]. */
+static const char *const core_sections[] = {"run", "arrivals", "retry", "server", "limiter", "network"};
+#define NCORE_SECTIONS (sizeof core_sections / sizeof core_sections[0])
 
 #define BOUND_MS ((double)SIMTIME_MS)
 #define BOUND_HOUR ((double)SIMTIME_HOUR)
 
-/* One row per key. Keep the defaults equal to run_defaults()
- * (tests/test_config.c checks it through cfg_print_template). */
-static const krow_t keys[] = {
+/* The core's keys, one row each; the default is stated here only. */
+static const krow_t core_keys[] = {
     /* {section, key, type, AT(field), unit, default, range (ANY GE GT IN OC NONEMPTY), enum names,
      *  help} */
-    {"run", "duration", T_DURATION, AT(run.duration), "", "60s", GT(0), NULL,
+    {"run", "duration", KEY_DURATION, AT(run.duration), "", "60s", GT(0), NULL,
      "length of the arrival window: calls start in [0, duration)"},
-    {"run", "drain", T_DURATION, AT(run.drain), "", "120s", ANY, NULL,
+    {"run", "drain", KEY_DURATION, AT(run.drain), "", "120s", ANY, NULL,
      "after duration the run goes on until no call is left, at most this long"},
-    {"run", "seed", T_UINT, AT(run.seed), "", "1", ANY, NULL,
+    {"run", "seed", KEY_UINT, AT(run.seed), "", "1", ANY, NULL,
      "base seed of the run's random streams (64 bit)"},
-    {"run", "replication", T_UINT, AT(run.replication), "", "0", IN(0, 1000000), NULL,
+    {"run", "replication", KEY_UINT, AT(run.replication), "", "0", IN(0, 1000000), NULL,
      "replication index: same seed, independent streams"},
-    {"run", "generator", T_GENERATOR, AT(run.generator), "", "mt19937", ANY, NULL,
+    {"run", "generator", KEY_GENERATOR, AT(run.generator), "", "mt19937", ANY, NULL,
      "GSL random number generator name"},
-    {"run", "bucket", T_DURATION, AT(run.bucket), "", "1s", IN(BOUND_MS, BOUND_HOUR), NULL,
+    {"run", "bucket", KEY_DURATION, AT(run.bucket), "", "1s", IN(BOUND_MS, BOUND_HOUR), NULL,
      "width of the time-series buckets"},
-    {"run", "max_events", T_UINT, AT(run.max_events), "events", "2000000000", ANY, NULL,
+    {"run", "max_events", KEY_UINT, AT(run.max_events), "events", "2000000000", ANY, NULL,
      "event budget; reaching it fails the run; 0 = unlimited"},
-    {"run", "recovery_threshold", T_DOUBLE, AT(run.recovery_threshold), "fraction", "0.99", OC(0, 1), NULL,
+    {"run", "recovery_threshold", KEY_DOUBLE, AT(run.recovery_threshold), "fraction", "0.99", OC(0, 1), NULL,
      "success rate that counts as recovered"},
-    {"run", "recovery_hold", T_DURATION, AT(run.recovery_hold), "", "10s", ANY, NULL,
+    {"run", "recovery_hold", KEY_DURATION, AT(run.recovery_hold), "", "10s", ANY, NULL,
      "how long the success rate must stay at or above the threshold; >= bucket"},
-    {"run", "warmup", T_DURATION, AT(run.warmup), "", "0s", GE(0), NULL,
+    {"run", "warmup", KEY_DURATION, AT(run.warmup), "", "0s", GE(0), NULL,
      "left out of the time averages (busy_fraction, mean_orbit, p_empty, mean_queue) and the peaks "
      "(peak_arrivals_per_bucket, peak_over_capacity): [warmup, duration) is measured; < duration"},
 
-    {"arrivals", "kind", T_ENUM, AT(arrivals.kind), "", "poisson", ANY, arrival_kinds,
+    {"arrivals", "kind", KEY_ENUM, AT(arrivals.kind), "", "poisson", ANY, arrival_kinds,
      "where calls come from: open loop (poisson, constant, schedule, spike, trace) or closed loop"},
-    {"arrivals", "rate", T_DOUBLE, AT(arrivals.rate), "calls/s", "100", GT(0), NULL,
+    {"arrivals", "rate", KEY_DOUBLE, AT(arrivals.rate), "calls/s", "100", GT(0), NULL,
      "arrival rate of poisson and constant arrivals"},
-    {"arrivals", "schedule", T_SCHEDULE, AT(arrivals), "calls/s", NULL, ANY, NULL,
+    {"arrivals", "schedule", KEY_SCHEDULE, AT(arrivals), "calls/s", NULL, ANY, NULL,
      "piecewise-constant rate as time:rate steps, e.g. 0s:800, 60s:2000, 90s:800; "
      "required when kind = schedule"},
-    {"arrivals", "schedule_process", T_ENUM, AT(arrivals.schedule_poisson), "", "poisson", ANY,
+    {"arrivals", "schedule_process", KEY_ENUM, AT(arrivals.schedule_poisson), "", "poisson", ANY,
      schedule_processes, "arrivals within a schedule step: poisson or evenly spaced"},
-    {"arrivals", "spike_calls", T_INT, AT(arrivals.spike_calls), "calls", "100", GE(1), NULL,
+    {"arrivals", "spike_calls", KEY_INT, AT(arrivals.spike_calls), "calls", "100", GE(1), NULL,
      "spike: number of calls"},
-    {"arrivals", "spike_at", T_DURATION, AT(arrivals.spike_at), "", "0", ANY, NULL,
+    {"arrivals", "spike_at", KEY_DURATION, AT(arrivals.spike_at), "", "0", ANY, NULL,
      "spike: start time"},
-    {"arrivals", "spike_window", T_DURATION, AT(arrivals.spike_window), "", "0", ANY, NULL,
+    {"arrivals", "spike_window", KEY_DURATION, AT(arrivals.spike_window), "", "0", ANY, NULL,
      "spike: calls spread uniformly over [at, at + window); 0 = all at once"},
-    {"arrivals", "trace", T_STRING, AT(arrivals.trace_path), "path", "", ANY, NULL,
+    {"arrivals", "trace", KEY_STRING, AT(arrivals.trace_path), "path", "", ANY, NULL,
      "trace: file of first-attempt times in s (optional client id); required when kind = trace"},
-    {"arrivals", "clients", T_INT, AT(arrivals.clients), "clients", "1", IN(1, 10000000), NULL,
+    {"arrivals", "clients", KEY_INT, AT(arrivals.clients), "clients", "1", IN(1, 10000000), NULL,
      "closed: population; open: number of client ids for per-client metrics"},
-    {"arrivals", "think", T_DIST, AT(arrivals.think), "", "exp(1s)", ANY, NULL,
+    {"arrivals", "think", KEY_DIST, AT(arrivals.think), "", "exp(1s)", ANY, NULL,
      "closed: think time between a call's end and the client's next call"},
 
-    {"retry", "max_attempts", T_INT, AT(retry.max_attempts), "attempts", "3", IN(1, 1000), NULL,
+    {"retry", "max_attempts", KEY_INT, AT(retry.max_attempts), "attempts", "3", IN(1, 1000), NULL,
      "attempts per call, the first one included"},
-    {"retry", "attempt_timeout", T_DURATION, AT(retry.attempt_timeout), "", "1s", ANY, NULL,
+    {"retry", "attempt_timeout", KEY_DURATION, AT(retry.attempt_timeout), "", "1s", ANY, NULL,
      "timeout of each attempt; 0 = none"},
-    {"retry", "deadline", T_DURATION, AT(retry.deadline), "", "0", ANY, NULL,
+    {"retry", "deadline", KEY_DURATION, AT(retry.deadline), "", "0", ANY, NULL,
      "the caller's overall deadline from the call's start; 0 = none"},
-    {"retry", "ignore_deadline", T_BOOL, AT(retry.ignore_deadline), "", "false", ANY, NULL,
+    {"retry", "ignore_deadline", KEY_BOOL, AT(retry.ignore_deadline), "", "false", ANY, NULL,
      "retries go on after the caller gave up (orphan work)"},
-    {"retry", "backoff", T_ENUM, AT(retry.backoff), "", "exponential", ANY, backoffs,
+    {"retry", "backoff", KEY_ENUM, AT(retry.backoff), "", "exponential", ANY, backoffs,
      "delay schedule: base, base * n, base * multiplier^(n-1), or exponential with mean base"},
-    {"retry", "base", T_DURATION, AT(retry.base), "", "100ms", ANY, NULL,
+    {"retry", "base", KEY_DURATION, AT(retry.base), "", "100ms", ANY, NULL,
      "constant delay, linear step, first exponential delay, or memoryless mean"},
-    {"retry", "multiplier", T_DOUBLE, AT(retry.multiplier), "", "2", GT(0), NULL,
+    {"retry", "multiplier", KEY_DOUBLE, AT(retry.multiplier), "", "2", GT(0), NULL,
      "exponential growth per retry; must be >= 1 with backoff = exponential"},
-    {"retry", "cap", T_DURATION, AT(retry.cap), "", "20s", ANY, NULL,
+    {"retry", "cap", KEY_DURATION, AT(retry.cap), "", "20s", ANY, NULL,
      "upper bound of every backoff delay; 0 = none"},
-    {"retry", "jitter", T_ENUM, AT(retry.jitter), "", "full", ANY, jitters,
+    {"retry", "jitter", KEY_ENUM, AT(retry.jitter), "", "full", ANY, jitters,
      "randomisation of the delay (Brooker 2015; proportional: delay * (1 +- jitter_fraction))"},
-    {"retry", "jitter_fraction", T_DOUBLE, AT(retry.jitter_fraction), "fraction", "0.2", IN(0, 1), NULL,
+    {"retry", "jitter_fraction", KEY_DOUBLE, AT(retry.jitter_fraction), "fraction", "0.2", IN(0, 1), NULL,
      "proportional jitter's f"},
-    {"retry", "retry_on", T_RETRY_ON, AT(retry.retry_on), "", "429, 503, timeout, connection", ANY, NULL,
+    {"retry", "retry_on", KEY_RETRY_ON, AT(retry.retry_on), "", "429, 503, timeout, connection", ANY, NULL,
      "outcomes that are retried (others end the call)"},
-    {"retry", "retry_after", T_ENUM, AT(retry.retry_after), "", "honour", ANY, retry_after_modes,
+    {"retry", "retry_after", KEY_ENUM, AT(retry.retry_after), "", "honour", ANY, retry_after_modes,
      "Retry-After header: ignore it, wait exactly it, or wait max(it, own backoff)"},
-    {"retry", "retry_after_cap", T_DURATION, AT(retry.retry_after_cap), "", "60s", ANY, NULL,
+    {"retry", "retry_after_cap", KEY_DURATION, AT(retry.retry_after_cap), "", "60s", ANY, NULL,
      "upper bound of a Retry-After wait; 0 = none"},
-    {"retry", "nonreplayable", T_DOUBLE, AT(retry.nonreplayable), "fraction", "0", IN(0, 1), NULL,
+    {"retry", "nonreplayable", KEY_DOUBLE, AT(retry.nonreplayable), "fraction", "0", IN(0, 1), NULL,
      "fraction of calls whose retries fail at the client (request body already consumed)"},
 
-    {"retry_quota", "kind", T_ENUM, AT(protect.quota.kind), "", "none", ANY, quota_kinds,
-     "retry token bucket: none, the AWS SDK retry quota (standard mode) or gRPC retry throttling (gRFC A6)"},
-    {"retry_quota", "scope", T_ENUM, AT(protect.quota.scope), "", "client", ANY, scopes,
-     "one bucket per client id (arrivals.clients) or one shared by the whole client pool"},
-    {"retry_quota", "capacity", T_INT, AT(protect.quota.capacity), "tokens", "500", IN(1, 1000000000), NULL,
-     "aws: bucket size and initial tokens"},
-    {"retry_quota", "retry_cost", T_INT, AT(protect.quota.retry_cost), "tokens", "5", IN(0, 1000000000), NULL,
-     "aws: tokens a retry withdraws; a retry needs at least its cost in the bucket"},
-    {"retry_quota", "timeout_cost", T_INT, AT(protect.quota.timeout_cost), "tokens", "10", IN(0, 1000000000), NULL,
-     "aws: tokens a retry after a timeout withdraws"},
-    {"retry_quota", "success_refund", T_INT, AT(protect.quota.success_refund), "tokens", "1", IN(0, 1000000000),
-     NULL, "aws: tokens returned when a call succeeds at its first attempt (capped at capacity)"},
-    {"retry_quota", "refund_retry", T_BOOL, AT(protect.quota.refund_retry), "", "true", ANY, NULL,
-     "aws: a call that succeeds after retries returns its last retry's cost, as the SDKs do"},
-    {"retry_quota", "max_tokens", T_DOUBLE, AT(protect.quota.max_tokens), "tokens", "10", OC(0, 1000), NULL,
-     "grpc: bucket size and initial tokens (3 decimals); retries only while tokens > max_tokens / 2"},
-    {"retry_quota", "token_ratio", T_DOUBLE, AT(protect.quota.token_ratio), "tokens", "0.1", IN(0.001, 1000), NULL,
-     "grpc: tokens a successful attempt adds (3 decimals); a retryable failure takes 1"},
-
-    {"retry_budget", "enabled", T_BOOL, AT(protect.budget.enabled), "", "false", ANY, NULL,
-     "retry budget: retries <= ratio x calls + min_retries_per_s x window, over a sliding window"},
-    {"retry_budget", "scope", T_ENUM, AT(protect.budget.scope), "", "client", ANY, scopes,
-     "one budget per client id or one shared by the whole client pool"},
-    {"retry_budget", "ratio", T_DOUBLE, AT(protect.budget.ratio), "retries/call", "0.1", GE(0), NULL,
-     "retries allowed per call (first attempt) in the window"},
-    {"retry_budget", "window", T_DURATION, AT(protect.budget.window), "", "10s", IN(SIMTIME_S, BOUND_HOUR), NULL,
-     "sliding window, whole seconds (a ring of 1 s buckets)"},
-    {"retry_budget", "min_retries_per_s", T_DOUBLE, AT(protect.budget.min_retries_per_s), "retries/s", "10", GE(0),
-     NULL, "retries always allowed, whatever the calls: a floor of min_retries_per_s x window per window"},
-
-    {"throttle", "enabled", T_BOOL, AT(protect.throttle.enabled), "", "false", ANY, NULL,
-     "adaptive client throttling (SRE): reject an attempt locally with probability "
-     "max(0, (requests - k accepts) / (requests + 1)); it ends the call as throttled"},
-    {"throttle", "scope", T_ENUM, AT(protect.throttle.scope), "", "client", ANY, scopes,
-     "one throttle per client id or one shared by the whole client pool"},
-    {"throttle", "k", T_DOUBLE, AT(protect.throttle.k), "", "2", GT(0), NULL,
-     "K: how many requests per accepted one are let through before rejecting"},
-    {"throttle", "window", T_DURATION, AT(protect.throttle.window), "", "120s", IN(SIMTIME_S, BOUND_HOUR), NULL,
-     "sliding window of the counts, whole seconds (a ring of 1 s buckets)"},
-
-    {"breaker", "enabled", T_BOOL, AT(protect.breaker.enabled), "", "false", ANY, NULL,
-     "circuit breaker: closed / open / half-open; a rejected attempt ends the call as breaker_open"},
-    {"breaker", "scope", T_ENUM, AT(protect.breaker.scope), "", "client", ANY, scopes,
-     "one breaker per client id or one shared by the whole client pool"},
-    {"breaker", "failure_threshold", T_DOUBLE, AT(protect.breaker.failure_threshold), "fraction", "0.5", OC(0, 1),
-     NULL, "share of failed attempts (any outcome but success) in the window that opens the breaker"},
-    {"breaker", "window", T_DURATION, AT(protect.breaker.window), "", "10s", IN(SIMTIME_S, BOUND_HOUR), NULL,
-     "sliding window of attempt outcomes, whole seconds (a ring of 1 s buckets)"},
-    {"breaker", "min_calls", T_INT, AT(protect.breaker.min_calls), "attempts", "20", IN(1, 1000000000), NULL,
-     "attempts that must have ended in the window before the breaker may open"},
-    {"breaker", "open_for", T_DURATION, AT(protect.breaker.open_for), "", "5s", ANY, NULL,
-     "how long an open breaker rejects every attempt before it half-opens"},
-    {"breaker", "probes", T_INT, AT(protect.breaker.probes), "attempts", "3", IN(1, 1000000), NULL,
-     "attempts a half-open breaker lets through: all succeed -> closed, any fails -> open"},
-
-    {"server", "workers", T_INT, AT(server.workers), "workers", "10", IN(1, 1000000), NULL,
+    {"server", "workers", KEY_INT, AT(server.workers), "workers", "10", IN(1, 1000000), NULL,
      "requests served concurrently"},
-    {"server", "queue", T_QUEUE, AT(server.queue), "requests", "100", GE(0), NULL,
+    {"server", "queue", KEY_QUEUE, AT(server.queue), "requests", "100", GE(0), NULL,
      "FIFO waiting room; unlimited = no bound"},
-    {"server", "queue_full_status", T_STATUS, AT(server.queue_full_status), "", "503", ANY,
+    {"server", "queue_full_status", KEY_STATUS, AT(server.queue_full_status), "", "503", ANY,
      queue_full_statuses, "status sent when the waiting room is full"},
-    {"server", "service", T_DIST, AT(server.service), "", "exp(10ms)", ANY, NULL,
+    {"server", "service", KEY_DIST, AT(server.service), "", "exp(10ms)", ANY, NULL,
      "service time of one request"},
-    {"server", "load_per_inflight", T_DURATION, AT(server.load_ns), "", "0", ANY, NULL,
+    {"server", "load_per_inflight", KEY_DURATION, AT(server.load_ns), "", "0", ANY, NULL,
      "added to a service time per request in flight at its start; 0 = off"},
-    {"server", "error_500", T_DOUBLE, AT(server.error_500), "fraction", "0", IN(0, 1), NULL,
+    {"server", "error_500", KEY_DOUBLE, AT(server.error_500), "fraction", "0", IN(0, 1), NULL,
      "fraction of served requests answered 500"},
-    {"server", "error_502", T_DOUBLE, AT(server.error_502), "fraction", "0", IN(0, 1), NULL,
+    {"server", "error_502", KEY_DOUBLE, AT(server.error_502), "fraction", "0", IN(0, 1), NULL,
      "fraction answered 502"},
-    {"server", "error_drop", T_DOUBLE, AT(server.error_drop), "fraction", "0", IN(0, 1), NULL,
+    {"server", "error_drop", KEY_DOUBLE, AT(server.error_drop), "fraction", "0", IN(0, 1), NULL,
      "fraction whose connection is dropped; error_500 + error_502 + error_drop <= 1"},
-    {"server", "drop_expired", T_BOOL, AT(server.drop_expired), "", "false", ANY, NULL,
+    {"server", "drop_expired", KEY_BOOL, AT(server.drop_expired), "", "false", ANY, NULL,
      "discard a queued request whose client already gave up instead of serving it"},
-    {"server", "deadline_propagation", T_BOOL, AT(server.deadline_propagation), "", "false", ANY, NULL,
+    {"server", "deadline_propagation", KEY_BOOL, AT(server.deadline_propagation), "", "false", ANY, NULL,
      "requests carry the earlier of the caller's deadline and the attempt's timeout; the server "
      "discards a request whose deadline has passed when service would start"},
-    {"server", "contention", T_BOOL, AT(server.contention), "", "false", ANY, NULL,
-     "optimistic concurrency on one row: read, then conditional write (409 on conflict)"},
-    {"server", "outages", T_OUTAGES, AT(server), "", "none", ANY, NULL,
+    {"server", "outages", KEY_OUTAGES, AT(server), "", "none", ANY, NULL,
      "start-end kind [fraction], ..., e.g. 30s-60s reject, 100s-110s capacity 0.2, 5s-6s drop"},
-    {"server", "queue_order", T_ENUM, AT(shed.queue_order), "", "fifo", ANY, queue_orders,
+    {"server", "queue_order", KEY_ENUM, AT(server.queue_order), "", "fifo", ANY, queue_orders,
      "which waiting request a free worker takes: the oldest (fifo) or the newest (lifo); a full queue still "
      "rejects the arriving request"},
-    {"server", "retry_after_mode", T_ENUM, AT(shed.ra_mode), "", "constant", ANY, server_ra_modes,
+    {"server", "retry_after_mode", KEY_ENUM, AT(server.ra_mode), "", "constant", ANY, server_ra_modes,
      "Retry-After of queue-full and shed 503s: constant (retry_after) or queue: max(1, queue length) x mean "
      "service / workers available, capped at retry_after_cap (the limiter keeps its own)"},
-    {"server", "retry_after", T_DURATION, AT(shed.retry_after), "", "0", ANY, NULL,
+    {"server", "retry_after", KEY_DURATION, AT(server.retry_after), "", "0", ANY, NULL,
      "constant mode: Retry-After of queue-full and shed 503s; 0 = none"},
-    {"server", "retry_after_cap", T_DURATION, AT(shed.retry_after_cap), "", "10s", ANY, NULL,
+    {"server", "retry_after_cap", KEY_DURATION, AT(server.retry_after_cap), "", "10s", ANY, NULL,
      "queue mode: upper bound of the computed Retry-After; 0 = none"},
 
-    {"shed", "kind", T_ENUM, AT(shed.kind), "", "none", ANY, shed_kinds,
-     "load shedding (503): codel sheds an arrival that must wait while the minimum sojourn over interval "
-     "exceeds target; inflight when max_inflight requests are in service or waiting"},
-    {"shed", "target", T_DURATION, AT(shed.target), "", "5ms", GT(0), NULL,
-     "codel: acceptable standing queue delay"},
-    {"shed", "interval", T_DURATION, AT(shed.interval), "", "100ms", GT(0), NULL,
-     "codel: window over which the minimum sojourn must exceed target"},
-    {"shed", "max_inflight", T_INT, AT(shed.max_inflight), "requests", "100", IN(1, 1000000000), NULL,
-     "inflight: requests in service plus waiting at which arrivals are shed"},
-
-    {"limiter", "kind", T_ENUM, AT(limiter.kind), "", "none", ANY, limiter_kinds,
+    {"limiter", "kind", KEY_ENUM, AT(limiter.kind), "", "none", ANY, limiter_kinds,
      "rate limiter in front of the server"},
-    {"limiter", "rate", T_DOUBLE, AT(limiter.rate), "requests/s", "1000", GT(0), NULL,
+    {"limiter", "rate", KEY_DOUBLE, AT(limiter.rate), "requests/s", "1000", GT(0), NULL,
      "sustained rate"},
-    {"limiter", "burst", T_DOUBLE, AT(limiter.burst), "requests", "100", GE(0), NULL,
+    {"limiter", "burst", KEY_DOUBLE, AT(limiter.burst), "requests", "100", GE(0), NULL,
      "token bucket: capacity, >= 1; nginx: burst, a whole number"},
-    {"limiter", "nodelay", T_BOOL, AT(limiter.nodelay), "", "false", ANY, NULL,
+    {"limiter", "nodelay", KEY_BOOL, AT(limiter.nodelay), "", "false", ANY, NULL,
      "nginx: admit burst requests at once instead of delaying them"},
-    {"limiter", "status", T_STATUS, AT(limiter.reject_status), "", "429", ANY, reject_statuses,
+    {"limiter", "status", KEY_STATUS, AT(limiter.reject_status), "", "429", ANY, reject_statuses,
      "status of a rejection"},
-    {"limiter", "retry_after", T_DURATION, AT(limiter.retry_after), "", "0", ANY, NULL,
+    {"limiter", "retry_after", KEY_DURATION, AT(limiter.retry_after), "", "0", ANY, NULL,
      "Retry-After sent with a rejection; 0 = none"},
 
-    {"network", "request", T_DIST, AT(network.request), "", "const(1ms)", ANY, NULL,
+    {"network", "request", KEY_DIST, AT(network.request), "", "const(1ms)", ANY, NULL,
      "one-way delay client -> server"},
-    {"network", "response", T_DIST, AT(network.response), "", "const(1ms)", ANY, NULL,
+    {"network", "response", KEY_DIST, AT(network.response), "", "const(1ms)", ANY, NULL,
      "one-way delay server -> client"},
-    {"network", "response_loss", T_DOUBLE, AT(network.response_loss), "fraction", "0", IN(0, 1), NULL,
+    {"network", "response_loss", KEY_DOUBLE, AT(network.response_loss), "fraction", "0", IN(0, 1), NULL,
      "probability that a served request's response is lost (work done; the client times out)"},
 
     /* [idempotency]: duplicate executions, the idempotency-key store (models/idem.h) */
-    {"idempotency", "non_idempotent", T_DOUBLE, AT(idem.non_idempotent), "fraction", "0", IN(0, 1), NULL,
-     "fraction of calls that are not idempotent (carry an idempotency key); 0 = model off"},
-    {"idempotency", "store", T_ENUM, AT(idem.store), "", "none", ANY, idem_stores,
-     "server-side idempotency-key store: none, or key (stored response / 409 while in flight)"},
-    {"idempotency", "ttl", T_DURATION, AT(idem.ttl), "", "60s", GT(0), NULL,
-     "lifetime of a claimed key or a stored response"},
-    {"idempotency", "claim", T_ENUM, AT(idem.claim), "", "before_work", ANY, idem_claims,
-     "before_work: claim as work starts (failed work keeps the key until ttl); after_work: store successes only"},
 
     /* [connections]: per-client connection pools, keep-alive idle timeouts (models/conn.h) */
-    {"connections", "enabled", T_BOOL, AT(conn.enabled), "", "false", ANY, NULL,
-     "model connection pools: handshakes, reuse, resets of connections the server closed while idle"},
-    {"connections", "protocol", T_ENUM, AT(conn.protocol), "", "http1", ANY, conn_protocols,
-     "http1: one attempt per connection; http2: up to max_streams attempts share one"},
-    {"connections", "max_streams", T_INT, AT(conn.max_streams), "streams", "100", IN(1, 1000000), NULL,
-     "HTTP/2 concurrent streams per connection"},
-    {"connections", "pool", T_INT, AT(conn.pool), "connections", "64", IN(1, 100000), NULL,
-     "connections kept per client; beyond, a new connection is used once and closed"},
-    {"connections", "server_idle", T_DURATION, AT(conn.server_idle), "", "60s", GT(0), NULL,
-     "the server (or LB) silently closes a connection idle this long"},
-    {"connections", "client_idle", T_DURATION, AT(conn.client_idle), "", "90s", GT(0), NULL,
-     "the client closes a connection idle this long; above server_idle, reuses in between are reset"},
-    {"connections", "handshake", T_DURATION, AT(conn.handshake), "", "0", ANY, NULL,
-     "cost of opening a connection (TCP + TLS), added to the request's network delay"},
 
     /* [gmp]: the Go runtime on the client (models/gmp.h) */
-    {"gmp", "enabled", T_BOOL, AT(gmp.enabled), "", "false", ANY, NULL,
-     "model the client's Go scheduler: backoff timers fire at scheduling points, sends and responses cost CPU; "
-     "off: timers fire exactly when due"},
-    {"gmp", "procs", T_INT, AT(gmp.procs), "Ps", "4", IN(1, GMP_MAX_PROCS), NULL, "GOMAXPROCS"},
-    {"gmp", "preempt_after", T_DURATION, AT(gmp.preempt_after), "", "10ms", GT(0), NULL,
-     "sysmon preempts a G that has held its P this long (forcePreemptNS)"},
-    {"gmp", "sysmon_min", T_DURATION, AT(gmp.sysmon_min), "", "20us", GT(0), NULL,
-     "sysmon's first sleep; it doubles after 50 idle rounds"},
-    {"gmp", "sysmon_max", T_DURATION, AT(gmp.sysmon_max), "", "10ms", GT(0), NULL,
-     "sysmon's longest sleep; >= sysmon_min"},
-    {"gmp", "epoll_rounding", T_BOOL, AT(gmp.epoll_rounding), "", "true", ANY, NULL,
-     "the poller's epoll timeout is whole ms (under 1 ms -> 1 ms, longer rounded down)"},
-    {"gmp", "timer_slack", T_DURATION, AT(gmp.timer_slack), "", "50us", ANY, NULL,
-     "Linux timer slack of the poller's wait: max(timer_slack, timeout / 1000)"},
-    {"gmp", "wakeup", T_DIST, AT(gmp.wakeup), "", "uniform(10us, 100us)", ANY, NULL,
-     "an OS thread's wake-up latency (an idle P started, the poller woken)"},
-    {"gmp", "send_cpu", T_DIST, AT(gmp.send_cpu), "", "const(20us)", ANY, NULL,
-     "CPU a call's goroutine spends sending one attempt"},
-    {"gmp", "response_cpu", T_DIST, AT(gmp.response_cpu), "", "const(20us)", ANY, NULL,
-     "CPU it spends handling one attempt's response or timeout"},
-    {"gmp", "cpu_goroutines", T_INT, AT(gmp.cpu_goroutines), "goroutines", "0", IN(0, 100000), NULL,
-     "background CPU-bound goroutines (client CPU load)"},
-    {"gmp", "cpu_yield", T_ENUM, AT(gmp.cpu_yield), "", "never", ANY, gmp_yields,
-     "after each cpu_burst: never yield (only preemption stops them), runtime.Gosched, or sleep cpu_sleep"},
-    {"gmp", "cpu_burst", T_DIST, AT(gmp.cpu_burst), "", "const(10ms)", ANY, NULL,
-     "CPU between yields of a background goroutine"},
-    {"gmp", "cpu_sleep", T_DIST, AT(gmp.cpu_sleep), "", "const(1ms)", ANY, NULL,
-     "sleep between bursts when cpu_yield = sleep"},
-    {"gmp", "sleepers", T_INT, AT(gmp.sleepers), "goroutines", "0", IN(0, 1000000), NULL,
-     "goroutines each sleeping gmp.sleep in a loop (timer-slop workload; for no calls set arrivals kind = schedule, "
-     "schedule = 0s:0)"},
-    {"gmp", "sleep", T_DURATION, AT(gmp.sleep), "", "1ms", GT(0), NULL, "each sleeper's time.Sleep"},
-    {"gmp", "sleeper_cpu", T_DIST, AT(gmp.sleeper_cpu), "", "const(1us)", ANY, NULL,
-     "CPU a sleeper spends between sleeps"},
-    {"gmp", "gc", T_ENUM, AT(gmp.gc), "", "none", ANY, gmp_gcs,
-     "GC cycles (two STW pauses around a concurrent mark): none, every gc_period, or when the heap reaches "
-     "heap_live x (1 + gogc/100) (4 MiB minimum)"},
-    {"gmp", "gc_period", T_DURATION, AT(gmp.gc_period), "", "2m", GT(0), NULL,
-     "periodic: interval between cycle starts; heap: a cycle is forced after this long"},
-    {"gmp", "gogc", T_INT, AT(gmp.gogc), "percent", "100", IN(1, 100000), NULL, "GOGC"},
-    {"gmp", "heap_live", T_DOUBLE, AT(gmp.heap_live), "MiB", "4", GT(0), NULL, "live heap after a cycle"},
-    {"gmp", "alloc_rate", T_DOUBLE, AT(gmp.alloc_rate), "MiB/s", "0", GE(0), NULL,
-     "background allocation rate (gc = heap)"},
-    {"gmp", "alloc_per_attempt", T_DOUBLE, AT(gmp.alloc_per_attempt), "KiB", "32", GE(0), NULL,
-     "allocated per attempt, send and response (gc = heap)"},
-    {"gmp", "stw", T_DIST, AT(gmp.stw), "", "lognormal(50us, 1)", ANY, NULL,
-     "each of a cycle's two stop-the-world pauses: nothing runs, no timer fires"},
-    {"gmp", "mark", T_DIST, AT(gmp.mark), "", "const(2ms)", ANY, NULL,
-     "concurrent mark between the pauses"},
-    {"gmp", "gc_workers", T_DOUBLE, AT(gmp.gc_workers), "per P", "0.25", IN(0, 1), NULL,
-     "dedicated non-preemptible mark workers per P: int(x P + 0.5), less one if 30% above x P"},
 
-    {"layers", "count", T_INT, AT(layers.count), "tiers", "1", IN(1, LAYERS_MAX), NULL,
-     "tiers in the chain: callers ([retry]) call tier 0, the last tier is [server], the lists below describe "
-     "tiers 0..count-2 (item i: tier i); 1 = off"},
-    {"layers", "max_attempts", T_INT_LIST, AT(layers.max_attempts), "attempts", "3", IN(1, 1000), NULL,
-     "per upper tier: attempts of its call to the next tier (its retry loop follows [retry] otherwise)"},
-    {"layers", "attempt_timeout", T_DURATION_LIST, AT(layers.attempt_timeout), "", "1s", ANY, NULL,
-     "per upper tier: timeout of each attempt to the next tier; 0 = none"},
-    {"layers", "workers", T_INT_LIST, AT(layers.workers), "workers", "100", IN(1, 1000000), NULL,
-     "per upper tier: requests held at once (each for its whole call below); one more is answered 503"},
-    {"layers", "service", T_DURATION_LIST, AT(layers.service), "", "0", ANY, NULL,
-     "per upper tier: its own work per request, after its call to the next tier returns"},
-    {"layers", "retries_enabled", T_BOOL_LIST, AT(layers.retries_enabled), "", "true", ANY, NULL,
-     "per upper tier: false = retries silently disabled (an interceptor dropped the retryable mark): one "
-     "attempt whatever max_attempts says"},
-    {"layers", "deadline_propagation", T_BOOL, AT(layers.deadline_propagation), "", "false", ANY, NULL,
-     "a tier's call inherits its request's deadline, upper tiers drop requests past it; the bottom tier "
-     "drops them with server.deadline_propagation"},
-
-    {"output", "db", T_STRING, AT(output.db), "path", "results/retrysim.db", NONEMPTY, NULL,
+    {"output", "db", KEY_STRING, AT(output.db), "path", "results/retrysim.db", NONEMPTY, NULL,
      "SQLite results database"},
-    {"output", "experiment", T_STRING, AT(output.experiment), "", "", ANY, NULL,
+    {"output", "experiment", KEY_STRING, AT(output.experiment), "", "", ANY, NULL,
      "experiment name recorded with the run; default: the config file's name without .ini"},
-    {"output", "keep", T_ENUM, AT(output.keep), "", "first", ANY, output_keeps,
+    {"output", "keep", KEY_ENUM, AT(output.keep), "", "first", ANY, output_keeps,
      "per-bucket series and histograms recorded: first = of each sweep point's first replication (and of "
      "every retrysim run), all = of every run, scalars = of none; scalars are always recorded"},
 };
-#define NKEYS (sizeof keys / sizeof keys[0])
+#define NCORE_KEYS (sizeof core_keys / sizeof core_keys[0])
+
+/* The whole table, built once: the core's rows, each model's (their
+ * offsets made absolute), then [output]'s. */
+#define MAX_KEYS 1024
+#define MAX_SECTIONS 64
+static krow_t keys[MAX_KEYS];
+static size_t nkeys;
+static const char *sections[MAX_SECTIONS];
+static size_t nsections;
+static int table_overflow;
+
+static void add_section(const char *name)
+{
+    for (size_t i = 0; i < nsections; i++)
+        if (!strcmp(sections[i], name))
+            return;
+    if (nsections == MAX_SECTIONS) {
+        table_overflow = 1;
+        return;
+    }
+    sections[nsections++] = name;
+}
+
+static void add_key(const krow_t *k)
+{
+    if (nkeys == MAX_KEYS) {
+        table_overflow = 1;
+        return;
+    }
+    keys[nkeys++] = *k;
+}
+
+static void table_init(void)
+{
+    if (nkeys)
+        return;
+    model_registry_init();
+    for (size_t i = 0; i < NCORE_SECTIONS; i++)
+        add_section(core_sections[i]);
+    for (size_t i = 0; i < NCORE_KEYS; i++)
+        if (strcmp(core_keys[i].section, "output"))
+            add_key(&core_keys[i]);
+    for (int m = 0; m < model_count(); m++) {
+        const model_desc_t *d = model_at(m);
+        if (!d->section)
+            continue;
+        add_section(d->section);
+        for (const key_row_t *r = d->keys; r && r->name; r++) {
+            krow_t k = {d->section, r->name, r->type, d->info->cfg_off + r->off, r->size, r->unit, r->def,
+                        r->flags, r->lo, r->hi, r->names, r->help};
+            add_key(&k);
+        }
+    }
+    add_section("output");
+    for (size_t i = 0; i < NCORE_KEYS; i++)
+        if (!strcmp(core_keys[i].section, "output"))
+            add_key(&core_keys[i]);
+}
+
+#define NKEYS nkeys
+#define NSECTIONS nsections
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -526,7 +394,7 @@ static const char *closest(const char *word, const char *const *names, size_t n)
     return best;
 }
 
-static const char *closest_ename(const char *word, const ename_t *names)
+static const char *closest_ename(const char *word, const key_name_t *names)
 {
     const char *list[64];
     size_t n = 0;
@@ -535,8 +403,8 @@ static const char *closest_ename(const char *word, const ename_t *names)
     return closest(word, list, n);
 }
 
-/* "a, b, c" from a NULL-terminated ename_t list. */
-static void join_enames(const ename_t *names, const char *sep, char *buf, size_t len)
+/* "a, b, c" from a NULL-terminated key_name_t list. */
+static void join_enames(const key_name_t *names, const char *sep, char *buf, size_t len)
 {
     size_t at = 0;
     buf[0] = 0;
@@ -644,7 +512,7 @@ static int parse_ull(const char *v, unsigned long long *out, char *m, size_t ml)
 static void fmt_bound(const krow_t *k, double b, char *buf, size_t len)
 {
     simtime_t t = (simtime_t)b;
-    if (k->type != T_DURATION)
+    if (k->type != KEY_DURATION)
         fmt_double(b, buf, len);
     else if (t > 0 && t % SIMTIME_HOUR == 0) /* "1h" reads better than simtime_format's "3600s" */
         snprintf(buf, len, "%" PRId64 "h", t / SIMTIME_HOUR);
@@ -658,15 +526,15 @@ static void fmt_bound(const krow_t *k, double b, char *buf, size_t len)
 static int check_range(const krow_t *k, double x, const char *shown, char *m, size_t ml)
 {
     char b[48];
-    if ((k->flags & R_LO) && ((k->flags & R_LOX) ? !(x > k->lo) : !(x >= k->lo))) {
+    if ((k->flags & KEY_R_LO) && ((k->flags & KEY_R_LOX) ? !(x > k->lo) : !(x >= k->lo))) {
         fmt_bound(k, k->lo, b, sizeof b);
-        if (k->flags & R_LOX)
+        if (k->flags & KEY_R_LOX)
             return cfg_seterr(m, ml, "%s must be greater than %s", shown, b);
         return cfg_seterr(m, ml, "%s is below the minimum %s", shown, b);
     }
-    if ((k->flags & R_HI) && ((k->flags & R_HIX) ? !(x < k->hi) : !(x <= k->hi))) {
+    if ((k->flags & KEY_R_HI) && ((k->flags & KEY_R_HIX) ? !(x < k->hi) : !(x <= k->hi))) {
         fmt_bound(k, k->hi, b, sizeof b);
-        if (k->flags & R_HIX)
+        if (k->flags & KEY_R_HIX)
             return cfg_seterr(m, ml, "%s must be less than %s", shown, b);
         return cfg_seterr(m, ml, "%s is above the maximum %s", shown, b);
     }
@@ -903,9 +771,9 @@ static int list_elem(const krow_t *k, krow_t *e)
 {
     *e = *k;
     switch (k->type) {
-    case T_INT_LIST: e->type = T_INT, e->size = sizeof(int); break;
-    case T_BOOL_LIST: e->type = T_BOOL, e->size = sizeof(int); break;
-    case T_DURATION_LIST: e->type = T_DURATION, e->size = sizeof(simtime_t); break;
+    case KEY_INT_LIST: e->type = KEY_INT, e->size = sizeof(int); break;
+    case KEY_BOOL_LIST: e->type = KEY_BOOL, e->size = sizeof(int); break;
+    case KEY_DURATION_LIST: e->type = KEY_DURATION, e->size = sizeof(simtime_t); break;
     default: return 0;
     }
     return (int)(k->size / e->size);
@@ -968,10 +836,10 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
     if (strstr(v, "${"))
         return cfg_seterr(m, ml, "'%s' holds an unexpanded ${...} (sweeps are expanded by the experiment layer)", v);
     switch (k->type) {
-    case T_INT_LIST:
-    case T_DURATION_LIST:
-    case T_BOOL_LIST: return parse_list(k, v, c, m, ml);
-    case T_DURATION: {
+    case KEY_INT_LIST:
+    case KEY_DURATION_LIST:
+    case KEY_BOOL_LIST: return parse_list(k, v, c, m, ml);
+    case KEY_DURATION: {
         simtime_t t = 0;
         if (k->size != sizeof t)
             break;
@@ -982,7 +850,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         memcpy(f, &t, sizeof t);
         return 0;
     }
-    case T_DOUBLE: {
+    case KEY_DOUBLE: {
         double x = 0;
         if (k->size != sizeof x)
             break;
@@ -991,10 +859,10 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         memcpy(f, &x, sizeof x);
         return 0;
     }
-    case T_INT:
-    case T_QUEUE: {
+    case KEY_INT:
+    case KEY_QUEUE: {
         long long x = 0;
-        if (k->type == T_QUEUE && strcmp(v, "unlimited") == 0) {
+        if (k->type == KEY_QUEUE && strcmp(v, "unlimited") == 0) {
             x = SERVER_QUEUE_UNLIMITED;
         } else {
             if (parse_ll(v, &x, m, ml) < 0 || check_range(k, (double)x, v, m, ml) < 0)
@@ -1014,7 +882,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         }
         break;
     }
-    case T_UINT: {
+    case KEY_UINT: {
         unsigned long long x = 0;
         if (parse_ull(v, &x, m, ml) < 0 || check_range(k, (double)x, v, m, ml) < 0)
             return -1;
@@ -1032,7 +900,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         }
         break;
     }
-    case T_BOOL: {
+    case KEY_BOOL: {
         int b = 0;
         if (k->size != sizeof b)
             break;
@@ -1041,8 +909,8 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         memcpy(f, &b, sizeof b);
         return 0;
     }
-    case T_ENUM:
-    case T_STATUS: {
+    case KEY_ENUM:
+    case KEY_STATUS: {
         int e = 0; /* enums are int-sized here (checked by size) and hold small non-negative values */
         if (k->size != sizeof e)
             break;
@@ -1051,18 +919,18 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         memcpy(f, &e, sizeof e);
         return 0;
     }
-    case T_STRING: {
+    case KEY_STRING: {
         size_t n = strlen(v);
-        if ((k->flags & K_NONEMPTY) && n == 0)
+        if ((k->flags & KEY_F_NONEMPTY) && n == 0)
             return cfg_seterr(m, ml, "must not be empty");
         if (n >= k->size)
             return cfg_seterr(m, ml, "'%.40s...' is longer than %zu characters", v, k->size - 1);
         memcpy(f, v, n + 1);
         return 0;
     }
-    case T_GENERATOR:
+    case KEY_GENERATOR:
         return parse_generator(v, f, k->size, m, ml);
-    case T_DIST: {
+    case KEY_DIST: {
         dist_t d = {0};
         if (k->size != sizeof d)
             break;
@@ -1071,7 +939,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         memcpy(f, &d, sizeof d);
         return 0;
     }
-    case T_RETRY_ON: {
+    case KEY_RETRY_ON: {
         unsigned bits = 0;
         if (k->size != sizeof bits)
             break;
@@ -1080,11 +948,11 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         memcpy(f, &bits, sizeof bits);
         return 0;
     }
-    case T_SCHEDULE:
+    case KEY_SCHEDULE:
         if (k->size != sizeof(arrivals_cfg_t))
             break;
         return parse_schedule(v, f, m, ml);
-    case T_OUTAGES:
+    case KEY_OUTAGES:
         if (k->size != sizeof(server_cfg_t))
             break;
         return parse_outages(v, f, m, ml);
@@ -1096,7 +964,7 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
 /* Formatting values back to text                                       */
 /* ------------------------------------------------------------------ */
 
-static const char *ename_of(const ename_t *names, int v)
+static const char *ename_of(const key_name_t *names, int v)
 {
     for (int i = 0; names[i].name; i++)
         if (names[i].value == v)
@@ -1125,27 +993,27 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
     size_t at = 0;
     buf[0] = 0;
     switch (k->type) {
-    case T_INT_LIST:
-    case T_DURATION_LIST:
-    case T_BOOL_LIST: return format_list(k, c, buf, len);
-    case T_DURATION: {
+    case KEY_INT_LIST:
+    case KEY_DURATION_LIST:
+    case KEY_BOOL_LIST: return format_list(k, c, buf, len);
+    case KEY_DURATION: {
         simtime_t t;
         memcpy(&t, f, sizeof t);
         simtime_format(t, buf, len);
         return 0;
     }
-    case T_DOUBLE: {
+    case KEY_DOUBLE: {
         double x;
         memcpy(&x, f, sizeof x);
         fmt_double(x, buf, len);
         return 0;
     }
-    case T_INT:
-    case T_QUEUE:
+    case KEY_INT:
+    case KEY_QUEUE:
         if (k->size == sizeof(int)) {
             int i;
             memcpy(&i, f, sizeof i);
-            if (k->type == T_QUEUE && i == SERVER_QUEUE_UNLIMITED)
+            if (k->type == KEY_QUEUE && i == SERVER_QUEUE_UNLIMITED)
                 return append(buf, len, &at, "unlimited");
             return append(buf, len, &at, "%d", i);
         } else {
@@ -1153,7 +1021,7 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
             memcpy(&i, f, sizeof i);
             return append(buf, len, &at, "%" PRId64, i);
         }
-    case T_UINT:
+    case KEY_UINT:
         if (k->size == sizeof(uint32_t)) {
             uint32_t u;
             memcpy(&u, f, sizeof u);
@@ -1163,13 +1031,13 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
             memcpy(&u, f, sizeof u);
             return append(buf, len, &at, "%" PRIu64, u);
         }
-    case T_BOOL: {
+    case KEY_BOOL: {
         int b;
         memcpy(&b, f, sizeof b);
         return append(buf, len, &at, "%s", b ? "true" : "false");
     }
-    case T_ENUM:
-    case T_STATUS: {
+    case KEY_ENUM:
+    case KEY_STATUS: {
         int e;
         memcpy(&e, f, sizeof e);
         const char *name = ename_of(k->names, e);
@@ -1177,16 +1045,16 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
             return -1; /* not a value of the enum: cannot be written back */
         return append(buf, len, &at, "%s", name);
     }
-    case T_STRING:
-    case T_GENERATOR:
+    case KEY_STRING:
+    case KEY_GENERATOR:
         return append(buf, len, &at, "%.*s", (int)strnlen(f, k->size), (const char *)f);
-    case T_DIST: {
+    case KEY_DIST: {
         dist_t d;
         memcpy(&d, f, sizeof d);
         dist_format(&d, buf, len);
         return 0;
     }
-    case T_RETRY_ON: {
+    case KEY_RETRY_ON: {
         unsigned bits;
         memcpy(&bits, f, sizeof bits);
         if (!bits)
@@ -1197,7 +1065,7 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
                     return -1;
         return 0;
     }
-    case T_SCHEDULE: {
+    case KEY_SCHEDULE: {
         const arrivals_cfg_t *a = f;
         if (a->nsteps <= 0)
             return append(buf, len, &at, "none");
@@ -1210,7 +1078,7 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
         }
         return 0;
     }
-    case T_OUTAGES: {
+    case KEY_OUTAGES: {
         const server_cfg_t *s = f;
         if (s->noutages <= 0)
             return append(buf, len, &at, "none");
@@ -1623,6 +1491,7 @@ const cfg_entry_t *cfg_doc_find(const cfg_doc_t *d, const char *section, const c
 
 static const krow_t *find_key(const char *section, const char *name)
 {
+    table_init();
     for (size_t i = 0; i < NKEYS; i++)
         if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
             return &keys[i];
@@ -1631,6 +1500,7 @@ static const krow_t *find_key(const char *section, const char *name)
 
 static int section_known(const char *s)
 {
+    table_init();
     for (size_t i = 0; i < NSECTIONS; i++)
         if (!strcmp(sections[i], s))
             return 1;
@@ -1674,7 +1544,7 @@ static int fail_at(const cfg_doc_t *d, const cfg_entry_t *e, const char *section
 
 static int unknown_key(const cfg_entry_t *e, char *err, size_t errlen)
 {
-    const char *names[NKEYS];
+    const char *names[MAX_KEYS];
     size_t n = 0;
     char list[512], loc[300];
     size_t at = 0;
@@ -1786,12 +1656,30 @@ static int default_experiment(const cfg_doc_t *d, run_cfg_t *c, char *err, size_
     return 0;
 }
 
-int cfg_apply(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
+int cfg_defaults(run_cfg_t *c, char *err, size_t errlen)
 {
     /* Zero first so that padding and unused array slots are deterministic
      * (run records and memcmp-based comparisons). */
-    memset(out, 0, sizeof *out);
-    run_defaults(out);
+    memset(c, 0, sizeof *c);
+    table_init();
+    if (table_overflow)
+        return cfg_seterr(err, errlen, "internal error: more than %d keys or %d sections", MAX_KEYS, MAX_SECTIONS);
+    if (model_cfg_bytes() > sizeof c->ext)
+        return cfg_seterr(err, errlen, "internal error: the models' configurations take %zu bytes, more than "
+                                       "run_cfg_t.ext holds (%zu)",
+                          model_cfg_bytes(), sizeof c->ext);
+    char m[256];
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].def && parse_value(&keys[i], keys[i].def, c, m, sizeof m) < 0)
+            return cfg_seterr(err, errlen, "internal error: [%s] %s: the default '%s': %s", keys[i].section,
+                              keys[i].name, keys[i].def, m);
+    return 0;
+}
+
+int cfg_apply(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
+{
+    if (cfg_defaults(out, err, errlen) < 0)
+        return -1;
     if (default_experiment(d, out, err, errlen) < 0)
         return -1;
     char m[512];
@@ -1838,6 +1726,7 @@ int cfg_params(const run_cfg_t *c, rec_param_t **out, int *n, char *err, size_t 
 {
     *out = NULL;
     *n = 0;
+    table_init();
     rec_param_t *p = calloc(NKEYS, sizeof *p);
     char *v = malloc(VALUE_MAX);
     if (!p || !v) {
@@ -1889,26 +1778,26 @@ void cfg_params_free(rec_param_t *p, int n)
 /* Reference                                                            */
 /* ------------------------------------------------------------------ */
 
-static const char *type_name(ktype_t t)
+static const char *type_name(key_type_t t)
 {
     switch (t) {
-    case T_DURATION: return "duration";
-    case T_DOUBLE: return "number";
-    case T_INT:
-    case T_UINT: return "integer";
-    case T_BOOL: return "bool";
-    case T_ENUM: return "enum";
-    case T_STATUS: return "status";
-    case T_STRING: return "string";
-    case T_GENERATOR: return "generator";
-    case T_DIST: return "distribution";
-    case T_QUEUE: return "integer";
-    case T_RETRY_ON: return "outcome list";
-    case T_SCHEDULE: return "schedule";
-    case T_OUTAGES: return "outage list";
-    case T_INT_LIST: return "integer list";
-    case T_DURATION_LIST: return "duration list";
-    case T_BOOL_LIST: return "bool list";
+    case KEY_DURATION: return "duration";
+    case KEY_DOUBLE: return "number";
+    case KEY_INT:
+    case KEY_UINT: return "integer";
+    case KEY_BOOL: return "bool";
+    case KEY_ENUM: return "enum";
+    case KEY_STATUS: return "status";
+    case KEY_STRING: return "string";
+    case KEY_GENERATOR: return "generator";
+    case KEY_DIST: return "distribution";
+    case KEY_QUEUE: return "integer";
+    case KEY_RETRY_ON: return "outcome list";
+    case KEY_SCHEDULE: return "schedule";
+    case KEY_OUTAGES: return "outage list";
+    case KEY_INT_LIST: return "integer list";
+    case KEY_DURATION_LIST: return "duration list";
+    case KEY_BOOL_LIST: return "bool list";
     }
     return "?";
 }
@@ -1926,60 +1815,60 @@ static void range_text(const krow_t *k, char *buf, size_t len)
         return;
     }
     switch (k->type) {
-    case T_ENUM:
-    case T_STATUS:
+    case KEY_ENUM:
+    case KEY_STATUS:
         join_enames(k->names, ", ", list, sizeof list);
         snprintf(buf, len, "%s", list);
         return;
-    case T_BOOL:
+    case KEY_BOOL:
         snprintf(buf, len, "true, false");
         return;
-    case T_GENERATOR:
+    case KEY_GENERATOR:
         snprintf(buf, len, "a GSL generator name");
         return;
-    case T_DIST:
+    case KEY_DIST:
         snprintf(buf, len, "const(d), exp(mean), lognormal(mean, cv), normal(mean, sd), uniform(lo, hi)");
         return;
-    case T_RETRY_ON:
+    case KEY_RETRY_ON:
         join_enames(outcome_names, ", ", list, sizeof list);
         snprintf(buf, len, "%s; all; none", list);
         return;
-    case T_SCHEDULE:
+    case KEY_SCHEDULE:
         snprintf(buf, len, "time:rate, ...; first at 0s, ascending, at most %d steps", ARRIVALS_MAX_STEPS);
         return;
-    case T_OUTAGES:
+    case KEY_OUTAGES:
         snprintf(buf, len, "start-end reject, start-end drop, start-end capacity f; at most %d", SERVER_MAX_OUTAGES);
         return;
-    case T_STRING:
-        snprintf(buf, len, "%s%zu characters at most", (k->flags & K_NONEMPTY) ? "non-empty, " : "", k->size - 1);
+    case KEY_STRING:
+        snprintf(buf, len, "%s%zu characters at most", (k->flags & KEY_F_NONEMPTY) ? "non-empty, " : "", k->size - 1);
         return;
-    case T_DURATION:
-    case T_DOUBLE:
-    case T_INT:
-    case T_UINT:
-    case T_QUEUE:
-    case T_INT_LIST:
-    case T_DURATION_LIST:
-    case T_BOOL_LIST:
+    case KEY_DURATION:
+    case KEY_DOUBLE:
+    case KEY_INT:
+    case KEY_UINT:
+    case KEY_QUEUE:
+    case KEY_INT_LIST:
+    case KEY_DURATION_LIST:
+    case KEY_BOOL_LIST:
         break;
     }
     fmt_bound(k, k->lo, a, sizeof a);
     fmt_bound(k, k->hi, b, sizeof b);
-    int whole = k->type == T_INT || k->type == T_UINT || k->type == T_QUEUE;
-    unsigned lo = k->flags & (R_LO | R_LOX), hi = k->flags & (R_HI | R_HIX);
-    if (lo && hi && (whole || k->type == T_DURATION) && !(k->flags & (R_LOX | R_HIX)))
+    int whole = k->type == KEY_INT || k->type == KEY_UINT || k->type == KEY_QUEUE;
+    unsigned lo = k->flags & (KEY_R_LO | KEY_R_LOX), hi = k->flags & (KEY_R_HI | KEY_R_HIX);
+    if (lo && hi && (whole || k->type == KEY_DURATION) && !(k->flags & (KEY_R_LOX | KEY_R_HIX)))
         append(buf, len, &at, "%s .. %s", a, b);
     else if (lo && hi)
-        append(buf, len, &at, "%s%s, %s%s", (k->flags & R_LOX) ? "(" : "[", a, b, (k->flags & R_HIX) ? ")" : "]");
+        append(buf, len, &at, "%s%s, %s%s", (k->flags & KEY_R_LOX) ? "(" : "[", a, b, (k->flags & KEY_R_HIX) ? ")" : "]");
     else if (lo)
-        append(buf, len, &at, "%s %s", (k->flags & R_LOX) ? ">" : ">=", a);
+        append(buf, len, &at, "%s %s", (k->flags & KEY_R_LOX) ? ">" : ">=", a);
     else if (hi)
-        append(buf, len, &at, "%s %s", (k->flags & R_HIX) ? "<" : "<=", b);
-    else if (k->type == T_DURATION || k->type == T_UINT)
+        append(buf, len, &at, "%s %s", (k->flags & KEY_R_HIX) ? "<" : "<=", b);
+    else if (k->type == KEY_DURATION || k->type == KEY_UINT)
         append(buf, len, &at, ">= 0");
     else
         append(buf, len, &at, "any");
-    if (k->type == T_QUEUE)
+    if (k->type == KEY_QUEUE)
         append(buf, len, &at, ", or unlimited");
 }
 
@@ -2005,6 +1894,7 @@ static void md_cell(FILE *f, const char *s, int code)
 
 void cfg_print_reference(FILE *f, int markdown)
 {
+    table_init();
     char range[512];
     for (size_t s = 0; s < NSECTIONS; s++) {
         if (markdown)
@@ -2053,6 +1943,7 @@ static void json_string(FILE *f, const char *s)
 
 void cfg_print_reference_json(FILE *f)
 {
+    table_init();
     char range[512];
     fputs("[", f);
     for (size_t i = 0; i < NKEYS; i++) {
@@ -2082,6 +1973,7 @@ void cfg_print_reference_json(FILE *f)
 
 void cfg_print_template(FILE *f)
 {
+    table_init();
     for (size_t s = 0; s < NSECTIONS; s++) {
         fprintf(f, "%s[%s]\n", s ? "\n" : "", sections[s]);
         for (size_t i = 0; i < NKEYS; i++) {

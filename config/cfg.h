@@ -7,9 +7,10 @@
  *   1. cfg_doc_load / cfg_doc_load_string / cfg_doc_set: text -> document,
  *      a list of raw (section, key, value, file, line) entries in file order.
  *      Only the INI syntax is checked here (inih), plus duplicate keys.
- *   2. cfg_apply: document -> run_cfg_t. run_defaults(), then every entry
- *      through the key table in cfg.c (one row per key: section, name, type,
- *      unit, default, range, help), then run_validate(). The same table
+ *   2. cfg_apply: document -> run_cfg_t. The defaults, then every entry
+ *      through the key table (one row per key: section, name, type, unit,
+ *      default, range, help: the core's in cfg.c, each optional model's in
+ *      its descriptor, models/model.h), then run_validate(). The same table
  *      prints the key reference (--help, README) and the resolved
  *      parameters recorded with each run (cfg_params).
  *
@@ -74,6 +75,10 @@ void cfg_doc_free(cfg_doc_t *d);
  * of its own (retrysim search takes [search]). Returns how many moved, or
  * -1 when out of memory (d is then unchanged). */
 int cfg_doc_take_section(cfg_doc_t *d, const char *section, cfg_doc_t *out);
+
+/* Every key at its default: the run an empty experiment file describes.
+ * -1 only on an internal error (a default that does not parse). */
+int cfg_defaults(run_cfg_t *c, char *err, size_t errlen);
 
 /* Fill *out from the document: defaults, then every entry, then the
  * cross-key checks. Unknown sections and keys are errors (with a "did you

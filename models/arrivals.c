@@ -215,14 +215,3 @@ void arrivals_free(world_t *w)
     memset(&w->arr, 0, sizeof w->arr);
 }
 
-void arrivals_defaults(arrivals_cfg_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->kind = ARR_POISSON;
-    c->rate = 100;
-    c->nsteps = 0; /* a schedule must be given when kind = schedule */
-    c->schedule_poisson = 1;
-    c->spike_calls = 100;
-    c->clients = 1;
-    c->think = (dist_t){.kind = DIST_EXP, .a = 1e9};
-}

@@ -36,7 +36,6 @@ typedef struct {
     dist_t think;         /* closed: think time between a call's end and the next call */
 } arrivals_cfg_t;
 
-void arrivals_defaults(arrivals_cfg_t *c);
 
 /* Read a trace file as a run would, to report a bad one (file:line) before
  * anything runs. 0, or -1 and a message. */

@@ -29,8 +29,6 @@
 
 #include "simtime.h"
 
-struct world;
-
 typedef enum { CONN_HTTP1 = 0, CONN_HTTP2 } conn_protocol_t;
 
 typedef struct {
@@ -67,8 +65,6 @@ typedef struct {
     int64_t closed_client; /* connections the client's idle timeout closed */
 } conn_t;
 
-void conn_defaults(conn_cfg_t *c);
-
 /* Pure pool (no engine): tests drive it directly. */
 int conn_init(conn_t *p, const conn_cfg_t *c, uint32_t nclients);
 void conn_free(conn_t *p);
@@ -77,14 +73,6 @@ conn_pick_t conn_acquire(conn_t *p, uint32_t client, simtime_t now);
 /* Its attempt ended at `now`; close = 1 drops the connection. */
 void conn_release(conn_t *p, uint32_t slot, simtime_t now, int close);
 
-/* World glue (a NULL w->conn means the model is off). */
-int conn_attach(struct world *w);
-void conn_summarise(struct world *w);
-void conn_detach(struct world *w);
-/* client.c: attempt of call ci is being sent: returns the extra request
- * delay (handshake), or -1 if the pooled connection was reset. */
-simtime_t conn_on_send(struct world *w, uint32_t ci);
-/* client.c: the call's attempt ended (o an outcome_t; abandoned = deadline). */
-void conn_on_attempt_end(struct world *w, uint32_t ci, int o, int abandoned);
+/* The model ([connections], models.def) is conn.c's descriptor. */
 
 #endif

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "model.h"
 #include "world.h"
 
 #define NONE UINT32_MAX
@@ -146,46 +147,6 @@ static void sleeper_sleep(eng_t *e, void *ctx, uint64_t gi);
 /* Configuration                                                        */
 /* ------------------------------------------------------------------ */
 
-static dist_t dist_of(const char *text)
-{
-    dist_t d;
-    char err[64];
-    if (dist_parse(text, &d, err, sizeof err) < 0)
-        d = (dist_t){.kind = DIST_CONST, .a = 0}; /* unreachable: the texts below parse */
-    return d;
-}
-
-void gmp_defaults(gmp_cfg_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->enabled = 0;
-    c->procs = 4;
-    c->preempt_after = 10 * SIMTIME_MS;
-    c->sysmon_min = 20 * SIMTIME_US;
-    c->sysmon_max = 10 * SIMTIME_MS;
-    c->epoll_rounding = 1;
-    c->timer_slack = 50 * SIMTIME_US;
-    c->wakeup = dist_of("uniform(10us, 100us)");
-    c->send_cpu = dist_of("const(20us)");
-    c->response_cpu = dist_of("const(20us)");
-    c->cpu_goroutines = 0;
-    c->cpu_yield = GMP_YIELD_NEVER;
-    c->cpu_burst = dist_of("const(10ms)");
-    c->cpu_sleep = dist_of("const(1ms)");
-    c->sleepers = 0;
-    c->sleep = SIMTIME_MS;
-    c->sleeper_cpu = dist_of("const(1us)");
-    c->gc = GMP_GC_NONE;
-    c->gc_period = 2 * SIMTIME_MIN;
-    c->gogc = 100;
-    c->heap_live = 4;
-    c->alloc_rate = 0;
-    c->alloc_per_attempt = 32;
-    c->stw = dist_of("lognormal(50us, 1)");
-    c->mark = dist_of("const(2ms)");
-    c->gc_workers = 0.25;
-}
-
 int gmp_validate(const gmp_cfg_t *c, const char **key, char *err, size_t errlen)
 {
     const char *k = NULL, *msg = NULL;
@@ -220,10 +181,23 @@ static void fail(gmp_t *m, const char *what)
 
 static inline simtime_t now_of(const gmp_t *m) { return eng_now(m->e); }
 
+/* The model's series columns, counted from its first (model.h); rec() adds it. */
+enum {
+    M_GMP_RUNQ_GLOBAL,
+    M_GMP_RUNQ_LOCAL,
+    M_GMP_WAKEUPS,
+    M_GMP_LATE_P50,
+    M_GMP_LATE_P90,
+    M_GMP_LATE_P99,
+    M_GMP_LATE_MAX,
+    M_GMP_STW,
+    M_GMP_CPU_CLIENT,
+};
+
 static inline void rec(gmp_t *m, int id, simtime_t t, int64_t v)
 {
     if (m->sk.series)
-        stats_series_record(m->sk.series, id, t, v);
+        stats_series_record(m->sk.series, m->sk.series0 + id, t, v);
 }
 
 static inline int64_t to_us(simtime_t ns) { return (ns + 500) / 1000; }
@@ -1344,16 +1318,162 @@ void gmp_cpu_slow(gmp_t *m, uint32_t g, gmp_cost_t cost, eng_fn fn, void *ctx, u
 const int64_t *gmp_aux(const gmp_t *m, uint32_t g) { return m->g[g - 1].aux; }
 
 /* ------------------------------------------------------------------ */
-/* Assembly into a run                                                  */
+/* The model                                                            */
 /* ------------------------------------------------------------------ */
 
-int gmp_attach(struct world *w)
+static model_info_t info;
+
+static const key_name_t gmp_yields[] = {
+    {"never", GMP_YIELD_NEVER}, {"gosched", GMP_YIELD_GOSCHED}, {"sleep", GMP_YIELD_SLEEP}, {NULL, 0}};
+static const key_name_t gmp_gcs[] = {{"none", GMP_GC_NONE}, {"periodic", GMP_GC_PERIODIC}, {"heap", GMP_GC_HEAP}, {NULL, 0}};
+
+static const key_row_t keys[] = {
+    {"enabled", KEY_BOOL, KEY_AT(gmp_cfg_t, enabled), "", "false", KEY_ANY, NULL,
+     "model the client's Go scheduler: backoff timers fire at scheduling points, sends and responses cost CPU; "
+     "off: timers fire exactly when due"},
+    {"procs", KEY_INT, KEY_AT(gmp_cfg_t, procs), "Ps", "4", KEY_IN(1, GMP_MAX_PROCS), NULL, "GOMAXPROCS"},
+    {"preempt_after", KEY_DURATION, KEY_AT(gmp_cfg_t, preempt_after), "", "10ms", KEY_GT(0), NULL,
+     "sysmon preempts a G that has held its P this long (forcePreemptNS)"},
+    {"sysmon_min", KEY_DURATION, KEY_AT(gmp_cfg_t, sysmon_min), "", "20us", KEY_GT(0), NULL,
+     "sysmon's first sleep; it doubles after 50 idle rounds"},
+    {"sysmon_max", KEY_DURATION, KEY_AT(gmp_cfg_t, sysmon_max), "", "10ms", KEY_GT(0), NULL,
+     "sysmon's longest sleep; >= sysmon_min"},
+    {"epoll_rounding", KEY_BOOL, KEY_AT(gmp_cfg_t, epoll_rounding), "", "true", KEY_ANY, NULL,
+     "the poller's epoll timeout is whole ms (under 1 ms -> 1 ms, longer rounded down)"},
+    {"timer_slack", KEY_DURATION, KEY_AT(gmp_cfg_t, timer_slack), "", "50us", KEY_ANY, NULL,
+     "Linux timer slack of the poller's wait: max(timer_slack, timeout / 1000)"},
+    {"wakeup", KEY_DIST, KEY_AT(gmp_cfg_t, wakeup), "", "uniform(10us, 100us)", KEY_ANY, NULL,
+     "an OS thread's wake-up latency (an idle P started, the poller woken)"},
+    {"send_cpu", KEY_DIST, KEY_AT(gmp_cfg_t, send_cpu), "", "const(20us)", KEY_ANY, NULL,
+     "CPU a call's goroutine spends sending one attempt"},
+    {"response_cpu", KEY_DIST, KEY_AT(gmp_cfg_t, response_cpu), "", "const(20us)", KEY_ANY, NULL,
+     "CPU it spends handling one attempt's response or timeout"},
+    {"cpu_goroutines", KEY_INT, KEY_AT(gmp_cfg_t, cpu_goroutines), "goroutines", "0", KEY_IN(0, 100000), NULL,
+     "background CPU-bound goroutines (client CPU load)"},
+    {"cpu_yield", KEY_ENUM, KEY_AT(gmp_cfg_t, cpu_yield), "", "never", KEY_ANY, gmp_yields,
+     "after each cpu_burst: never yield (only preemption stops them), runtime.Gosched, or sleep cpu_sleep"},
+    {"cpu_burst", KEY_DIST, KEY_AT(gmp_cfg_t, cpu_burst), "", "const(10ms)", KEY_ANY, NULL,
+     "CPU between yields of a background goroutine"},
+    {"cpu_sleep", KEY_DIST, KEY_AT(gmp_cfg_t, cpu_sleep), "", "const(1ms)", KEY_ANY, NULL,
+     "sleep between bursts when cpu_yield = sleep"},
+    {"sleepers", KEY_INT, KEY_AT(gmp_cfg_t, sleepers), "goroutines", "0", KEY_IN(0, 1000000), NULL,
+     "goroutines each sleeping gmp.sleep in a loop (timer-slop workload; for no calls set arrivals kind = schedule, "
+     "schedule = 0s:0)"},
+    {"sleep", KEY_DURATION, KEY_AT(gmp_cfg_t, sleep), "", "1ms", KEY_GT(0), NULL, "each sleeper's time.Sleep"},
+    {"sleeper_cpu", KEY_DIST, KEY_AT(gmp_cfg_t, sleeper_cpu), "", "const(1us)", KEY_ANY, NULL,
+     "CPU a sleeper spends between sleeps"},
+    {"gc", KEY_ENUM, KEY_AT(gmp_cfg_t, gc), "", "none", KEY_ANY, gmp_gcs,
+     "GC cycles (two STW pauses around a concurrent mark): none, every gc_period, or when the heap reaches "
+     "heap_live x (1 + gogc/100) (4 MiB minimum)"},
+    {"gc_period", KEY_DURATION, KEY_AT(gmp_cfg_t, gc_period), "", "2m", KEY_GT(0), NULL,
+     "periodic: interval between cycle starts; heap: a cycle is forced after this long"},
+    {"gogc", KEY_INT, KEY_AT(gmp_cfg_t, gogc), "percent", "100", KEY_IN(1, 100000), NULL, "GOGC"},
+    {"heap_live", KEY_DOUBLE, KEY_AT(gmp_cfg_t, heap_live), "MiB", "4", KEY_GT(0), NULL, "live heap after a cycle"},
+    {"alloc_rate", KEY_DOUBLE, KEY_AT(gmp_cfg_t, alloc_rate), "MiB/s", "0", KEY_GE(0), NULL,
+     "background allocation rate (gc = heap)"},
+    {"alloc_per_attempt", KEY_DOUBLE, KEY_AT(gmp_cfg_t, alloc_per_attempt), "KiB", "32", KEY_GE(0), NULL,
+     "allocated per attempt, send and response (gc = heap)"},
+    {"stw", KEY_DIST, KEY_AT(gmp_cfg_t, stw), "", "lognormal(50us, 1)", KEY_ANY, NULL,
+     "each of a cycle's two stop-the-world pauses: nothing runs, no timer fires"},
+    {"mark", KEY_DIST, KEY_AT(gmp_cfg_t, mark), "", "const(2ms)", KEY_ANY, NULL,
+     "concurrent mark between the pauses"},
+    {"gc_workers", KEY_DOUBLE, KEY_AT(gmp_cfg_t, gc_workers), "per P", "0.25", KEY_IN(0, 1), NULL,
+     "dedicated non-preemptible mark workers per P: int(x P + 0.5), less one if 30% above x P"},
+    {NULL, 0, 0, 0, NULL, NULL, KEY_ANY, NULL, NULL}};
+
+static const metrics_def_t series[] = {
+    {"gmp_runq_global", STATS_MAX, "goroutines", "GMP model: runnable goroutines in the global run queue (max in bucket)", 0},
+    {"gmp_runq_local", STATS_MAX, "goroutines", "GMP model: runnable goroutines in the local run queues and runnext slots of all Ps (max in bucket)", 0},
+    {"gmp_wakeups", STATS_SUM, "sleeps", "GMP model: measured sleeps (client backoffs, sleepers) that ended: their goroutine ran again", 0},
+    {"gmp_lateness_p50_us", STATS_MAX, "us", "GMP model: timer lateness (realised - nominal sleep) of the sleeps ending in the bucket, median", 0},
+    {"gmp_lateness_p90_us", STATS_MAX, "us", "GMP model: timer lateness of the sleeps ending in the bucket, p90", 0},
+    {"gmp_lateness_p99_us", STATS_MAX, "us", "GMP model: timer lateness of the sleeps ending in the bucket, p99", 0},
+    {"gmp_lateness_max_us", STATS_MAX, "us", "GMP model: timer lateness of the sleeps ending in the bucket, largest", 0},
+    {"gmp_stw_us", STATS_SUM, "us", "GMP model: stop-the-world pause time starting in the bucket", 0},
+    {"gmp_cpu_client_us", STATS_SUM, "us", "GMP model: CPU time of client goroutines (sending, handling responses), by burst end", 0},
+};
+enum { S_GMP_LATE_MEAN, S_GMP_LATE_P50, S_GMP_LATE_P90, S_GMP_LATE_P99, S_GMP_LATE_MAX, S_GMP_WAKEUPS, S_GMP_SCHED_P50, S_GMP_SCHED_P99, S_GMP_STW, S_GMP_GC_CYCLES, S_GMP_PREEMPTIONS, S_GMP_CLIENT_CPU, S_GMP_CPU };
+static const metrics_scalar_t scalars[] = {
+    {"lateness_mean_s", "s", "GMP: mean timer lateness (realised - nominal sleep)"},
+    {"lateness_p50_s", "s", "GMP: median timer lateness"},
+    {"lateness_p90_s", "s", "GMP: p90 timer lateness"},
+    {"lateness_p99_s", "s", "GMP: p99 timer lateness"},
+    {"lateness_max_s", "s", "GMP: largest timer lateness"},
+    {"timer_wakeups", "sleeps", "GMP: measured sleeps that ended"},
+    {"sched_latency_p50_s", "s", "GMP: median scheduling latency (runnable to running)"},
+    {"sched_latency_p99_s", "s", "GMP: p99 scheduling latency"},
+    {"stw_time_s", "s", "GMP: stop-the-world time"},
+    {"gc_cycles", "cycles", "GMP: GC cycles"},
+    {"preemptions", "preemptions", "GMP: sysmon preemptions"},
+    {"client_cpu_util", "ratio", "GMP: client goroutines' CPU / (GOMAXPROCS x run time)"},
+    {"cpu_util", "ratio", "GMP: all CPU / (GOMAXPROCS x run time)"},
+};
+
+/* A call's goroutine (gmp_go), 0 = none yet. */
+typedef struct {
+    uint32_t g;
+} gmp_ext_t;
+
+static uint32_t g_of(const world_t *w, uint32_t call)
 {
-    const gmp_cfg_t *c = &w->cfg->gmp;
+    return ((const gmp_ext_t *)world_call_ext(w, call, &info))->g;
+}
+
+static int enabled(const void *cfg, const run_cfg_t *run)
+{
+    (void)run;
+    return ((const gmp_cfg_t *)cfg)->enabled;
+}
+
+static int validate(const void *cfg, const run_cfg_t *run, const char **key, char *err, size_t errlen)
+{
+    (void)run;
+    return gmp_validate(cfg, key, err, errlen);
+}
+
+/* ---- the client's runtime (world_runtime_t) ---- */
+
+static void rt_cpu(world_t *w, void *rt, uint32_t call, int cost, eng_fn fn, uint64_t arg, int64_t aux0, int64_t aux1)
+{
+    gmp_cpu_slow(rt, g_of(w, call), cost == WORLD_COST_SEND ? GMP_COST_SEND : GMP_COST_RESPONSE, fn, w, arg, aux0,
+                 aux1);
+}
+
+static const int64_t *rt_aux(world_t *w, void *rt, uint32_t call)
+{
+    return gmp_aux(rt, g_of(w, call));
+}
+
+static eng_ev_t rt_sleep(world_t *w, void *rt, uint32_t call, simtime_t d, eng_fn fn, uint64_t arg)
+{
+    return gmp_sleep_slow(rt, g_of(w, call), d, fn, w, arg);
+}
+
+static int rt_cancel(world_t *w, void *rt, uint32_t call, eng_ev_t ev)
+{
+    return gmp_cancel_slow(rt, g_of(w, call), ev);
+}
+
+static void rt_call_end(world_t *w, void *rt, uint32_t call)
+{
+    gmp_exit_slow(rt, g_of(w, call));
+}
+
+static const world_runtime_t runtime = {rt_cpu, rt_aux, rt_sleep, rt_cancel, rt_call_end};
+
+/* Each call is a goroutine. */
+static int call_start(world_t *w, void *state, uint32_t call)
+{
+    gmp_ext_t *x = world_call_ext(w, call, &info);
+    x->g = gmp_go(state);
+    return x->g ? 0 : -1;
+}
+
+/* Build and start the model: the "gmp" random stream, the timer_lateness
+ * and sched_latency histograms, the client's runtime. */
+static int attach(world_t *w, void **state)
+{
     run_result_t *res = w->res;
-    w->gmp = NULL;
-    if (!c->enabled)
-        return 0;
     gsl_rng *r = rng_stream(&res->rng, "gmp", w->err, sizeof w->err);
     if (!r)
         return -1;
@@ -1373,15 +1493,19 @@ int gmp_attach(struct world *w)
         }
     res->nhists += 2;
     gmp_sinks_t sk = {.series = &res->series,
+                      .series0 = info.series0,
                       .lateness = &res->hists[i].h,
                       .schedlat = &res->hists[i + 1].h,
                       .fail_flag = &w->failed,
                       .fail_msg = w->err,
                       .fail_len = sizeof w->err};
-    w->gmp = gmp_new(c, &w->eng, r, &sk, w->err, sizeof w->err);
-    if (!w->gmp)
+    gmp_t *m = gmp_new(world_cfg(w, &info), &w->eng, r, &sk, w->err, sizeof w->err);
+    if (!m)
         return -1;
-    gmp_start(w->gmp);
+    gmp_start(m);
+    w->rt = &runtime;
+    w->rt_state = m;
+    *state = m;
     return 0;
 }
 
@@ -1390,35 +1514,56 @@ static double q_s(const stats_hist_t *h, double q)
     return stats_hist_count(h) > 0 ? simtime_to_sec(stats_hist_quantile(h, q)) : (double)NAN;
 }
 
-void gmp_summarise(struct world *w)
+static void summarise(world_t *w, void *state, run_result_t *res)
 {
-    gmp_t *m = w->gmp;
-    if (!m)
-        return;
+    (void)w;
+    gmp_t *m = state;
     gmp_finish(m);
-    run_result_t *res = w->res;
     const stats_hist_t *lh = m->sk.lateness, *sh = m->sk.schedlat;
-    int have = stats_hist_count(lh) > 0;
+    int have = stats_hist_count(lh) > 0, b = info.scalar0;
     double span = (double)m->np * (double)now_of(m);
     const gmp_totals_t *t = &m->tot;
-    run_set_scalar(res, S_GMP_LATE_MEAN, have ? stats_hist_mean(lh) / 1e9 : (double)NAN);
-    run_set_scalar(res, S_GMP_LATE_P50, q_s(lh, 0.5));
-    run_set_scalar(res, S_GMP_LATE_P90, q_s(lh, 0.9));
-    run_set_scalar(res, S_GMP_LATE_P99, q_s(lh, 0.99));
-    run_set_scalar(res, S_GMP_LATE_MAX, have ? simtime_to_sec(stats_hist_max(lh)) : (double)NAN);
-    run_set_scalar(res, S_GMP_WAKEUPS, (double)t->wakeups);
-    run_set_scalar(res, S_GMP_SCHED_P50, q_s(sh, 0.5));
-    run_set_scalar(res, S_GMP_SCHED_P99, q_s(sh, 0.99));
-    run_set_scalar(res, S_GMP_STW, simtime_to_sec(t->stw_ns));
-    run_set_scalar(res, S_GMP_GC_CYCLES, (double)t->gc_cycles);
-    run_set_scalar(res, S_GMP_PREEMPTIONS, (double)t->preemptions);
-    run_set_scalar(res, S_GMP_CLIENT_CPU, span > 0 ? (double)t->cpu_client_ns / span : (double)NAN);
-    run_set_scalar(res, S_GMP_CPU,
-           span > 0 ? (double)(t->cpu_client_ns + t->cpu_bg_ns + t->cpu_gc_ns) / span : (double)NAN);
+    run_set_scalar(res, b + S_GMP_LATE_MEAN, have ? stats_hist_mean(lh) / 1e9 : (double)NAN);
+    run_set_scalar(res, b + S_GMP_LATE_P50, q_s(lh, 0.5));
+    run_set_scalar(res, b + S_GMP_LATE_P90, q_s(lh, 0.9));
+    run_set_scalar(res, b + S_GMP_LATE_P99, q_s(lh, 0.99));
+    run_set_scalar(res, b + S_GMP_LATE_MAX, have ? simtime_to_sec(stats_hist_max(lh)) : (double)NAN);
+    run_set_scalar(res, b + S_GMP_WAKEUPS, (double)t->wakeups);
+    run_set_scalar(res, b + S_GMP_SCHED_P50, q_s(sh, 0.5));
+    run_set_scalar(res, b + S_GMP_SCHED_P99, q_s(sh, 0.99));
+    run_set_scalar(res, b + S_GMP_STW, simtime_to_sec(t->stw_ns));
+    run_set_scalar(res, b + S_GMP_GC_CYCLES, (double)t->gc_cycles);
+    run_set_scalar(res, b + S_GMP_PREEMPTIONS, (double)t->preemptions);
+    run_set_scalar(res, b + S_GMP_CLIENT_CPU, span > 0 ? (double)t->cpu_client_ns / span : (double)NAN);
+    run_set_scalar(res, b + S_GMP_CPU,
+                   span > 0 ? (double)(t->cpu_client_ns + t->cpu_bg_ns + t->cpu_gc_ns) / span : (double)NAN);
 }
 
-void gmp_detach(struct world *w)
+static void detach(world_t *w, void *state)
 {
-    gmp_free(w->gmp);
-    w->gmp = NULL;
+    if (w->rt_state == state) {
+        w->rt = NULL;
+        w->rt_state = NULL;
+    }
+    gmp_free(state);
 }
+
+const model_desc_t model_gmp = {
+    .name = "gmp",
+    .help = "the Go runtime on the client: goroutines, Ps, sysmon, the poller, GC",
+    .info = &info,
+    .section = "gmp",
+    .keys = keys,
+    .cfg_size = sizeof(gmp_cfg_t),
+    .enabled = enabled,
+    .validate = validate,
+    .series = series,
+    .nseries = 9,
+    .scalars = scalars,
+    .nscalars = 13,
+    .call_extra = sizeof(gmp_ext_t),
+    .attach = attach,
+    .detach = detach,
+    .summarise = summarise,
+    .call_start = call_start,
+};

@@ -100,14 +100,14 @@ typedef enum { GMP_COST_SEND, GMP_COST_RESPONSE } gmp_cost_t;
 
 typedef struct gmp gmp_t;
 
-void gmp_defaults(gmp_cfg_t *c);
 /* Cross-key checks; -1 with a message and *key = "gmp.<key>" to blame. */
 int gmp_validate(const gmp_cfg_t *c, const char **key, char *err, size_t errlen);
 
-/* Where the model's measurements go; every pointer may be NULL. Series
- * columns are the M_GMP_* ids of metrics.h. */
+/* Where the model's measurements go; every pointer may be NULL. Its series
+ * columns are series0 + 0 .. 8 (gmp.c's descriptor declares them). */
 typedef struct {
     stats_series_t *series;
+    int series0;              /* the id of the model's first series column (model.h) */
     stats_hist_t *lateness;   /* measured sleeps: realised - nominal, ns */
     stats_hist_t *schedlat;   /* runnable -> running, ns, every G */
     int *fail_flag;           /* set to 1 on a failure (out of memory) */
@@ -198,15 +198,7 @@ static inline void gmp_cpu(gmp_t *m, eng_t *e, uint32_t g, gmp_cost_t cost, eng_
 /* The aux words of g's last gmp_cpu (two int64). */
 const int64_t *gmp_aux(const gmp_t *m, uint32_t g);
 
-/* ---- assembly into a run (models/run.c) -------------------------------- */
-
-struct world;
-/* Build and start the model if w->cfg->gmp.enabled (opens the "gmp" random
- * stream, adds the timer_lateness and sched_latency histograms). 0 or -1
- * with w->err set. */
-int gmp_attach(struct world *w);
-/* Flush, add the gmp scalars; nothing when the model is off. */
-void gmp_summarise(struct world *w);
-void gmp_detach(struct world *w);
+/* The model ([gmp], models.def) is gmp.c's descriptor; it carries the
+ * client's CPU work and sleeps (world_runtime_t). */
 
 #endif

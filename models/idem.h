@@ -33,8 +33,6 @@
 
 #include "simtime.h"
 
-struct world;
-
 typedef enum { IDEM_STORE_NONE = 0, IDEM_STORE_KEY } idem_store_kind_t;
 typedef enum { IDEM_CLAIM_BEFORE_WORK = 0, IDEM_CLAIM_AFTER_WORK } idem_claim_t;
 
@@ -64,8 +62,6 @@ typedef struct {
     int64_t stored;       /* stored responses served */
 } idem_t;
 
-void idem_defaults(idem_cfg_t *c);
-
 /* Pure store (no engine): tests drive it directly. */
 int idem_init(idem_t *s, const idem_cfg_t *c);
 void idem_free(idem_t *s);
@@ -77,13 +73,6 @@ idem_verdict_t idem_begin(idem_t *s, uint32_t key, simtime_t now);
  * execution was a duplicate of a non-idempotent call. */
 int idem_end(idem_t *s, uint32_t key, simtime_t now, int executed);
 
-/* World glue (models/ internal; a NULL w->idem means the model is off). */
-int idem_attach(struct world *w);
-void idem_summarise(struct world *w);
-void idem_detach(struct world *w);
-/* server.c: before service starts; returns 1 if the store answered (request consumed). */
-int idem_server_begin(struct world *w, uint32_t ri);
-/* server.c: service done with outcome o (an outcome_t). */
-void idem_server_end(struct world *w, uint32_t ri, int o);
+/* The model ([idempotency], models.def) is idem.c's descriptor. */
 
 #endif

@@ -30,6 +30,4 @@ typedef struct {
     int deadline_propagation;               /* child calls inherit the request's deadline; tiers drop expired work */
 } layers_cfg_t;
 
-void layers_defaults(layers_cfg_t *c);
-
 #endif

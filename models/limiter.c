@@ -16,16 +16,6 @@
  */
 #include "limiter.h"
 
-void limiter_defaults(limiter_cfg_t *c)
-{
-    c->kind = LIMITER_NONE;
-    c->rate = 1000.0;
-    c->burst = 100.0;
-    c->nodelay = 0;
-    c->reject_status = 429;
-    c->retry_after = 0;
-}
-
 void limiter_init(limiter_t *l, const limiter_cfg_t *c)
 {
     l->cfg = *c;

@@ -42,7 +42,6 @@ typedef struct {
     simtime_t delay;      /* ns the admitted request waits before it enters the server */
 } limiter_verdict_t;
 
-void limiter_defaults(limiter_cfg_t *c);
 void limiter_init(limiter_t *l, const limiter_cfg_t *c);
 limiter_verdict_t limiter_admit(limiter_t *l, simtime_t now);
 

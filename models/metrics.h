@@ -1,89 +1,57 @@
 /*
- * metrics: every per-bucket series a run records, declared once. The
- * recorder creates one column per entry of the series table from this list
- * and the README's metric reference is generated from it, so a new series
- * is one line here plus the code that counts it.
+ * metrics: the core's per-bucket series and per-run scalars, declared once,
+ * and the whole list a run records: the core's, then each optional model's
+ * (model.h, in the order of models.def). The recorder makes one column per
+ * entry (tables series and scalars), the summary covers every scalar, and
+ * `retrysim metrics` and the README's metric reference are generated from
+ * the list, so a new metric is one declaration plus the code that counts it.
  *
- * kind SUM: events counted in the bucket. kind MAX: the largest value a
- * level (queue length, calls in flight) reached during the bucket.
- * New entries go at the end: a database made by an older version gets them
- * as added columns, which SQLite appends.
+ * Series kind SUM: events counted in the bucket. MAX: the largest value a
+ * level (queue length, calls in flight) reached during the bucket. A
+ * METRIC_CALL_FAILURE counter counts calls that ended in failure (success
+ * rate and recovery time take every such column into account).
+ * Scalars: an undefined value (the p99 of no sample) is NaN, stored as
+ * NULL; a model that is off leaves its scalars NaN. The core's have fixed
+ * ids (M_..., S_...), so a misspelt name cannot compile; a model's ids are
+ * its info->series0 / scalar0 plus its own index.
  */
 #ifndef RETRYSIM_METRICS_H
 #define RETRYSIM_METRICS_H
 
-/*  X(id,               column name,          kind,      unit,     help) */
-#define METRICS_SERIES(X)                                                                           \
-    X(M_CALLS,          "calls",              STATS_SUM, "calls",    "logical calls started")      \
-    X(M_ATTEMPTS_FIRST, "attempts_first",     STATS_SUM, "attempts", "first attempts sent")        \
-    X(M_ATTEMPTS_RETRY, "attempts_retry",     STATS_SUM, "attempts", "retries sent")               \
-    X(M_ARRIVALS,       "server_arrivals",    STATS_SUM, "requests", "requests reaching the server (limiter included)") \
-    X(M_ADMITTED,       "admitted",           STATS_SUM, "requests", "requests let in by the limiter and the queue") \
-    X(M_REJ_LIMITER,    "rejected_limiter",   STATS_SUM, "requests", "rejected by the rate limiter") \
-    X(M_REJ_QUEUE,      "rejected_queue",     STATS_SUM, "requests", "rejected because the waiting room was full") \
-    X(M_REJ_OUTAGE,     "rejected_outage",    STATS_SUM, "requests", "rejected or dropped by a scheduled outage") \
-    X(M_SERVED_OK,      "served_ok",          STATS_SUM, "requests", "served successfully")       \
-    X(M_SERVED_ERR,     "served_error",       STATS_SUM, "requests", "served with an injected error or conflict") \
-    X(M_WASTED,         "served_wasted",      STATS_SUM, "requests", "served for nobody (attempt over) or for an orphan retry loop") \
-    X(M_EXPIRED,        "dropped_expired",    STATS_SUM, "requests", "discarded at the server: client gone (drop_expired) or deadline passed (deadline_propagation)") \
-    X(M_SUCCEEDED,      "calls_ok",           STATS_SUM, "calls",    "calls that succeeded")       \
-    X(M_FAIL_EXHAUSTED, "calls_exhausted",    STATS_SUM, "calls",    "calls failed: attempts exhausted") \
-    X(M_FAIL_DEADLINE,  "calls_deadline",     STATS_SUM, "calls",    "calls failed: overall deadline") \
-    X(M_FAIL_NOTRETRY,  "calls_not_retryable", STATS_SUM, "calls",   "calls failed: outcome not retryable") \
-    X(M_FAIL_NONREPLAY, "calls_nonreplayable", STATS_SUM, "calls",   "calls failed: body already consumed (seed 1.1)") \
-    X(M_ORPHAN_ATTEMPTS,"orphan_attempts",    STATS_SUM, "attempts", "attempts sent after the caller gave up") \
-    X(M_INFLIGHT,       "calls_in_flight",    STATS_MAX, "calls",    "calls not yet ended (max in bucket)") \
-    X(M_ORPHANS,        "orphans_alive",      STATS_MAX, "calls",    "calls still retrying after their caller gave up (max in bucket)") \
-    X(M_QUEUE,          "queue_length",       STATS_MAX, "requests", "requests waiting at the server (max in bucket)") \
-    X(M_BUSY,           "busy_workers",       STATS_MAX, "workers",  "workers serving (max in bucket)") \
-    X(M_DENIED_QUOTA,   "calls_denied_quota", STATS_SUM, "calls",    "calls failed: the retry token bucket denied a retry") \
-    X(M_DENIED_BUDGET,  "calls_denied_budget", STATS_SUM, "calls",   "calls failed: the retry budget denied a retry") \
-    X(M_FAIL_THROTTLED, "calls_throttled",    STATS_SUM, "calls",    "calls failed: adaptive throttling rejected an attempt locally") \
-    X(M_FAIL_BREAKER,   "calls_breaker_open", STATS_SUM, "calls",    "calls failed: the circuit breaker rejected an attempt locally") \
-    X(M_REJ_LOCAL,      "attempts_rejected_local", STATS_SUM, "attempts", "attempts rejected at the client (breaker or throttling), never sent") \
-    X(M_BREAKER,        "breaker_state",      STATS_MAX, "state",    "circuit breaker: 0 closed, 1 open, 2 half-open (the highest of any breaker, max in bucket)") \
-    X(M_GMP_RUNQ_GLOBAL, "gmp_runq_global",   STATS_MAX, "goroutines", "GMP model: runnable goroutines in the global run queue (max in bucket)") \
-    X(M_GMP_RUNQ_LOCAL, "gmp_runq_local",     STATS_MAX, "goroutines", "GMP model: runnable goroutines in the local run queues and runnext slots of all Ps (max in bucket)") \
-    X(M_GMP_WAKEUPS,    "gmp_wakeups",        STATS_SUM, "sleeps",   "GMP model: measured sleeps (client backoffs, sleepers) that ended: their goroutine ran again") \
-    X(M_GMP_LATE_P50,   "gmp_lateness_p50_us", STATS_MAX, "us",      "GMP model: timer lateness (realised - nominal sleep) of the sleeps ending in the bucket, median") \
-    X(M_GMP_LATE_P90,   "gmp_lateness_p90_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, p90") \
-    X(M_GMP_LATE_P99,   "gmp_lateness_p99_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, p99") \
-    X(M_GMP_LATE_MAX,   "gmp_lateness_max_us", STATS_MAX, "us",      "GMP model: timer lateness of the sleeps ending in the bucket, largest") \
-    X(M_GMP_STW,        "gmp_stw_us",         STATS_SUM, "us",       "GMP model: stop-the-world pause time starting in the bucket") \
-    X(M_GMP_CPU_CLIENT, "gmp_cpu_client_us",  STATS_SUM, "us",       "GMP model: CPU time of client goroutines (sending, handling responses), by burst end") \
-    X(M_SHED,           "shed",               STATS_SUM, "requests", "rejected (503) by load shedding ([shed]: CoDel or the in-flight limit)") \
-    X(M_RESP_LOST,      "responses_lost",     STATS_SUM, "responses", "responses to served requests lost in the network (network.response_loss)") \
-    X(M_IDEM_DUP,       "idem_duplicates",    STATS_SUM, "requests", "idempotency: executions beyond the first of a non-idempotent call") \
-    X(M_IDEM_REFUSED,   "idem_refused",       STATS_SUM, "requests", "idempotency: requests refused with 409 by the key store (key claimed, in flight)") \
-    X(M_IDEM_STORED,    "idem_stored",        STATS_SUM, "requests", "idempotency: stored responses served by the key store (no work)") \
-    X(M_CONN_RESETS,    "conn_resets",        STATS_SUM, "attempts", "connections: attempts failed by reusing a connection the server had closed") \
-    X(M_CONN_NEW,       "conn_new",           STATS_SUM, "connections", "connections: new connections opened (= handshakes)") \
-    X(M_CONN_OPEN,      "conn_open",          STATS_MAX, "connections", "connections: pooled connections open (max in bucket)")
+#include "model.h"
 
-#define METRICS_ID(id, name, kind, unit, help) id,
-typedef enum { METRICS_SERIES(METRICS_ID) M_COUNT } metrics_id_t;
+/*  X(id, column name, kind, unit, help, flags) */
+#define METRICS_SERIES(X)                                                                           \
+    X(M_CALLS, "calls",              STATS_SUM, "calls",    "logical calls started", 0) \
+    X(M_ATTEMPTS_FIRST, "attempts_first",     STATS_SUM, "attempts", "first attempts sent", 0) \
+    X(M_ATTEMPTS_RETRY, "attempts_retry",     STATS_SUM, "attempts", "retries sent", 0) \
+    X(M_ARRIVALS, "server_arrivals",    STATS_SUM, "requests", "requests reaching the server (limiter included)", 0) \
+    X(M_ADMITTED, "admitted",           STATS_SUM, "requests", "requests let in by the limiter and the queue", 0) \
+    X(M_REJ_LIMITER, "rejected_limiter",   STATS_SUM, "requests", "rejected by the rate limiter", METRIC_SERVER_LOST) \
+    X(M_REJ_QUEUE, "rejected_queue",     STATS_SUM, "requests", "rejected because the waiting room was full", METRIC_SERVER_LOST) \
+    X(M_REJ_OUTAGE, "rejected_outage",    STATS_SUM, "requests", "rejected or dropped by a scheduled outage", METRIC_SERVER_LOST) \
+    X(M_SERVED_OK, "served_ok",          STATS_SUM, "requests", "served successfully", 0) \
+    X(M_SERVED_ERR, "served_error",       STATS_SUM, "requests", "served with an injected error or conflict", 0) \
+    X(M_WASTED, "served_wasted",      STATS_SUM, "requests", "served for nobody (attempt over) or for an orphan retry loop", METRIC_SERVER_LOST) \
+    X(M_EXPIRED, "dropped_expired",    STATS_SUM, "requests", "discarded at the server: client gone (drop_expired) or deadline passed (deadline_propagation)", 0) \
+    X(M_SUCCEEDED, "calls_ok",           STATS_SUM, "calls",    "calls that succeeded", 0) \
+    X(M_FAIL_EXHAUSTED, "calls_exhausted",    STATS_SUM, "calls",    "calls failed: attempts exhausted", METRIC_CALL_FAILURE) \
+    X(M_FAIL_DEADLINE, "calls_deadline",     STATS_SUM, "calls",    "calls failed: overall deadline", METRIC_CALL_FAILURE) \
+    X(M_FAIL_NOTRETRY, "calls_not_retryable", STATS_SUM, "calls",   "calls failed: outcome not retryable", METRIC_CALL_FAILURE) \
+    X(M_FAIL_NONREPLAY, "calls_nonreplayable", STATS_SUM, "calls",   "calls failed: body already consumed (seed 1.1)", METRIC_CALL_FAILURE) \
+    X(M_ORPHAN_ATTEMPTS, "orphan_attempts",    STATS_SUM, "attempts", "attempts sent after the caller gave up", 0) \
+    X(M_INFLIGHT, "calls_in_flight",    STATS_MAX, "calls",    "calls not yet ended (max in bucket)", 0) \
+    X(M_ORPHANS, "orphans_alive",      STATS_MAX, "calls",    "calls still retrying after their caller gave up (max in bucket)", 0) \
+    X(M_QUEUE, "queue_length",       STATS_MAX, "requests", "requests waiting at the server (max in bucket)", 0) \
+    X(M_BUSY, "busy_workers",       STATS_MAX, "workers",  "workers serving (max in bucket)", 0) \
+    X(M_REJ_LOCAL, "attempts_rejected_local", STATS_SUM, "attempts", "attempts rejected at the client (breaker or throttling), never sent", 0) \
+    X(M_RESP_LOST, "responses_lost",     STATS_SUM, "responses", "responses to served requests lost in the network (network.response_loss)", 0)
+
+#define METRICS_ID(id, name, kind, unit, help, flags) id,
+typedef enum { METRICS_SERIES(METRICS_ID) M_CORE_COUNT } metrics_id_t;
 #undef METRICS_ID
 
-typedef struct {
-    const char *name;  /* column name in the series table */
-    int kind;          /* STATS_SUM or STATS_MAX */
-    const char *unit;
-    const char *help;
-} metrics_def_t;
-
-extern const metrics_def_t metrics_series[M_COUNT];
-
-/*
- * Per-run scalars, declared once: the recorder stores one column per entry
- * (table scalars), the summary covers every one, `retrysim metrics` and the
- * README's list are generated from here, and code names a scalar by its id
- * (S_...), so a misspelt name cannot compile. An undefined value (the p99
- * of no sample) is NaN, stored as NULL; a model that is off leaves its
- * scalars NaN. New entries may go anywhere: the recorder matches columns
- * by name (an older database gets them as added columns).
- *
- *  X(id,                  name,                        unit,            help)
- */
+/*  X(id, name, unit, help) */
 #define METRICS_SCALARS_CORE(X)                                                                   \
     X(S_CALLS,             "calls",                     "calls",         "logical calls started (counts cover the whole run, warm-up included)") \
     X(S_ATTEMPTS,          "attempts",                  "attempts",      "attempts sent (first attempts and retries)") \
@@ -102,10 +70,6 @@ extern const metrics_def_t metrics_series[M_COUNT];
     X(S_CALLS_DEADLINE_CUT,"calls_deadline_cut",        "calls",         "calls the deadline ended with attempts left") \
     X(S_CALLS_NOTRETRY,    "calls_not_retryable",       "calls",         "calls failed: outcome not retryable") \
     X(S_CALLS_NONREPLAY,   "calls_nonreplayable",       "calls",         "calls failed: body consumed by attempt 1") \
-    X(S_CALLS_DENIED_QUOTA,"calls_denied_quota",        "calls",         "calls failed: the retry token bucket denied a retry") \
-    X(S_CALLS_DENIED_BUDGET,"calls_denied_budget",      "calls",         "calls failed: the retry budget denied a retry") \
-    X(S_CALLS_THROTTLED,   "calls_throttled",           "calls",         "calls failed: adaptive throttling rejected an attempt") \
-    X(S_CALLS_BREAKER,     "calls_breaker_open",        "calls",         "calls failed: the circuit breaker rejected an attempt") \
     X(S_REJ_LOCAL,         "attempts_rejected_local",   "attempts",      "attempts rejected at the client, never sent") \
     X(S_CALLS_UNFINISHED,  "calls_unfinished",          "calls",         "retry loops still running when the run ended") \
     X(S_SERVER_UNFINISHED, "server_unfinished",         "requests",      "requests still queued or in service when the run ended") \
@@ -117,7 +81,6 @@ extern const metrics_def_t metrics_series[M_COUNT];
     X(S_LAT_MAX,           "latency_max_s",             "s",             "largest latency of a successful call") \
     X(S_REJ_LIMITER,       "rejected_limiter",          "requests",      "requests rejected by the rate limiter") \
     X(S_REJ_QUEUE,         "rejected_queue",            "requests",      "requests rejected: waiting room full") \
-    X(S_SHED,              "shed",                      "requests",      "requests rejected by load shedding") \
     X(S_BLOCKING,          "blocking_fraction",         "ratio",         "rejected_queue / server arrivals") \
     X(S_SERVED,            "served",                    "requests",      "requests served") \
     X(S_SERVED_WASTED,     "served_wasted",             "requests",      "requests served for nobody or for an orphan loop") \
@@ -130,76 +93,25 @@ extern const metrics_def_t metrics_series[M_COUNT];
     X(S_MEAN_QUEUE,        "mean_queue",                "requests",      "time-average requests waiting over [warmup, duration)") \
     X(S_EVENTS,            "events",                    "events",        "events the engine dispatched")
 
-/* [gmp] on: the client's Go runtime (models/gmp.c). */
-#define METRICS_SCALARS_GMP(X)                                                                    \
-    X(S_GMP_LATE_MEAN,     "lateness_mean_s",           "s",             "GMP: mean timer lateness (realised - nominal sleep)") \
-    X(S_GMP_LATE_P50,      "lateness_p50_s",            "s",             "GMP: median timer lateness") \
-    X(S_GMP_LATE_P90,      "lateness_p90_s",            "s",             "GMP: p90 timer lateness") \
-    X(S_GMP_LATE_P99,      "lateness_p99_s",            "s",             "GMP: p99 timer lateness") \
-    X(S_GMP_LATE_MAX,      "lateness_max_s",            "s",             "GMP: largest timer lateness") \
-    X(S_GMP_WAKEUPS,       "timer_wakeups",             "sleeps",        "GMP: measured sleeps that ended") \
-    X(S_GMP_SCHED_P50,     "sched_latency_p50_s",       "s",             "GMP: median scheduling latency (runnable to running)") \
-    X(S_GMP_SCHED_P99,     "sched_latency_p99_s",       "s",             "GMP: p99 scheduling latency") \
-    X(S_GMP_STW,           "stw_time_s",                "s",             "GMP: stop-the-world time") \
-    X(S_GMP_GC_CYCLES,     "gc_cycles",                 "cycles",        "GMP: GC cycles") \
-    X(S_GMP_PREEMPTIONS,   "preemptions",               "preemptions",   "GMP: sysmon preemptions") \
-    X(S_GMP_CLIENT_CPU,    "client_cpu_util",           "ratio",         "GMP: client goroutines' CPU / (GOMAXPROCS x run time)") \
-    X(S_GMP_CPU,           "cpu_util",                  "ratio",         "GMP: all CPU / (GOMAXPROCS x run time)")
-
-/* [idempotency] on (models/idem.c). */
-#define METRICS_SCALARS_IDEM(X)                                                                   \
-    X(S_IDEM_NONIDEM,      "idem_calls_non_idempotent", "calls",         "idempotency: non-idempotent calls") \
-    X(S_IDEM_EXEC,         "idem_executions",           "requests",      "idempotency: executions of non-idempotent calls") \
-    X(S_IDEM_DUP,          "idem_duplicates",           "requests",      "idempotency: executions beyond the first") \
-    X(S_IDEM_DUP_PER_CALL, "idem_duplicates_per_call",  "requests/call", "idempotency: duplicates / non-idempotent calls") \
-    X(S_IDEM_REFUSED,      "idem_refused",              "requests",      "idempotency: 409s from the key store") \
-    X(S_IDEM_REFUSED_PER_CALL, "idem_refused_per_call", "requests/call", "idempotency: 409s / non-idempotent calls") \
-    X(S_IDEM_STORED,       "idem_stored_served",        "requests",      "idempotency: stored responses served")
-
-/* [connections] on (models/conn.c). */
-#define METRICS_SCALARS_CONN(X)                                                                   \
-    X(S_CONN_NEW,          "conn_new",                  "connections",   "connections opened") \
-    X(S_CONN_HANDSHAKE,    "conn_handshake_s",          "s",             "time spent in handshakes") \
-    X(S_CONN_REUSED,       "conn_reused",               "attempts",      "attempts sent on a pooled connection") \
-    X(S_CONN_RESETS,       "conn_resets",               "attempts",      "attempts reset: the server had closed the connection") \
-    X(S_CONN_RESET_RATE,   "conn_reset_rate",           "ratio",         "resets / attempts sent") \
-    X(S_CONN_RESETS_PER_CALL, "conn_resets_per_call",   "attempts/call", "resets / calls") \
-    X(S_CONN_NEW_PER_CALL, "conn_new_per_call",         "connections/call", "connections opened / calls") \
-    X(S_CONN_CLOSED_IDLE,  "conn_closed_client_idle",   "connections",   "connections the client closed after client_idle")
-
-/* [layers] count > 1 (models/layers.c): tier i's scalars exist for the
- * tiers of the run (rejected and wasted for upper tiers only). */
-#define METRICS_TIER(X, i)                                                                        \
-    X(S_ATTEMPTS_TIER##i,  "attempts_tier" #i,          "attempts",      "attempts sent to tier " #i) \
-    X(S_AMP_TIER##i,       "amplification_tier" #i,     "attempts/call", "attempts sent to tier " #i " per caller's call") \
-    X(S_REJ_TIER##i,       "rejected_tier" #i,          "requests",      "upper tier " #i ": 503s, every worker busy") \
-    X(S_WASTED_TIER##i,    "wasted_tier" #i,            "requests",      "upper tier " #i ": requests finished after their attempt was over")
-#define METRICS_SCALARS_LAYERS(X)                                                                 \
-    METRICS_TIER(X, 0) METRICS_TIER(X, 1) METRICS_TIER(X, 2) METRICS_TIER(X, 3)                   \
-    METRICS_TIER(X, 4) METRICS_TIER(X, 5) METRICS_TIER(X, 6) METRICS_TIER(X, 7)                   \
-    X(S_AMP_BOTTOM,        "amplification_bottom",      "attempts/call", "attempts sent to the bottom tier per caller's call")
-
-#define METRICS_SCALARS(X) \
-    METRICS_SCALARS_CORE(X) METRICS_SCALARS_GMP(X) METRICS_SCALARS_IDEM(X) METRICS_SCALARS_CONN(X) METRICS_SCALARS_LAYERS(X)
-
 #define METRICS_SCALAR_ID(id, name, unit, help) id,
-typedef enum { METRICS_SCALARS(METRICS_SCALAR_ID) S_COUNT } metrics_scalar_id_t;
+typedef enum { METRICS_SCALARS_CORE(METRICS_SCALAR_ID) S_CORE_COUNT } metrics_scalar_id_t;
 #undef METRICS_SCALAR_ID
-/* Core scalars are ids 0 .. S_CORE_COUNT - 1: every run has them (NULL when
- * undefined); a model's scalars exist only where they have a value. */
-#define METRICS_SCALAR_ONE(id, name, unit, help) +1
-enum { S_CORE_COUNT = 0 METRICS_SCALARS_CORE(METRICS_SCALAR_ONE) };
-#undef METRICS_SCALAR_ONE
 
-typedef struct {
-    const char *name;  /* column name in the scalars table */
-    const char *unit;
-    const char *help;
-} metrics_scalar_t;
+/* The whole list: the core's, then every model's. */
+int metrics_nseries(void);
+const metrics_def_t *metrics_series_def(int id);
+int metrics_nscalars(void);
+const metrics_scalar_t *metrics_scalar_def(int id);
+/* Who declares scalar / series id: "core" or a model's name. */
+const char *metrics_scalar_owner(int id);
+const char *metrics_series_owner(int id);
 
-extern const metrics_scalar_t metrics_scalars[S_COUNT];
+/* Every column name in id order (NULL if out of memory at first use). */
+const char *const *metrics_series_names(void);
+const char *const *metrics_scalar_names(void);
 
-/* The id of the scalar called name, or -1. */
+/* The id of the scalar (series column) called name, or -1. */
 int metrics_scalar_find(const char *name);
+int metrics_series_find(const char *name);
 
 #endif

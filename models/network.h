@@ -13,6 +13,5 @@ typedef struct {
     double response_loss; /* probability that the response to a served request is lost, [0, 1] */
 } network_cfg_t;
 
-void network_defaults(network_cfg_t *c);
 
 #endif

@@ -31,24 +31,6 @@
  * int64 for any now below ~260 years. */
 static const simtime_t DELAY_MAX = (simtime_t)1000000000000000000LL;
 
-void policy_defaults(policy_cfg_t *c)
-{
-    c->max_attempts = 3;
-    c->attempt_timeout = SIMTIME_S;
-    c->deadline = 0;
-    c->ignore_deadline = 0;
-    c->backoff = BACKOFF_EXPONENTIAL;
-    c->base = 100 * SIMTIME_MS;
-    c->multiplier = 2.0;
-    c->cap = 20 * SIMTIME_S;
-    c->jitter = JITTER_FULL;
-    c->jitter_fraction = 0.2;
-    c->retry_on = POLICY_RETRY_DEFAULT;
-    c->retry_after = RETRY_AFTER_HONOUR;
-    c->retry_after_cap = 60 * SIMTIME_S;
-    c->nonreplayable = 0.0;
-}
-
 void policy_start(const policy_cfg_t *c, policy_state_t *s)
 {
     s->attempts = 0;

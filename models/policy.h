@@ -92,7 +92,6 @@ typedef struct {
     int used_retry_after;      /* 1 if the server's Retry-After set the delay */
 } policy_decision_t;
 
-void policy_defaults(policy_cfg_t *c);
 
 /* Start a call's state. */
 void policy_start(const policy_cfg_t *c, policy_state_t *s);

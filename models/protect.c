@@ -10,10 +10,10 @@
  *     cost (5, or 10 after a timeout), which is then withdrawn; when a call
  *     succeeds the bucket gets back the cost of its latest retry, or 1
  *     (NO_RETRY_INCREMENT) if it succeeded at its first attempt, capped at
- *     the capacity. /work/shared/research/retry-policies.md names the
+ *     the capacity. docs/retry-policies.md describes the
  *     first-try refund only; the SDKs also return a successful retry's
  *     cost, so that is the default here (refund_retry = false gives the
- *     note's simpler bucket).
+ *     simpler bucket).
  *   - gRPC retry throttling (kind = grpc): gRFC A6 "gRPC Retry Design",
  *     section "Throttling Retry Attempts and Hedged RPCs", as grpc-core's
  *     RetryThrottler implements it (src/core/client_channel/
@@ -64,36 +64,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void protect_defaults(protect_cfg_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->quota.kind = QUOTA_NONE;
-    c->quota.scope = PROTECT_SCOPE_CLIENT;
-    c->quota.capacity = 500;
-    c->quota.retry_cost = 5;
-    c->quota.timeout_cost = 10;
-    c->quota.success_refund = 1;
-    c->quota.refund_retry = 1;
-    c->quota.max_tokens = 10;
-    c->quota.token_ratio = 0.1;
-    c->budget.enabled = 0;
-    c->budget.scope = PROTECT_SCOPE_CLIENT;
-    c->budget.ratio = 0.1;
-    c->budget.window = 10 * SIMTIME_S;
-    c->budget.min_retries_per_s = 10;
-    c->throttle.enabled = 0;
-    c->throttle.scope = PROTECT_SCOPE_CLIENT;
-    c->throttle.k = 2;
-    c->throttle.window = 120 * SIMTIME_S;
-    c->breaker.enabled = 0;
-    c->breaker.scope = PROTECT_SCOPE_CLIENT;
-    c->breaker.failure_threshold = 0.5;
-    c->breaker.window = 10 * SIMTIME_S;
-    c->breaker.min_calls = 20;
-    c->breaker.open_for = 5 * SIMTIME_S;
-    c->breaker.probes = 3;
-}
 
 int protect_any(const protect_cfg_t *c)
 {
@@ -344,6 +314,18 @@ void protect_call_start(protect_t *p, uint32_t client, simtime_t now, protect_ca
     }
 }
 
+void protect_admit_cancelled(protect_t *p, uint32_t client, protect_call_t *pc)
+{
+    /* A probe slot taken by an attempt that never goes out is given back,
+     * or the half-open breaker would wait for ever. */
+    if (p->nk && pc->brk_probe) {
+        protect_breaker_t *b = &p->breaker[inst(p->nk, client)];
+        if (b->epoch == pc->brk_epoch)
+            b->probes_sent--;
+        pc->brk_probe = 0;
+    }
+}
+
 protect_verdict_t protect_admit(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, gsl_rng *r)
 {
     if (p->nk) {
@@ -357,14 +339,7 @@ protect_verdict_t protect_admit(protect_t *p, uint32_t client, simtime_t now, pr
         double pr = thr_prob(p, w);
         win_add(w, p->nslots_t, 0);
         if (pr > 0 && gsl_rng_uniform(r) < pr) {
-            /* A probe slot taken by an attempt that never goes out is
-             * given back, or the half-open breaker would wait for ever. */
-            if (p->nk && pc->brk_probe) {
-                protect_breaker_t *b = &p->breaker[inst(p->nk, client)];
-                if (b->epoch == pc->brk_epoch)
-                    b->probes_sent--;
-                pc->brk_probe = 0;
-            }
+            protect_admit_cancelled(p, client, pc);
             return PROTECT_REJECT_THROTTLE;
         }
     }
@@ -397,34 +372,49 @@ void protect_attempt_end(protect_t *p, uint32_t client, simtime_t now, protect_c
         brk_end(p, &p->breaker[inst(p->nk, client)], now, pc, o != OUT_OK);
 }
 
-protect_verdict_t protect_retry(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o)
+protect_verdict_t protect_may_retry(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o)
 {
-    int64_t *t = NULL, cost = 0;
+    (void)pc;
     if (p->nq) {
-        t = &p->tokens[inst(p->nq, client)];
+        int64_t t = p->tokens[inst(p->nq, client)];
         if (p->cfg.quota.kind == QUOTA_AWS) {
-            cost = o == OUT_TIMEOUT ? p->cfg.quota.timeout_cost : p->cfg.quota.retry_cost;
-            if (*t < cost)
+            int64_t cost = o == OUT_TIMEOUT ? p->cfg.quota.timeout_cost : p->cfg.quota.retry_cost;
+            if (t < cost)
                 return PROTECT_DENY_QUOTA;
-        } else if (!(2 * *t > p->q_max)) { /* tokens > max_tokens / 2, exactly */
+        } else if (!(2 * t > p->q_max)) { /* tokens > max_tokens / 2, exactly */
             return PROTECT_DENY_QUOTA;
         }
     }
-    protect_win_t *w = NULL;
     if (p->nb) {
-        w = &p->budget[inst(p->nb, client)];
+        protect_win_t *w = &p->budget[inst(p->nb, client)];
         win_advance(w, p->nslots_b, now);
         double limit = p->cfg.budget.ratio * (double)w->sum_a + p->budget_floor;
         if ((double)(w->sum_b + 1) > limit + 1e-9)
             return PROTECT_DENY_BUDGET;
     }
-    if (t && p->cfg.quota.kind == QUOTA_AWS) {
-        *t -= cost;
+    return PROTECT_PASS;
+}
+
+void protect_retry_granted(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o)
+{
+    if (p->nq && p->cfg.quota.kind == QUOTA_AWS) {
+        int64_t cost = o == OUT_TIMEOUT ? p->cfg.quota.timeout_cost : p->cfg.quota.retry_cost;
+        p->tokens[inst(p->nq, client)] -= cost;
         pc->quota_cost = (uint32_t)cost;
     }
-    if (w)
+    if (p->nb) {
+        protect_win_t *w = &p->budget[inst(p->nb, client)];
+        win_advance(w, p->nslots_b, now);
         win_add(w, p->nslots_b, 1);
-    return PROTECT_PASS;
+    }
+}
+
+protect_verdict_t protect_retry(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o)
+{
+    protect_verdict_t v = protect_may_retry(p, client, now, pc, o);
+    if (v == PROTECT_PASS)
+        protect_retry_granted(p, client, now, pc, o);
+    return v;
 }
 
 /* ------------------------------------------------------------------ */

@@ -136,8 +136,6 @@ typedef struct {
     double budget_floor;       /* retries, min_retries_per_s x window in s */
 } protect_t;
 
-void protect_defaults(protect_cfg_t *c);
-
 /* 1 if any protection is on (the client's one branch when none is). */
 int protect_any(const protect_cfg_t *c);
 
@@ -166,8 +164,16 @@ void protect_attempt_end(protect_t *p, uint32_t client, simtime_t now, protect_c
 
 /* The policy wants to retry after outcome o: retry quota, then budget.
  * PROTECT_PASS (tokens withdrawn, retry counted), PROTECT_DENY_QUOTA or
- * PROTECT_DENY_BUDGET (nothing changed). */
+ * PROTECT_DENY_BUDGET (nothing changed). protect_may_retry asks without
+ * changing anything; protect_retry_granted then withdraws and counts
+ * (protect_retry does both). */
 protect_verdict_t protect_retry(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o);
+protect_verdict_t protect_may_retry(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o);
+void protect_retry_granted(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o);
+
+/* An attempt protect_admit let through is not sent after all (another
+ * protection refused it): a half-open breaker gets its probe slot back. */
+void protect_admit_cancelled(protect_t *p, uint32_t client, protect_call_t *pc);
 
 /* Inspection, for metrics and tests. */
 breaker_state_t protect_breaker_level(const protect_t *p); /* the highest state any breaker is in */

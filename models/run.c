@@ -19,96 +19,12 @@
 #include "dist.h"
 #include "world.h"
 
-void run_defaults(run_cfg_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->run.duration = 60 * SIMTIME_S;
-    c->run.drain = 120 * SIMTIME_S;
-    c->run.seed = 1;
-    c->run.replication = 0;
-    snprintf(c->run.generator, sizeof c->run.generator, "mt19937");
-    c->run.bucket = SIMTIME_S;
-    c->run.max_events = 2000000000ULL;
-    c->run.recovery_threshold = 0.99;
-    c->run.recovery_hold = 10 * SIMTIME_S;
-    arrivals_defaults(&c->arrivals);
-    policy_defaults(&c->retry);
-    protect_defaults(&c->protect);
-    gmp_defaults(&c->gmp);
-    server_defaults(&c->server);
-    shed_defaults(&c->shed);
-    limiter_defaults(&c->limiter);
-    network_defaults(&c->network);
-    idem_defaults(&c->idem);
-    conn_defaults(&c->conn);
-    layers_defaults(&c->layers);
-    snprintf(c->output.db, sizeof c->output.db, "results/retrysim.db");
-}
-
-void network_defaults(network_cfg_t *c)
-{
-    c->request = (dist_t){.kind = DIST_CONST, .a = 1e6};
-    c->response = c->request;
-}
-
 static int blame(const char **key, const char *k, char *err, size_t errlen, const char *msg)
 {
     if (key)
         *key = k;
     snprintf(err, errlen, "%s", msg);
     return -1;
-}
-
-/* 1 if x has at most 3 decimals (gRPC keeps its tokens in thousandths). */
-static int three_decimals(double x)
-{
-    return fabs(x * 1000.0 - (double)llround(x * 1000.0)) < 1e-6;
-}
-
-/* Per-client protection state above this is a configuration mistake. */
-#define PROTECT_MEMORY_MAX ((size_t)1 << 30)
-
-static int protect_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
-{
-    const protect_cfg_t *pc = &c->protect;
-    if (pc->quota.kind == QUOTA_GRPC && !three_decimals(pc->quota.max_tokens))
-        return blame(key, "retry_quota.max_tokens", err, errlen,
-                     "max_tokens has more than 3 decimals (gRPC counts thousandths of a token)");
-    if (pc->quota.kind == QUOTA_GRPC && !three_decimals(pc->quota.token_ratio))
-        return blame(key, "retry_quota.token_ratio", err, errlen,
-                     "token_ratio has more than 3 decimals (gRPC counts thousandths of a token)");
-    struct {
-        int on;
-        simtime_t window;
-        const char *key;
-    } win[] = {{pc->budget.enabled, pc->budget.window, "retry_budget.window"},
-               {pc->throttle.enabled, pc->throttle.window, "throttle.window"},
-               {pc->breaker.enabled, pc->breaker.window, "breaker.window"}};
-    for (size_t i = 0; i < sizeof win / sizeof win[0]; i++)
-        if (win[i].on && win[i].window % SIMTIME_S != 0)
-            return blame(key, win[i].key, err, errlen,
-                         "the window must be a whole number of seconds (it is a ring of 1 s buckets)");
-    uint32_t clients = c->arrivals.clients > 0 ? (uint32_t)c->arrivals.clients : 1;
-    size_t bytes = protect_memory(pc, clients);
-    if (bytes > PROTECT_MEMORY_MAX) {
-        /* blame the per-client protection with the largest windows */
-        const char *k = "arrivals.clients";
-        simtime_t most = -1;
-        if (pc->throttle.enabled && pc->throttle.scope == PROTECT_SCOPE_CLIENT && pc->throttle.window > most)
-            k = "throttle.scope", most = pc->throttle.window;
-        if (pc->budget.enabled && pc->budget.scope == PROTECT_SCOPE_CLIENT && pc->budget.window > most)
-            k = "retry_budget.scope", most = pc->budget.window;
-        if (pc->breaker.enabled && pc->breaker.scope == PROTECT_SCOPE_CLIENT && pc->breaker.window > most)
-            k = "breaker.scope", most = pc->breaker.window;
-        if (most < 0 && pc->quota.kind != QUOTA_NONE && pc->quota.scope == PROTECT_SCOPE_CLIENT)
-            k = "retry_quota.scope";
-        char m[200];
-        snprintf(m, sizeof m, "per-client protection state would take %zu MiB for %u clients (limit %zu MiB); "
-                 "use scope = shared, shorter windows or fewer clients",
-                 bytes >> 20, clients, PROTECT_MEMORY_MAX >> 20);
-        return blame(key, k, err, errlen, m);
-    }
-    return 0;
 }
 
 int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
@@ -127,22 +43,12 @@ int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
         return blame(key, "run.warmup", err, errlen, "the warm-up must end before the run's duration");
     if (c->arrivals.kind == ARR_SPIKE && c->arrivals.spike_at >= c->run.duration)
         return blame(key, "arrivals.spike_at", err, errlen, "the spike starts after the run's duration");
-    if (protect_validate(c, key, err, errlen) < 0)
-        return -1;
-    if (gmp_validate(&c->gmp, key, err, errlen) < 0)
-        return -1;
-    if (c->layers.count > 1) {
-        /* an upper tier's call has no caller, client id or goroutine of its
-         * own: these models would need one per tier */
-        if (c->gmp.enabled)
-            return blame(key, "layers.count", err, errlen, "layers (count > 1) cannot be combined with the gmp model");
-        if (c->conn.enabled)
-            return blame(key, "layers.count", err, errlen, "layers (count > 1) cannot be combined with [connections]");
-        if (c->idem.non_idempotent > 0)
-            return blame(key, "layers.count", err, errlen,
-                         "layers (count > 1) cannot be combined with idempotency.non_idempotent");
-        if (c->server.contention)
-            return blame(key, "layers.count", err, errlen, "layers (count > 1) cannot be combined with server.contention");
+    /* each model's own checks, on (its keys may be set while it is off) */
+    for (int i = 0; i < model_count(); i++) {
+        const model_desc_t *d = model_at(i);
+        const void *mc = (const char *)c + d->info->cfg_off;
+        if (d->validate && d->validate(mc, c, key, err, errlen) < 0)
+            return -1;
     }
     if (p->attempt_timeout == 0 && p->deadline == 0) {
         for (int i = 0; i < c->server.noutages; i++)
@@ -206,22 +112,25 @@ typedef struct {
     int taken;
 } horizon_t;
 
-/* The four scalars of tier i are S_ATTEMPTS_TIER0 + TIER_STRIDE * i + 0..3. */
-#define TIER_STRIDE (S_ATTEMPTS_TIER1 - S_ATTEMPTS_TIER0)
-_Static_assert(TIER_STRIDE == 4 && S_AMP_TIER0 == S_ATTEMPTS_TIER0 + 1 && S_REJ_TIER0 == S_ATTEMPTS_TIER0 + 2 &&
-                   S_WASTED_TIER0 == S_ATTEMPTS_TIER0 + 3 && S_ATTEMPTS_TIER7 == S_ATTEMPTS_TIER0 + 7 * TIER_STRIDE,
-               "metrics.h: tier scalars out of order");
-
 void run_set_scalar(run_result_t *res, int id, double v)
 {
-    if (id >= 0 && id < S_COUNT)
+    if (id >= 0 && id < res->nscalars)
         res->scalar[id] = v;
 }
 
 double run_scalar(const run_result_t *res, const char *name)
 {
     int id = metrics_scalar_find(name);
-    return id >= 0 ? res->scalar[id] : (double)NAN;
+    return id >= 0 && id < res->nscalars ? res->scalar[id] : (double)NAN;
+}
+
+int64_t world_series_total(const world_t *w, int id)
+{
+    const stats_series_t *s = &w->res->series;
+    int64_t t = 0;
+    for (int b = 0; b < stats_series_nbuckets(s); b++)
+        t += stats_series_get(s, id, b);
+    return t;
 }
 
 /* Levels are recorded at each change; this event records them at every
@@ -237,8 +146,9 @@ static void on_bucket(eng_t *e, void *ctx, uint64_t arg)
     stats_series_record(s, M_ORPHANS, now, w->n_orphans);
     stats_series_record(s, M_QUEUE, now, w->qlen);
     stats_series_record(s, M_BUSY, now, w->busy);
-    if (w->prot_breaker)
-        stats_series_record(s, M_BREAKER, now, protect_breaker_level(&w->prot));
+    for (int i = 0; i < w->non; i++)
+        if (w->on[i].d->bucket)
+            w->on[i].d->bucket(w, w->on[i].state, now);
     if (now >= w->end_arrivals && w->n_active == 0) {
         eng_stop(e);
         return;
@@ -278,7 +188,6 @@ static int open_streams(world_t *w, run_result_t *res)
         {&w->r_nonreplay, "client.nonreplayable"}, {&w->r_think, "client.think"},
         {&w->r_service, "server.service"},    {&w->r_errors, "server.errors"},
         {&w->r_net_req, "network.request"},   {&w->r_net_resp, "network.response"},
-        {&w->r_throttle, "client.throttle"},
     };
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         if (!(*s[i].r = rng_stream(&res->rng, s[i].name, w->err, sizeof w->err)))
@@ -294,9 +203,16 @@ static int64_t series_total(const stats_series_t *s, int id)
     return t;
 }
 
-/* Every way a call can fail (series ids). */
-static const int call_failures[] = {M_FAIL_EXHAUSTED, M_FAIL_DEADLINE, M_FAIL_NOTRETRY, M_FAIL_NONREPLAY,
-                                    M_DENIED_QUOTA,   M_DENIED_BUDGET, M_FAIL_THROTTLED, M_FAIL_BREAKER};
+/* The series columns with a flag (METRIC_CALL_FAILURE, METRIC_SERVER_LOST),
+ * the core's and the models'; returns how many (at most max). */
+static int flagged(unsigned flag, int *ids, int max)
+{
+    int n = 0;
+    for (int i = 0; i < metrics_nseries() && n < max; i++)
+        if (metrics_series_def(i)->flags & flag)
+            ids[n++] = i;
+    return n;
+}
 
 /* First time after the last outage from which, for `hold`, every bucket
  * has a success rate of the calls ending there >= threshold AND at most a
@@ -312,6 +228,8 @@ static double recovery_time(const run_cfg_t *c, const stats_series_t *s)
             last_end = c->server.outages[i].end;
     if (last_end < 0)
         return NAN;
+    int fails[64], lost_ids[64];
+    int nfails = flagged(METRIC_CALL_FAILURE, fails, 64), nlost = flagged(METRIC_SERVER_LOST, lost_ids, 64);
     simtime_t bw = c->run.bucket;
     int64_t hold = (c->run.recovery_hold + bw - 1) / bw;
     int64_t first = (last_end + bw - 1) / bw;
@@ -323,17 +241,17 @@ static double recovery_time(const run_cfg_t *c, const stats_series_t *s)
     for (int64_t b = first; b < nb; b++) {
         int64_t ok = stats_series_get(s, M_SUCCEEDED, (int)b);
         int64_t bad = 0;
-        for (size_t i = 0; i < sizeof call_failures / sizeof call_failures[0]; i++)
-            bad += stats_series_get(s, call_failures[i], (int)b);
+        for (int i = 0; i < nfails; i++)
+            bad += stats_series_get(s, fails[i], (int)b);
         int good = ok + bad > 0 ? (double)ok >= c->run.recovery_threshold * (double)(ok + bad)
                                 : stats_series_get(s, M_CALLS, (int)b) == 0;
         /* The server's side too: calls whose retries are still pending end
          * (and fail) long after the bucket, so rejected and wasted work
          * there says the storm is not over. */
         int64_t arr = stats_series_get(s, M_ARRIVALS, (int)b);
-        int64_t lost = stats_series_get(s, M_REJ_QUEUE, (int)b) + stats_series_get(s, M_REJ_LIMITER, (int)b) +
-                       stats_series_get(s, M_REJ_OUTAGE, (int)b) + stats_series_get(s, M_WASTED, (int)b) +
-                       stats_series_get(s, M_SHED, (int)b);
+        int64_t lost = 0;
+        for (int i = 0; i < nlost; i++)
+            lost += stats_series_get(s, lost_ids[i], (int)b);
         if ((double)lost > (1 - c->run.recovery_threshold) * (double)arr)
             good = 0;
         run_len = good ? run_len + 1 : 0;
@@ -376,10 +294,6 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     run_set_scalar(res, S_CALLS_DEADLINE_CUT, (double)w->deadline_cut);
     run_set_scalar(res, S_CALLS_NOTRETRY, (double)series_total(s, M_FAIL_NOTRETRY));
     run_set_scalar(res, S_CALLS_NONREPLAY, (double)series_total(s, M_FAIL_NONREPLAY));
-    run_set_scalar(res, S_CALLS_DENIED_QUOTA, (double)series_total(s, M_DENIED_QUOTA));
-    run_set_scalar(res, S_CALLS_DENIED_BUDGET, (double)series_total(s, M_DENIED_BUDGET));
-    run_set_scalar(res, S_CALLS_THROTTLED, (double)series_total(s, M_FAIL_THROTTLED));
-    run_set_scalar(res, S_CALLS_BREAKER, (double)series_total(s, M_FAIL_BREAKER));
     run_set_scalar(res, S_REJ_LOCAL, (double)series_total(s, M_REJ_LOCAL));
     run_set_scalar(res, S_CALLS_UNFINISHED, (double)unfinished);
     /* work the server still held when the run ended (drain stops when no
@@ -395,7 +309,6 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
 #undef Q
     run_set_scalar(res, S_REJ_LIMITER, (double)series_total(s, M_REJ_LIMITER));
     run_set_scalar(res, S_REJ_QUEUE, (double)series_total(s, M_REJ_QUEUE));
-    run_set_scalar(res, S_SHED, (double)series_total(s, M_SHED));
     run_set_scalar(res, S_BLOCKING, arrivals > 0 ? (double)series_total(s, M_REJ_QUEUE) / arrivals : (double)NAN);
     run_set_scalar(res, S_SERVED, (double)w->served_total);
     run_set_scalar(res, S_SERVED_WASTED, (double)w->served_wasted);
@@ -408,23 +321,51 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     run_set_scalar(res, S_P_EMPTY, hz->taken ? hz->p_empty : (double)NAN);
     run_set_scalar(res, S_MEAN_QUEUE, hz->taken ? hz->mean_queue : (double)NAN);
     run_set_scalar(res, S_EVENTS, (double)res->events);
-    if (w->nlayers > 1) {
-        /* per tier: attempts sent to it, and per caller's call (the product
-         * of the attempts above it when every attempt fails); metrics.h
-         * declares each tier's four scalars consecutively */
-        for (int i = 0; i < w->nlayers; i++) {
-            int base = S_ATTEMPTS_TIER0 + TIER_STRIDE * i;
-            double a = (double)w->tier_attempts[i];
-            run_set_scalar(res, base, a);
-            run_set_scalar(res, base + 1, calls > 0 ? a / calls : (double)NAN);
-            if (i + 1 < w->nlayers) {
-                run_set_scalar(res, base + 2, (double)w->tier_rejected[i]);
-                run_set_scalar(res, base + 3, (double)w->tier_wasted[i]);
-            }
-        }
-        run_set_scalar(res, S_AMP_BOTTOM,
-                   calls > 0 ? (double)w->tier_attempts[w->nlayers - 1] / calls : (double)NAN);
+}
+
+/* The record sizes (core + every model's extension) and the hops before
+ * any model changes them: the server alone, called with [retry]. */
+static void layout(world_t *w)
+{
+    const model_desc_t *last = model_at(model_count() - 1);
+    w->call_size = sizeof(call_t);
+    w->req_size = sizeof(req_t);
+    if (last) {
+        w->call_size = (last->info->call_off + last->call_extra + 7) / 8 * 8;
+        w->req_size = (last->info->req_off + last->req_extra + 7) / 8 * 8;
     }
+    w->nhops = 1;
+    w->hop_arrive[0] = server_on_arrival;
+    w->hop_policy[0] = &w->cfg->retry;
+}
+
+/* Attach the models that are on, in models.def order. */
+static int attach_models(world_t *w)
+{
+    for (int i = 0; i < model_count(); i++) {
+        const model_desc_t *d = model_at(i);
+        if (!d->enabled(world_cfg(w, d->info), w->cfg))
+            continue;
+        if (w->non == WORLD_MAX_MODELS) {
+            snprintf(w->err, sizeof w->err, "more than %d models on in one run", WORLD_MAX_MODELS);
+            return -1;
+        }
+        void *state = NULL;
+        if (d->attach && d->attach(w, &state) < 0)
+            return -1;
+        w->on[w->non].d = d;
+        w->on[w->non].state = state;
+        w->non++;
+    }
+    return 0;
+}
+
+static void detach_models(world_t *w)
+{
+    for (int i = w->non - 1; i >= 0; i--)
+        if (w->on[i].d->detach)
+            w->on[i].d->detach(w, w->on[i].state);
+    w->non = 0;
 }
 
 static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
@@ -436,10 +377,17 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
     }
     if (open_streams(w, res) < 0)
         return -1;
-    int kinds[M_COUNT];
-    for (int i = 0; i < M_COUNT; i++)
-        kinds[i] = metrics_series[i].kind;
-    if (stats_series_init(&res->series, M_COUNT, kinds, c->run.bucket, c->run.duration + c->run.drain) < 0) {
+    int nseries = metrics_nseries();
+    int *kinds = malloc((size_t)nseries * sizeof *kinds);
+    if (!kinds) {
+        snprintf(w->err, sizeof w->err, "cannot allocate the series");
+        return -1;
+    }
+    for (int i = 0; i < nseries; i++)
+        kinds[i] = metrics_series_def(i)->kind;
+    int bad = stats_series_init(&res->series, nseries, kinds, c->run.bucket, c->run.duration + c->run.drain) < 0;
+    free(kinds);
+    if (bad) {
         snprintf(w->err, sizeof w->err, "cannot allocate the series");
         return -1;
     }
@@ -459,20 +407,14 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
         snprintf(w->err, sizeof w->err, "cannot allocate the engine");
         return -1;
     }
-    if (protect_init(&w->prot, &c->protect, c->arrivals.clients > 0 ? (uint32_t)c->arrivals.clients : 1, w->err,
-                     sizeof w->err) < 0)
-        return -1;
-    w->prot_on = protect_any(&c->protect);
-    w->prot_breaker = c->protect.breaker.enabled;
-    layers_setup(w);
     if (server_setup(w) < 0)
         return -1;
     int rc = arrivals_setup(w);
     if (rc < 0)
         return rc;
-    if (gmp_attach(w) < 0)
-        return -1;
-    if (idem_attach(w) < 0 || conn_attach(w) < 0)
+    /* after the arrivals: a model's first events (the Go runtime's) come
+     * after theirs at equal times */
+    if (attach_models(w) < 0)
         return -1;
     eng_at(&w->eng, 0, on_bucket, w, 0);
     if (c->run.warmup > 0)
@@ -483,13 +425,23 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
 int run_execute(const run_cfg_t *c, run_result_t *res)
 {
     memset(res, 0, sizeof *res);
-    for (int i = 0; i < S_COUNT; i++)
-        res->scalar[i] = NAN;
+    model_registry_init();
     world_t w;
     memset(&w, 0, sizeof w);
     w.cfg = c;
     w.res = res;
     w.end_arrivals = c->run.duration;
+    layout(&w);
+    res->nscalars = metrics_nscalars();
+    res->scalar = malloc((size_t)res->nscalars * sizeof *res->scalar);
+    if (!res->scalar) {
+        res->nscalars = 0;
+        res->failed = 1;
+        snprintf(res->message, sizeof res->message, "out of memory for the scalars");
+        return -1;
+    }
+    for (int i = 0; i < res->nscalars; i++)
+        res->scalar[i] = NAN;
     horizon_t hz = {0};
     horizon_ctx_t hc = {&w, &hz};
     struct timespec t0, t1;
@@ -508,26 +460,23 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->events = eng_events(&w.eng);
     res->peak_active = w.peak_active;
-    res->pool_bytes = (size_t)w.ncalls_cap * sizeof(call_t) + (size_t)w.nreqs_cap * sizeof(req_t) +
+    res->pool_bytes = (size_t)w.ncalls_cap * w.call_size + (size_t)w.nreqs_cap * w.req_size +
                       (size_t)w.qcap * sizeof(uint32_t) + eng_memory(&w.eng);
     res->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (rc == 0 || (rc == -1 && res->nhists >= 2)) {
         summarise(&w, res, &hz, w.n_active);
-        gmp_summarise(&w);
-        idem_summarise(&w);
-        conn_summarise(&w);
+        for (int i = 0; i < w.non; i++)
+            if (w.on[i].d->summarise)
+                w.on[i].d->summarise(&w, w.on[i].state, res);
         res->has_scalars = 1;
     }
     if (rc < 0) {
         res->failed = 1;
         snprintf(res->message, sizeof res->message, "%s", w.err);
     }
+    detach_models(&w);
     arrivals_free(&w);
     server_free(&w);
-    protect_free(&w.prot);
-    gmp_detach(&w);
-    idem_detach(&w);
-    conn_detach(&w);
     eng_free(&w.eng);
     free(w.calls);
     free(w.reqs);
@@ -541,4 +490,7 @@ void run_result_free(run_result_t *res)
         stats_hist_free(&res->hists[i].h);
     rng_set_free(&res->rng);
     res->nhists = 0;
+    free(res->scalar);
+    res->scalar = NULL;
+    res->nscalars = 0;
 }

@@ -10,18 +10,12 @@
 #include <stdint.h>
 
 #include "arrivals.h"
-#include "conn.h"
-#include "gmp.h"
-#include "idem.h"
-#include "layers.h"
 #include "limiter.h"
 #include "metrics.h"
 #include "network.h"
 #include "policy.h"
-#include "protect.h"
 #include "rng.h"
 #include "server.h"
-#include "shed.h"
 #include "simtime.h"
 #include "stats.h"
 
@@ -48,20 +42,19 @@ typedef struct {
                                   of each point (default), of every run, or of none */
 } output_cfg_t;
 
-typedef struct {
+/* Bytes for the optional models' configurations (model.h); the registry
+ * places each model's structure in it, and a test checks they fit. */
+#define RUN_EXT_BYTES 4096
+
+typedef struct run_cfg {
     run_params_t run;
     arrivals_cfg_t arrivals;
     policy_cfg_t retry;
-    protect_cfg_t protect;     /* client-side protections: retry quota, budget, throttling, breaker */
-    gmp_cfg_t gmp;             /* the Go runtime model on the client (off by default) */
     server_cfg_t server;
-    shed_cfg_t shed;           /* load shedding, queue order, server Retry-After (shed.h) */
     limiter_cfg_t limiter;
     network_cfg_t network;
-    idem_cfg_t idem;           /* non-idempotent calls, idempotency-key store (idem.h) */
-    conn_cfg_t conn;           /* connection pools, keep-alive idle timeouts (conn.h) */
-    layers_cfg_t layers;       /* tiers above [server] (layers.h); count = 1 = off */
     output_cfg_t output;
+    _Alignas(16) unsigned char ext[RUN_EXT_BYTES]; /* the models' configurations: model_cfg() */
 } run_cfg_t;
 
 #define RUN_MAX_HISTS 8
@@ -72,9 +65,11 @@ typedef struct {
     stats_hist_t h;
 } run_hist_t;
 
-typedef struct {
-    stats_series_t series;     /* METRICS_SERIES counters per bucket */
-    double scalar[S_COUNT];    /* by id (metrics.h); NaN = undefined or not produced (model off) */
+typedef struct run_result {
+    stats_series_t series;     /* counters per bucket, one per series column (metrics_nseries) */
+    double *scalar;            /* metrics_nscalars() values by id (metrics.h); NaN = undefined or not
+                                  produced (model off) */
+    int nscalars;              /* entries of scalar */
     int has_scalars;           /* 1 once the run's scalars were computed (not for a setup failure) */
     int nhists;
     run_hist_t hists[RUN_MAX_HISTS];
@@ -86,8 +81,6 @@ typedef struct {
     int failed;                /* 1 if the run did not complete (budget, error) */
     char message[256];         /* why it failed */
 } run_result_t;
-
-void run_defaults(run_cfg_t *c);
 
 /* Check combinations that make no sense (beyond single-key ranges, which
  * the config layer checks). Returns -1 with a message and sets *key to the

@@ -2,15 +2,15 @@
  * server: the service behind the rate limiter. An arriving request meets,
  * in order: a scheduled outage (reject with 503, or drop silently), the
  * limiter (reject with its status and Retry-After, or admit after a delay),
- * then load shedding (shed.c: CoDel or an in-flight limit, 503), the
- * workers and a FIFO (or LIFO) waiting room of K (full: reject with
- * queue_full_status; both 503s carry shed.c's Retry-After). Service time
+ * then the models' admission (model.h server_admit: load shedding, 503),
+ * the workers and a FIFO (or LIFO) waiting room of K (full: reject with
+ * queue_full_status; both 503s carry the server's Retry-After). Service time
  * is drawn when service starts, plus
  * load_per_inflight × requests in service (Brooker's collapse model, 2023),
  * fixed at the start. A request whose client has given up is still served
- * (wasted work) unless drop_expired. With contention on, the server holds
- * one versioned row: a read returns the version, a conditional write
- * succeeds only if nobody wrote since (Brooker 2015), else 409.
+ * (wasted work) unless drop_expired. Models may answer a request before
+ * its work (server_begin: an idempotency store), decide a served request's
+ * outcome (server_outcome: a versioned row's conflicts) and see its end.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +32,9 @@ static void on_response_arrives(eng_t *e, void *ctx, uint64_t ri)
 }
 
 /* Send the response for request ri back through the network. */
-static void respond(world_t *w, uint32_t ri, outcome_t o, simtime_t retry_after)
+void server_respond(world_t *w, uint32_t ri, outcome_t o, simtime_t retry_after)
 {
-    req_t *r = &w->reqs[ri];
+    req_t *r = world_req(w, ri);
     r->outcome = (uint8_t)o;
     r->retry_after = retry_after;
     eng_after(&w->eng, dist_draw(&w->cfg->network.response, w->r_net_resp), on_response_arrives, w, ri);
@@ -72,7 +72,7 @@ static int queue_push(world_t *w, uint32_t ri)
 
 static uint32_t queue_pop(world_t *w)
 {
-    if (w->cfg->shed.queue_order == SHED_ORDER_LIFO) /* the newest waiting request (shed.h) */
+    if (w->cfg->server.queue_order == SERVER_ORDER_LIFO) /* the newest waiting request */
         return w->queue[(w->qhead + --w->qlen) % w->qcap];
     uint32_t ri = w->queue[w->qhead];
     w->qhead = (w->qhead + 1) % w->qcap;
@@ -84,7 +84,7 @@ static uint32_t queue_pop(world_t *w)
 static int start_service(world_t *w, uint32_t ri)
 {
     const server_cfg_t *sc = &w->cfg->server;
-    req_t *r = &w->reqs[ri];
+    req_t *r = world_req(w, ri);
     /* drop_expired is omniscient (the server knows the client left);
      * deadline_propagation is what a real server can do: compare the
      * deadline the request carries with its clock. */
@@ -95,11 +95,12 @@ static int start_service(world_t *w, uint32_t ri)
         world_req_free(w, ri);
         return 0;
     }
-    if (w->idem && idem_server_begin(w, ri)) {
-        /* the idempotency-key store answered (stored response or 409): no work */
-        world_level(w, &w->lv_system, -1);
-        return 0;
-    }
+    for (int i = 0; i < w->non; i++)
+        if (w->on[i].d->server_begin && w->on[i].d->server_begin(w, w->on[i].state, ri)) {
+            /* a model answered (an idempotency store's stored response or 409): no work */
+            world_level(w, &w->lv_system, -1);
+            return 0;
+        }
     w->busy++;
     w->in_service++;
     world_level(w, &w->lv_busy, +1);
@@ -109,37 +110,61 @@ static int start_service(world_t *w, uint32_t ri)
     return 1;
 }
 
+static void hooks_dequeue(world_t *w, simtime_t sojourn)
+{
+    for (int i = 0; i < w->non; i++)
+        if (w->on[i].d->server_dequeue)
+            w->on[i].d->server_dequeue(w, w->on[i].state, sojourn, w->qlen);
+}
+
 static void dispatch_queue(world_t *w)
 {
     while (w->busy < w->workers_now && w->qlen) {
         uint32_t ri = queue_pop(w);
-        simtime_t now = eng_now(&w->eng);
-        shed_observe(&w->shed, &w->cfg->shed, now, now - w->reqs[ri].queued_at, w->qlen);
+        hooks_dequeue(w, eng_now(&w->eng) - world_req(w, ri)->queued_at);
         start_service(w, ri);
         series_max(w, M_QUEUE, w->qlen);
         world_level(w, &w->lv_queue, -1);
     }
 }
 
-/* The Retry-After of a queue-full or shed 503 (shed.h; the limiter's own
- * rejections keep [limiter] retry_after). */
-static simtime_t server_retry_after(const world_t *w)
+simtime_t server_retry_after(const server_cfg_t *c, uint32_t qlen, int workers)
 {
-    return shed_retry_after(&w->cfg->shed, w->qlen, dist_mean(&w->cfg->server.service), w->workers_now);
+    if (c->ra_mode == SERVER_RA_CONSTANT)
+        return c->retry_after > 0 ? c->retry_after : -1;
+    double cap = c->retry_after_cap > 0 ? (double)c->retry_after_cap : 1e300;
+    if (workers <= 0)
+        return c->retry_after_cap > 0 ? c->retry_after_cap : -1; /* nobody serves: no estimate */
+    double v = (double)(qlen > 0 ? qlen : 1) * dist_mean(&c->service) / (double)workers;
+    if (v > cap)
+        v = cap;
+    return (simtime_t)(v + 0.5);
 }
 
-/* Past the limiter: load shedding, a worker, the waiting room, or a
- * rejection. */
+/* The Retry-After of a queue-full or shed 503 now (the limiter's own
+ * rejections keep [limiter] retry_after). */
+static simtime_t retry_after_now(const world_t *w)
+{
+    return server_retry_after(&w->cfg->server, w->qlen, w->workers_now);
+}
+
+/* Past the limiter: the models' admission, a worker, the waiting room, or
+ * a rejection. */
 static void enter(world_t *w, uint32_t ri)
 {
     int must_wait = w->busy >= w->workers_now;
-    if (!shed_admit(&w->shed, &w->cfg->shed, eng_now(&w->eng), must_wait, w->busy + (int64_t)w->qlen)) {
-        world_count(w, M_SHED, 1);
-        respond(w, ri, OUT_503, server_retry_after(w));
-        return;
+    for (int i = 0; i < w->non; i++) {
+        if (!w->on[i].d->server_admit)
+            continue;
+        int r = w->on[i].d->server_admit(w, w->on[i].state, ri, must_wait, w->busy + (int64_t)w->qlen);
+        if (r != MODEL_PASS) {
+            world_count(w, r, 1);
+            server_respond(w, ri, OUT_503, retry_after_now(w));
+            return;
+        }
     }
     if (!must_wait) {
-        shed_observe(&w->shed, &w->cfg->shed, eng_now(&w->eng), 0, w->qlen); /* served at once: sojourn 0 */
+        hooks_dequeue(w, 0); /* served at once: sojourn 0 */
         world_count(w, M_ADMITTED, 1);
         world_level(w, &w->lv_system, +1);
         start_service(w, ri);
@@ -147,10 +172,10 @@ static void enter(world_t *w, uint32_t ri)
     }
     if (queue_push(w, ri) < 0) {
         world_count(w, M_REJ_QUEUE, 1);
-        respond(w, ri, status_outcome(w->cfg->server.queue_full_status), server_retry_after(w));
+        server_respond(w, ri, status_outcome(w->cfg->server.queue_full_status), retry_after_now(w));
         return;
     }
-    w->reqs[ri].queued_at = eng_now(&w->eng);
+    world_req(w, ri)->queued_at = eng_now(&w->eng);
     world_count(w, M_ADMITTED, 1);
     world_level(w, &w->lv_system, +1);
     world_level(w, &w->lv_queue, +1);
@@ -170,7 +195,7 @@ void server_on_arrival(eng_t *e, void *ctx, uint64_t arg)
     world_count(w, M_ARRIVALS, 1);
     if (w->outage_mode == OUTAGE_REJECT) {
         world_count(w, M_REJ_OUTAGE, 1);
-        respond(w, ri, OUT_503, -1);
+        server_respond(w, ri, OUT_503, -1);
         return;
     }
     if (w->outage_mode == OUTAGE_DROP) {
@@ -182,7 +207,7 @@ void server_on_arrival(eng_t *e, void *ctx, uint64_t arg)
     if (!v.admit) {
         const limiter_cfg_t *lc = &w->cfg->limiter;
         world_count(w, M_REJ_LIMITER, 1);
-        respond(w, ri, status_outcome(lc->reject_status), lc->retry_after > 0 ? lc->retry_after : -1);
+        server_respond(w, ri, status_outcome(lc->reject_status), lc->retry_after > 0 ? lc->retry_after : -1);
         return;
     }
     if (v.delay > 0)
@@ -191,20 +216,10 @@ void server_on_arrival(eng_t *e, void *ctx, uint64_t arg)
         enter(w, ri);
 }
 
-/* The outcome of a served request: contention check, then injected errors. */
-static outcome_t served_outcome(world_t *w, req_t *r)
+/* An injected error ([server] error_500, error_502, error_drop) or OK. */
+static outcome_t injected_error(world_t *w)
 {
     const server_cfg_t *sc = &w->cfg->server;
-    if (sc->contention) {
-        if (!r->write_phase) {
-            r->version = w->row_version;
-            return OUT_OK;
-        }
-        if (r->version != w->row_version)
-            return OUT_409;
-        w->row_version++;
-        return OUT_OK;
-    }
     double e500 = sc->error_500, e502 = sc->error_502, edrop = sc->error_drop;
     if (e500 + e502 + edrop <= 0)
         return OUT_OK;
@@ -218,25 +233,37 @@ static outcome_t served_outcome(world_t *w, req_t *r)
     return OUT_OK;
 }
 
+/* The outcome of a served request: an injected error, then the models'
+ * say (a versioned row's read or conflicting write). */
+static outcome_t served_outcome(world_t *w, uint32_t ri)
+{
+    outcome_t o = injected_error(w);
+    for (int i = 0; i < w->non; i++)
+        if (w->on[i].d->server_outcome)
+            w->on[i].d->server_outcome(w, w->on[i].state, ri, &o);
+    return o;
+}
+
 static void on_service_done(eng_t *e, void *ctx, uint64_t arg)
 {
     (void)e;
     world_t *w = ctx;
     uint32_t ri = (uint32_t)arg;
-    req_t *r = &w->reqs[ri];
+    req_t *r = world_req(w, ri);
     w->busy--;
     w->in_service--;
     world_level(w, &w->lv_busy, -1);
     world_level(w, &w->lv_system, -1);
     w->served_total++;
-    outcome_t o = served_outcome(w, r);
+    outcome_t o = served_outcome(w, ri);
     world_count(w, o == OUT_OK ? M_SERVED_OK : M_SERVED_ERR, 1);
-    if (w->idem)
-        idem_server_end(w, ri, o);
+    for (int i = 0; i < w->non; i++)
+        if (w->on[i].d->server_end)
+            w->on[i].d->server_end(w, w->on[i].state, ri, o);
     int alive = client_request_alive(w, r);
-    if (!alive || w->calls[r->call].caller_gone) {
+    if (!alive || world_call(w, r->call)->caller_gone) {
         /* Wasted: nobody waits for the answer, or only an orphan retry loop
-         * whose caller has already given up (seed §2.1). */
+         * whose caller has already given up (docs/failure-modes.md §2.1). */
         world_count(w, M_WASTED, 1);
         w->served_wasted++;
     }
@@ -245,7 +272,7 @@ static void on_service_done(eng_t *e, void *ctx, uint64_t arg)
         alive = 0;
     }
     if (alive)
-        respond(w, ri, o, -1);
+        server_respond(w, ri, o, -1);
     else
         world_req_free(w, ri);
     dispatch_queue(w);
@@ -283,7 +310,6 @@ int server_setup(world_t *w)
 {
     const server_cfg_t *sc = &w->cfg->server;
     limiter_init(&w->limiter, &w->cfg->limiter);
-    shed_init(&w->shed);
     w->qcap = sc->queue == SERVER_QUEUE_UNLIMITED ? 1024 : (uint32_t)(sc->queue > 0 ? sc->queue : 1);
     w->queue = malloc((size_t)w->qcap * sizeof *w->queue);
     if (!w->queue) {
@@ -307,20 +333,6 @@ void server_free(world_t *w)
     w->queue = NULL;
 }
 
-void server_defaults(server_cfg_t *c)
-{
-    c->workers = 10;
-    c->queue = 100;
-    c->queue_full_status = 503;
-    c->service = (dist_t){.kind = DIST_EXP, .a = 10e6};
-    c->load_ns = 0;
-    c->error_500 = c->error_502 = c->error_drop = 0;
-    c->drop_expired = 0;
-    c->deadline_propagation = 0;
-    c->contention = 0;
-    c->noutages = 0;
-}
-
 double server_capacity(const server_cfg_t *c)
 {
     double m = dist_mean(&c->service);
@@ -329,9 +341,3 @@ double server_capacity(const server_cfg_t *c)
     return c->workers / (m / 1e9);
 }
 
-/* Answer request ri now with outcome o, without serving it (the
- * idempotency-key store's stored response or 409). */
-void server_respond(world_t *w, uint32_t ri, outcome_t o)
-{
-    respond(w, ri, o, -1);
-}

@@ -86,17 +86,20 @@ static void merger_free(merger_t *m)
 
 static int merger_prepare(merger_t *m, char *err, size_t errlen)
 {
-    const char *scal[S_COUNT], *ser[M_COUNT];
-    for (int i = 0; i < S_COUNT; i++)
-        scal[i] = metrics_scalars[i].name;
-    for (int i = 0; i < M_COUNT; i++)
-        ser[i] = metrics_series[i].name;
-    unsigned char shave[S_COUNT], mhave[M_COUNT];
-    m->nscols = shared_columns(m->db, "scalars", scal, S_COUNT, shave);
-    m->nmcols = shared_columns(m->db, "series", ser, M_COUNT, mhave);
-    m->scols = column_list(m->db, scal, S_COUNT, shave, 0);
-    m->mcols = column_list(m->db, ser, M_COUNT, mhave, 0);
-    char *eqs = column_list(m->db, scal, S_COUNT, shave, 1), *sql_same = NULL, *sql_scalars = NULL, *sql_series = NULL;
+    const char *const *scal = metrics_scalar_names(), *const *ser = metrics_series_names();
+    int nsc = metrics_nscalars(), nse = metrics_nseries();
+    unsigned char *shave = calloc((size_t)nsc + (size_t)nse, 1), *mhave = shave ? shave + nsc : NULL;
+    if (!scal || !ser || !shave) {
+        free(shave);
+        dbx_plain(err, errlen, "out of memory");
+        return -1;
+    }
+    m->nscols = shared_columns(m->db, "scalars", scal, nsc, shave);
+    m->nmcols = shared_columns(m->db, "series", ser, nse, mhave);
+    m->scols = column_list(m->db, scal, nsc, shave, 0);
+    m->mcols = column_list(m->db, ser, nse, mhave, 0);
+    char *eqs = column_list(m->db, scal, nsc, shave, 1), *sql_same = NULL, *sql_scalars = NULL, *sql_series = NULL;
+    free(shave);
     if (!m->scols || !m->mcols || !eqs) {
         sqlite3_free(eqs);
         dbx_plain(err, errlen, "out of memory");

@@ -60,7 +60,8 @@ static void fill_head(rec_head_t *h, int sweep_run, int point, int detail, const
     h->duration_ns = cfg->run.duration;
     snprintf(h->message, sizeof h->message, "%s", res->failed ? res->message : "");
     h->has_scalars = res->has_scalars;
-    memcpy(h->scalar, res->scalar, sizeof h->scalar);
+    h->nscalars = res->nscalars;
+    h->nseries = res->series.ncounters;
     h->detail = detail;
     h->nstreams = res->rng.n > RNG_MAX_STREAMS ? RNG_MAX_STREAMS : res->rng.n;
     for (int i = 0; i < h->nstreams; i++) {
@@ -69,7 +70,7 @@ static void fill_head(rec_head_t *h, int sweep_run, int point, int detail, const
     }
     if (!detail)
         return;
-    if (res->series.ncounters == M_COUNT)
+    if (res->series.ncounters == metrics_nseries())
         h->nbuckets = stats_series_nbuckets(&res->series);
     for (int k = 0; k < res->nhists && k < RUN_MAX_HISTS; k++)
         if (res->hists[k].h.counts && stats_hist_count(&res->hists[k].h) > 0)
@@ -106,8 +107,10 @@ int pack_run(pack_buf_t *b, int sweep_run, int point, int detail, const run_cfg_
     rec_head_t *h = (rec_head_t *)(void *)(b->p + b->len);
     fill_head(h, sweep_run, point, detail, cfg, res);
     b->len += pad8(sizeof(rec_head_t));
-    int nbuckets = h->nbuckets;
-    if (nbuckets > 0 && put(b, res->series.v, (size_t)nbuckets * M_COUNT * sizeof(int64_t)) < 0)
+    int nbuckets = h->nbuckets, nseries = h->nseries;
+    if (put(b, res->scalar, (size_t)res->nscalars * sizeof(double)) < 0)
+        return -1;
+    if (nbuckets > 0 && put(b, res->series.v, (size_t)nbuckets * (size_t)nseries * sizeof(int64_t)) < 0)
         return -1;
     if (!detail)
         return 0;
@@ -156,15 +159,20 @@ int pack_read(const unsigned char *p, size_t len, rec_run_t *out, char *err, siz
     rec_head_t *h = &out->h;
     h->message[sizeof h->message - 1] = '\0';
     if (h->nbuckets < 0 || h->nhists < 0 || h->nhists > RUN_MAX_HISTS || h->nstreams < 0 ||
-        h->nstreams > RNG_MAX_STREAMS || (!h->detail && (h->nbuckets || h->nhists))) {
+        h->nstreams > RNG_MAX_STREAMS || (!h->detail && (h->nbuckets || h->nhists)) ||
+        (h->nscalars != metrics_nscalars() && h->nscalars != 0) || (h->nbuckets && h->nseries != metrics_nseries())) {
         snprintf(err, errlen, "packed run: bad counts");
+        return -1;
+    }
+    if (!(out->scalar = take(&c, (size_t)h->nscalars * sizeof(double)))) {
+        snprintf(err, errlen, "packed run: truncated scalars");
         return -1;
     }
     for (int i = 0; i < h->nstreams; i++)
         h->stream[i].name[sizeof h->stream[i].name - 1] = '\0';
     if (h->nbuckets > 0) {
-        size_t n = (size_t)h->nbuckets * M_COUNT * sizeof(int64_t);
-        if (n / M_COUNT / sizeof(int64_t) != (size_t)h->nbuckets || !(out->series = take(&c, n))) {
+        size_t n = (size_t)h->nbuckets * (size_t)h->nseries * sizeof(int64_t);
+        if (n / (size_t)h->nseries / sizeof(int64_t) != (size_t)h->nbuckets || !(out->series = take(&c, n))) {
             snprintf(err, errlen, "packed run: truncated series");
             return -1;
         }

@@ -9,7 +9,8 @@
  *
  * Layout, every section starting at a multiple of 8 bytes:
  *   u32 magic, u32 sizeof(rec_head_t), rec_head_t
- *   series: nbuckets x M_COUNT int64 (detail only)
+ *   scalars: nscalars doubles
+ *   series: nbuckets x nseries int64 (detail only)
  *   per histogram (detail only): u32 name length, u32 unit length,
  *     i64 buckets, name NUL-padded, unit NUL-padded, buckets x rec_bucket_t
  */

@@ -234,8 +234,8 @@ static int ensure_scalar_view(sqlite3 *db, int force, char *err, size_t errlen)
     sqlite3_str *s = sqlite3_str_new(db);
     char *sql = NULL;
     sqlite3_str_appendall(s, "CREATE VIEW scalar AS\n");
-    for (int i = 0; i < S_COUNT; i++) {
-        const metrics_scalar_t *m = &metrics_scalars[i];
+    for (int i = 0; i < metrics_nscalars(); i++) {
+        const metrics_scalar_t *m = metrics_scalar_def(i);
         sqlite3_str_appendf(s, "%s SELECT run, %Q AS name, \"%w\" AS value, %Q AS unit FROM scalars", i ? "\nUNION ALL" : "",
                             m->name, m->name, m->unit);
         if (i >= S_CORE_COUNT)
@@ -258,14 +258,14 @@ static int write_metric_docs(sqlite3 *db, char *err, size_t errlen)
     if (dbx_prepare(db, "INSERT OR REPLACE INTO metric (name, unit, kind, help) VALUES (?1, ?2, ?3, ?4)", &st,
                 "prepare insert into metric", err, errlen) < 0)
         return -1;
-    for (int i = 0; i < M_COUNT + S_COUNT; i++) {
+    for (int i = 0; i < metrics_nseries() + metrics_nscalars(); i++) {
         const char *name, *unit, *kind, *help;
-        if (i < M_COUNT) {
-            const metrics_def_t *m = &metrics_series[i];
+        if (i < metrics_nseries()) {
+            const metrics_def_t *m = metrics_series_def(i);
             name = m->name, unit = m->unit, help = m->help;
             kind = m->kind == STATS_SUM ? "sum" : "max";
         } else {
-            const metrics_scalar_t *m = &metrics_scalars[i - M_COUNT];
+            const metrics_scalar_t *m = metrics_scalar_def(i - metrics_nseries());
             name = m->name, unit = m->unit, help = m->help, kind = "scalar";
         }
         int bad = dbx_text(st, 1, name, DBX_TEXT_MAX) != SQLITE_OK;
@@ -283,35 +283,46 @@ out:
 
 static int ensure_schema(sqlite3 *db, char *err, size_t errlen)
 {
-    const char *series_names[M_COUNT], *scalar_names[S_COUNT];
-    for (int i = 0; i < M_COUNT; i++) {
-        series_names[i] = metrics_series[i].name;
-        if (!valid_column(series_names[i]) || (metrics_series[i].kind != STATS_SUM && metrics_series[i].kind != STATS_MAX)) {
-            snprintf(err, errlen, "series metric %d ('%s') has a bad name or kind", i, series_names[i]);
-            return -1;
+    int nse = metrics_nseries(), nsc = metrics_nscalars(), rc = -1, added;
+    const char **series_names = malloc((size_t)nse * sizeof *series_names);
+    const char **scalar_names = malloc((size_t)nsc * sizeof *scalar_names);
+    char pragma[64];
+    if (!series_names || !scalar_names) {
+        dbx_plain(err, errlen, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < nse; i++) {
+        const metrics_def_t *m = metrics_series_def(i);
+        series_names[i] = m->name;
+        if (!valid_column(m->name) || (m->kind != STATS_SUM && m->kind != STATS_MAX)) {
+            snprintf(err, errlen, "series metric %d ('%s') has a bad name or kind", i, m->name);
+            goto out;
         }
     }
-    for (int i = 0; i < S_COUNT; i++) {
-        scalar_names[i] = metrics_scalars[i].name;
+    for (int i = 0; i < nsc; i++) {
+        scalar_names[i] = metrics_scalar_def(i)->name;
         if (!valid_column(scalar_names[i])) {
             snprintf(err, errlen, "scalar %d has an invalid column name '%s'", i, scalar_names[i]);
-            return -1;
+            goto out;
         }
     }
     if (create_schema(db, err, errlen) < 0)
-        return -1;
+        goto out;
     if (ensure_metric_table(db, "series",
                             "    run INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,\n"
                             "    t_ns INTEGER NOT NULL",
-                            "PRIMARY KEY (run, t_ns)", "INTEGER", series_names, M_COUNT, err, errlen) < 0)
-        return -1;
-    int added = ensure_metric_table(db, "scalars", "    run INTEGER PRIMARY KEY REFERENCES run (id) ON DELETE CASCADE",
-                                    NULL, "REAL", scalar_names, S_COUNT, err, errlen);
+                            "PRIMARY KEY (run, t_ns)", "INTEGER", series_names, nse, err, errlen) < 0)
+        goto out;
+    added = ensure_metric_table(db, "scalars", "    run INTEGER PRIMARY KEY REFERENCES run (id) ON DELETE CASCADE",
+                                NULL, "REAL", scalar_names, nsc, err, errlen);
     if (added < 0 || ensure_scalar_view(db, added > 0, err, errlen) < 0 || write_metric_docs(db, err, errlen) < 0)
-        return -1;
-    char pragma[64];
+        goto out;
     snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", REC_SCHEMA_VERSION);
-    return dbx_exec(db, pragma, "set the schema version", err, errlen);
+    rc = dbx_exec(db, pragma, "set the schema version", err, errlen);
+out:
+    free(series_names);
+    free(scalar_names);
+    return rc;
 }
 
 /* ---- waiting for the lock ------------------------------------------------ */
@@ -550,10 +561,10 @@ static int prepare_inserts(rec_t *r, char *err, size_t errlen)
 
     s = sqlite3_str_new(db);
     sqlite3_str_appendall(s, "INSERT INTO scalars (run");
-    for (int i = 0; i < S_COUNT; i++)
-        sqlite3_str_appendf(s, ", \"%w\"", metrics_scalars[i].name);
+    for (int i = 0; i < metrics_nscalars(); i++)
+        sqlite3_str_appendf(s, ", \"%w\"", metrics_scalar_def(i)->name);
     sqlite3_str_appendall(s, ") VALUES (?");
-    for (int i = 0; i < S_COUNT; i++)
+    for (int i = 0; i < metrics_nscalars(); i++)
         sqlite3_str_appendall(s, ", ?");
     sqlite3_str_appendall(s, ")");
     if (dbx_str_finish(s, &sql, err, errlen) < 0 || dbx_prepare(db, sql, &r->ins_scalars, "prepare insert into scalars", err, errlen) < 0)
@@ -562,10 +573,10 @@ static int prepare_inserts(rec_t *r, char *err, size_t errlen)
 
     s = sqlite3_str_new(db);
     sqlite3_str_appendall(s, "INSERT INTO series (run, t_ns");
-    for (int i = 0; i < M_COUNT; i++)
-        sqlite3_str_appendf(s, ", \"%w\"", metrics_series[i].name);
+    for (int i = 0; i < metrics_nseries(); i++)
+        sqlite3_str_appendf(s, ", \"%w\"", metrics_series_def(i)->name);
     sqlite3_str_appendall(s, ") VALUES (?, ?");
-    for (int i = 0; i < M_COUNT; i++)
+    for (int i = 0; i < metrics_nseries(); i++)
         sqlite3_str_appendall(s, ", ?");
     sqlite3_str_appendall(s, ")");
     if (dbx_str_finish(s, &sql, err, errlen) < 0 || dbx_prepare(db, sql, &r->ins_series, "prepare insert into series", err, errlen) < 0)
@@ -983,12 +994,16 @@ static int put_run_row(rec_t *r, int64_t sweep, const rec_head_t *h, int64_t *id
     return 0;
 }
 
-static int put_scalars(rec_t *r, int64_t id, const rec_head_t *h, char *err, size_t errlen)
+static int put_scalars(rec_t *r, int64_t id, const rec_run_t *run, char *err, size_t errlen)
 {
     sqlite3_stmt *st = r->ins_scalars;
     int bad = dbx_int(st, 1, id) != SQLITE_OK;
-    for (int i = 0; i < S_COUNT; i++)
-        bad |= dbx_real(st, 2 + i, h->scalar[i]) != SQLITE_OK; /* NaN: NULL */
+    if (run->h.nscalars != metrics_nscalars()) {
+        dbx_plain(err, errlen, "scalars missing");
+        return -1;
+    }
+    for (int i = 0; i < run->h.nscalars; i++)
+        bad |= dbx_real(st, 2 + i, run->scalar[i]) != SQLITE_OK; /* NaN: NULL */
     return dbx_step(r->db, st, bad, "insert into scalars", err, errlen);
 }
 
@@ -1020,11 +1035,15 @@ static int put_series(rec_t *r, int64_t id, const rec_run_t *run, char *err, siz
         dbx_plain(err, errlen, "series missing");
         return -1;
     }
+    if (h->nbuckets > 0 && h->nseries != metrics_nseries()) {
+        dbx_plain(err, errlen, "series of another shape");
+        return -1;
+    }
     for (int b = 0; b < h->nbuckets; b++) {
-        const int64_t *row = run->series + (size_t)b * M_COUNT;
+        const int64_t *row = run->series + (size_t)b * (size_t)h->nseries;
         int bad = dbx_int(st, 1, id) != SQLITE_OK;
         bad |= dbx_int(st, 2, (int64_t)b * h->bucket_ns) != SQLITE_OK;
-        for (int c = 0; c < M_COUNT; c++)
+        for (int c = 0; c < h->nseries; c++)
             bad |= dbx_int(st, 3 + c, row[c]) != SQLITE_OK;
         if (dbx_step(r->db, st, bad, "insert into series", err, errlen) < 0)
             return -1;
@@ -1061,7 +1080,7 @@ int rec_put(rec_t *r, int64_t sweep, const rec_run_t *run, int64_t *run_id, char
     int64_t id = 0;
     if (begin(r, err, errlen) < 0)
         return dbx_fail_path(r->path, err, errlen);
-    if (ensure_point(r, sweep, h->point, err, errlen) < 0 || put_run_row(r, sweep, h, &id, err, errlen) < 0 || (h->has_scalars && put_scalars(r, id, h, err, errlen) < 0) ||
+    if (ensure_point(r, sweep, h->point, err, errlen) < 0 || put_run_row(r, sweep, h, &id, err, errlen) < 0 || (h->has_scalars && put_scalars(r, id, run, err, errlen) < 0) ||
         put_streams(r, h, err, errlen) < 0 ||
         (h->detail && (put_series(r, id, run, err, errlen) < 0 || put_hists(r, id, run, err, errlen) < 0))) {
         rollback(r);
@@ -1077,14 +1096,14 @@ int rec_put(rec_t *r, int64_t sweep, const rec_run_t *run, int64_t *run_id, char
 
 /* ---- reading runs back, search answers ----------------------------------- */
 
-int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double scalar[S_COUNT], char *err, size_t errlen)
+int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double *scalar, char *err, size_t errlen)
 {
     if (!r->get_scalars) {
         sqlite3_str *q = sqlite3_str_new(r->db);
         char *sql = NULL;
         sqlite3_str_appendall(q, "SELECT r.status = 'ok'");
-        for (int i = 0; i < S_COUNT; i++)
-            sqlite3_str_appendf(q, ", s.\"%w\"", metrics_scalars[i].name);
+        for (int i = 0; i < metrics_nscalars(); i++)
+            sqlite3_str_appendf(q, ", s.\"%w\"", metrics_scalar_def(i)->name);
         sqlite3_str_appendall(q, " FROM run AS r LEFT JOIN scalars AS s ON s.run = r.id"
                                  " WHERE r.sweep = ?1 AND r.sweep_run = ?2");
         if (dbx_str_finish(q, &sql, err, errlen) < 0)
@@ -1101,7 +1120,7 @@ int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double scal
     if (rc == SQLITE_ROW) {
         found = 1;
         *ok = sqlite3_column_int(st, 0);
-        for (int i = 0; i < S_COUNT; i++)
+        for (int i = 0; i < metrics_nscalars(); i++)
             scalar[i] = sqlite3_column_type(st, 1 + i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, 1 + i);
     } else if (rc != SQLITE_DONE) {
         dbx_error(err, errlen, r->db, "read a run");
@@ -1219,7 +1238,7 @@ static double t975(tcache_t *c, int df)
     return c->t[df];
 }
 
-/* The values of one point's ok runs, run-major: v[run * S_COUNT + scalar]. */
+/* The values of one point's ok runs, run-major: v[run * metrics_nscalars() + scalar]. */
 typedef struct {
     double *v;
     int nruns, cap;
@@ -1228,14 +1247,14 @@ typedef struct {
 static int load_point(sqlite3_stmt *sel, sqlite3 *db, int64_t sweep, int64_t point, point_values_t *pv, char *err,
                       size_t errlen)
 {
-    int rc;
+    int rc, ns = metrics_nscalars();
     pv->nruns = 0;
     dbx_int(sel, 1, sweep);
     dbx_int(sel, 2, point);
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
         if (pv->nruns == pv->cap) {
             int ncap = pv->cap ? 2 * pv->cap : 64;
-            double *v = realloc(pv->v, (size_t)ncap * S_COUNT * sizeof *v);
+            double *v = realloc(pv->v, (size_t)ncap * (size_t)ns * sizeof *v);
             if (!v) {
                 sqlite3_reset(sel);
                 dbx_plain(err, errlen, "out of memory for the summary");
@@ -1244,8 +1263,8 @@ static int load_point(sqlite3_stmt *sel, sqlite3 *db, int64_t sweep, int64_t poi
             pv->v = v;
             pv->cap = ncap;
         }
-        double *row = pv->v + (size_t)pv->nruns * S_COUNT;
-        for (int i = 0; i < S_COUNT; i++)
+        double *row = pv->v + (size_t)pv->nruns * (size_t)ns;
+        for (int i = 0; i < ns; i++)
             row[i] = sqlite3_column_type(sel, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(sel, i);
         pv->nruns++;
     }
@@ -1262,11 +1281,12 @@ static int load_point(sqlite3_stmt *sel, sqlite3 *db, int64_t sweep, int64_t poi
 static int summarise_point(sqlite3_stmt *ins, sqlite3 *db, const char *experiment, int64_t sweep, int64_t point,
                            const point_values_t *pv, tcache_t *tc, char *err, size_t errlen)
 {
-    for (int i = 0; i < S_COUNT; i++) {
+    int ns = metrics_nscalars();
+    for (int i = 0; i < ns; i++) {
         int64_t n = 0;
         double sum = 0, comp = 0;
         for (int k = 0; k < pv->nruns; k++) {
-            double x = pv->v[(size_t)k * S_COUNT + i];
+            double x = pv->v[(size_t)k * (size_t)ns + i];
             if (isnan(x))
                 continue;
             n++;
@@ -1280,7 +1300,7 @@ static int summarise_point(sqlite3_stmt *ins, sqlite3 *db, const char *experimen
         if (n >= 2) {
             double ss = 0;
             for (int k = 0; k < pv->nruns; k++) {
-                double x = pv->v[(size_t)k * S_COUNT + i];
+                double x = pv->v[(size_t)k * (size_t)ns + i];
                 if (!isnan(x))
                     ss += (x - mean) * (x - mean);
             }
@@ -1289,7 +1309,7 @@ static int summarise_point(sqlite3_stmt *ins, sqlite3 *db, const char *experimen
         }
         int bad = dbx_text(ins, 1, experiment, DBX_TEXT_MAX) != SQLITE_OK;
         bad |= dbx_int(ins, 2, point) != SQLITE_OK;
-        bad |= dbx_text(ins, 3, metrics_scalars[i].name, DBX_TEXT_MAX) != SQLITE_OK;
+        bad |= dbx_text(ins, 3, metrics_scalar_def(i)->name, DBX_TEXT_MAX) != SQLITE_OK;
         bad |= dbx_int(ins, 4, n) != SQLITE_OK;
         bad |= dbx_real(ins, 5, mean) != SQLITE_OK;
         bad |= dbx_real(ins, 6, sd) != SQLITE_OK;
@@ -1344,8 +1364,8 @@ int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen)
 
     q = sqlite3_str_new(r->db);
     sqlite3_str_appendall(q, "SELECT ");
-    for (int i = 0; i < S_COUNT; i++)
-        sqlite3_str_appendf(q, "%ss.\"%w\"", i ? ", " : "", metrics_scalars[i].name);
+    for (int i = 0; i < metrics_nscalars(); i++)
+        sqlite3_str_appendf(q, "%ss.\"%w\"", i ? ", " : "", metrics_scalar_def(i)->name);
     sqlite3_str_appendall(q, " FROM run AS r JOIN scalars AS s ON s.run = r.id"
                              " WHERE r.sweep = ?1 AND r.point = ?2 AND r.status = 'ok'"
                              " ORDER BY r.sweep_run, r.id"); /* the same sums whatever the finishing order */

@@ -57,11 +57,11 @@ typedef struct {
     char message[256];         /* why it failed; "" when ok */
     int32_t has_scalars;       /* 1: scalar[] holds the run's scalars */
     int32_t detail;            /* 1: series and histograms are recorded */
-    int32_t nbuckets;          /* series rows (M_COUNT values each), detail only */
+    int32_t nbuckets;          /* series rows (nseries values each), detail only */
+    int32_t nseries;           /* series columns (metrics_nseries of the writer's binary) */
+    int32_t nscalars;          /* scalars (metrics_nscalars) */
     int32_t nhists;            /* histograms, detail only, <= RUN_MAX_HISTS */
     int32_t nstreams;          /* named random streams, <= RNG_MAX_STREAMS */
-    int32_t pad;               /* 0 */
-    double scalar[S_COUNT];    /* by id; NaN = undefined or not produced */
     struct {
         char name[32];         /* purpose, e.g. 'server.service' */
         uint64_t seed;         /* seed given to gsl_rng_set */
@@ -70,7 +70,8 @@ typedef struct {
 
 typedef struct {
     rec_head_t h;
-    const int64_t *series;     /* h.nbuckets x M_COUNT, bucket-major; NULL if none */
+    const double *scalar;      /* h.nscalars by id; NaN = undefined or not produced */
+    const int64_t *series;     /* h.nbuckets x h.nseries, bucket-major; NULL if none */
     rec_hist_t hist[RUN_MAX_HISTS];
 } rec_run_t;
 
@@ -164,7 +165,7 @@ int rec_summarise(rec_t *r, int64_t sweep, char *err, size_t errlen);
 /* The scalars of run number sweep_run of the sweep: 1 and the values (NaN
  * where NULL) when it is recorded, *ok = its status is ok; 0 when it is not
  * recorded; -1 with a message. */
-int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double scalar[S_COUNT], char *err, size_t errlen);
+int rec_run_scalars(rec_t *r, int64_t sweep, int sweep_run, int *ok, double *scalar, char *err, size_t errlen);
 
 /* ---- search answers (retrysim search) ------------------------------------ */
 

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "run_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,21 +120,15 @@ static void assert_cfg_equal(const run_cfg_t *a, const run_cfg_t *b)
     EQ_D(retry.jitter_fraction), EQ_I(retry.retry_on), EQ_I(retry.retry_after), EQ_I(retry.retry_after_cap);
     EQ_D(retry.nonreplayable);
 
-    EQ_I(protect.quota.kind), EQ_I(protect.quota.scope), EQ_I(protect.quota.capacity);
-    EQ_I(protect.quota.retry_cost), EQ_I(protect.quota.timeout_cost), EQ_I(protect.quota.success_refund);
-    EQ_I(protect.quota.refund_retry), EQ_D(protect.quota.max_tokens), EQ_D(protect.quota.token_ratio);
-    EQ_I(protect.budget.enabled), EQ_I(protect.budget.scope), EQ_D(protect.budget.ratio);
-    EQ_I(protect.budget.window), EQ_D(protect.budget.min_retries_per_s);
-    EQ_I(protect.throttle.enabled), EQ_I(protect.throttle.scope), EQ_D(protect.throttle.k);
-    EQ_I(protect.throttle.window);
-    EQ_I(protect.breaker.enabled), EQ_I(protect.breaker.scope), EQ_D(protect.breaker.failure_threshold);
-    EQ_I(protect.breaker.window), EQ_I(protect.breaker.min_calls), EQ_I(protect.breaker.open_for);
-    EQ_I(protect.breaker.probes);
+    /* every optional model's configuration, byte for byte (zeroed first) */
+    if (memcmp(a->ext, b->ext, model_cfg_bytes()) != 0)
+        fail_msg("the models' configurations differ");
 
     EQ_I(server.workers), EQ_I(server.queue), EQ_I(server.queue_full_status);
     EQ_DIST(server.service);
     EQ_I(server.load_ns), EQ_D(server.error_500), EQ_D(server.error_502), EQ_D(server.error_drop);
-    EQ_I(server.drop_expired), EQ_I(server.deadline_propagation), EQ_I(server.contention), EQ_I(server.noutages);
+    EQ_I(server.drop_expired), EQ_I(server.deadline_propagation), EQ_I(server.noutages);
+    EQ_I(server.queue_order), EQ_I(server.ra_mode), EQ_I(server.retry_after), EQ_I(server.retry_after_cap);
     for (int i = 0; i < a->server.noutages; i++)
         EQ_I(server.outages[i].start), EQ_I(server.outages[i].end), EQ_I(server.outages[i].kind),
             EQ_D(server.outages[i].fraction);
@@ -349,29 +345,29 @@ static void test_full_config(void **state)
     assert_int_equal(c.retry.retry_after_cap, 30 * SIMTIME_S);
     assert_true(c.retry.nonreplayable == 0.25);
 
-    assert_int_equal(c.protect.quota.kind, QUOTA_GRPC);
-    assert_int_equal(c.protect.quota.scope, PROTECT_SCOPE_SHARED);
-    assert_int_equal(c.protect.quota.capacity, 100);
-    assert_int_equal(c.protect.quota.retry_cost, 3);
-    assert_int_equal(c.protect.quota.timeout_cost, 7);
-    assert_int_equal(c.protect.quota.success_refund, 2);
-    assert_int_equal(c.protect.quota.refund_retry, 0);
-    assert_true(c.protect.quota.max_tokens == 20.5 && c.protect.quota.token_ratio == 0.125);
-    assert_int_equal(c.protect.budget.enabled, 1);
-    assert_int_equal(c.protect.budget.scope, PROTECT_SCOPE_SHARED);
-    assert_true(c.protect.budget.ratio == 0.2 && c.protect.budget.min_retries_per_s == 2.5);
-    assert_int_equal(c.protect.budget.window, 30 * SIMTIME_S);
-    assert_int_equal(c.protect.throttle.enabled, 1);
-    assert_int_equal(c.protect.throttle.scope, PROTECT_SCOPE_SHARED);
-    assert_true(c.protect.throttle.k == 1.5);
-    assert_int_equal(c.protect.throttle.window, 60 * SIMTIME_S);
-    assert_int_equal(c.protect.breaker.enabled, 1);
-    assert_int_equal(c.protect.breaker.scope, PROTECT_SCOPE_SHARED);
-    assert_true(c.protect.breaker.failure_threshold == 0.25);
-    assert_int_equal(c.protect.breaker.window, 20 * SIMTIME_S);
-    assert_int_equal(c.protect.breaker.min_calls, 50);
-    assert_int_equal(c.protect.breaker.open_for, 2500 * SIMTIME_MS);
-    assert_int_equal(c.protect.breaker.probes, 5);
+    assert_int_equal(QUOTA_CFG(&c)->kind, QUOTA_GRPC);
+    assert_int_equal(QUOTA_CFG(&c)->scope, PROTECT_SCOPE_SHARED);
+    assert_int_equal(QUOTA_CFG(&c)->capacity, 100);
+    assert_int_equal(QUOTA_CFG(&c)->retry_cost, 3);
+    assert_int_equal(QUOTA_CFG(&c)->timeout_cost, 7);
+    assert_int_equal(QUOTA_CFG(&c)->success_refund, 2);
+    assert_int_equal(QUOTA_CFG(&c)->refund_retry, 0);
+    assert_true(QUOTA_CFG(&c)->max_tokens == 20.5 && QUOTA_CFG(&c)->token_ratio == 0.125);
+    assert_int_equal(BUDGET_CFG(&c)->enabled, 1);
+    assert_int_equal(BUDGET_CFG(&c)->scope, PROTECT_SCOPE_SHARED);
+    assert_true(BUDGET_CFG(&c)->ratio == 0.2 && BUDGET_CFG(&c)->min_retries_per_s == 2.5);
+    assert_int_equal(BUDGET_CFG(&c)->window, 30 * SIMTIME_S);
+    assert_int_equal(THROTTLE_CFG(&c)->enabled, 1);
+    assert_int_equal(THROTTLE_CFG(&c)->scope, PROTECT_SCOPE_SHARED);
+    assert_true(THROTTLE_CFG(&c)->k == 1.5);
+    assert_int_equal(THROTTLE_CFG(&c)->window, 60 * SIMTIME_S);
+    assert_int_equal(BREAKER_CFG(&c)->enabled, 1);
+    assert_int_equal(BREAKER_CFG(&c)->scope, PROTECT_SCOPE_SHARED);
+    assert_true(BREAKER_CFG(&c)->failure_threshold == 0.25);
+    assert_int_equal(BREAKER_CFG(&c)->window, 20 * SIMTIME_S);
+    assert_int_equal(BREAKER_CFG(&c)->min_calls, 50);
+    assert_int_equal(BREAKER_CFG(&c)->open_for, 2500 * SIMTIME_MS);
+    assert_int_equal(BREAKER_CFG(&c)->probes, 5);
 
     assert_int_equal(c.server.workers, 32);
     assert_int_equal(c.server.queue, SERVER_QUEUE_UNLIMITED);
@@ -381,7 +377,7 @@ static void test_full_config(void **state)
     assert_int_equal(c.server.load_ns, 100 * SIMTIME_US);
     assert_true(c.server.error_500 == 0.01 && c.server.error_502 == 0.02 && c.server.error_drop == 0.03);
     assert_int_equal(c.server.drop_expired, 1);
-    assert_int_equal(c.server.contention, 1);
+    assert_int_equal(CONTENTION_ON(&c), 1);
     assert_int_equal(c.server.noutages, 3);
     assert_int_equal(c.server.outages[0].start, 30 * SIMTIME_S);
     assert_int_equal(c.server.outages[0].end, 60 * SIMTIME_S);
@@ -414,7 +410,7 @@ static void test_defaults_when_absent(void **state)
     (void)state;
     run_cfg_t want, got;
     memset(&want, 0, sizeof want);
-    run_defaults(&want);
+    want = test_defaults();
     const char *texts[] = {"", "; nothing\n# at all\n", "[run]\n[retry]\n\n[output]\n"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         apply_ok(texts[i], &got);
@@ -446,7 +442,7 @@ static void test_table_defaults_match_run_defaults(void **state)
     fclose(f);
     run_cfg_t want, got;
     memset(&want, 0, sizeof want);
-    run_defaults(&want);
+    want = test_defaults();
     apply_ok(text, &got);
     assert_cfg_equal(&got, &want);
     /* every key appears, set or commented out */
@@ -563,8 +559,8 @@ static void test_err_unknown_section(void **state)
 {
     (void)state;
     expect_error("[run]\nseed = 1\n[retyr]\nbase = 1s\n", "exp.ini:3: unknown section [retyr]",
-                 "did you mean [retry]?", "sections: run, arrivals, retry, retry_quota, retry_budget, throttle, breaker, server, shed, limiter, network, "
-                 "gmp, idempotency, connections, layers, output", NULL);
+                 "did you mean [retry]?", "sections: run, arrivals, retry, server, limiter, network, retry_quota, retry_budget, throttle, "
+                 "breaker, gmp, shed, idempotency, connections, layers, output", NULL);
     expect_error("[run]\nseed = 1\n\n[zzz]  \n; c\nfoo = 1\n", "exp.ini:4: unknown section [zzz] (sections:", NULL);
     /* inih reads an indented header after a key as part of that key's value */
     expect_error("[run]\nseed = 1\n  [retry]\nbase = 1s\n", "exp.ini:3: [run] seed: this indented line is read as a "
@@ -882,7 +878,7 @@ static void test_params_round_trip(void **state)
     round_trip(&c);
 
     memset(&c, 0, sizeof c);
-    run_defaults(&c);
+    c = test_defaults();
     round_trip(&c);
 
     apply_ok("[arrivals]\nkind = trace\ntrace = t.txt\n"
@@ -896,12 +892,12 @@ static void test_params_round_trip(void **state)
     apply_ok("[layers]\ncount = 4\nmax_attempts = 3, 1, 2\nattempt_timeout = 1s, 500ms\n"
              "retries_enabled = true, false, true\nworkers = 7\n",
              &c);
-    assert_int_equal(c.layers.max_attempts[0], 3);
-    assert_int_equal(c.layers.max_attempts[1], 1);
-    assert_int_equal(c.layers.max_attempts[LAYERS_MAX - 1], 2);
-    assert_true(c.layers.attempt_timeout[1] == 500 * SIMTIME_MS && c.layers.attempt_timeout[5] == 500 * SIMTIME_MS);
-    assert_int_equal(c.layers.retries_enabled[1], 0);
-    assert_int_equal(c.layers.workers[LAYERS_MAX - 1], 7);
+    assert_int_equal(LAYERS_CFG(&c)->max_attempts[0], 3);
+    assert_int_equal(LAYERS_CFG(&c)->max_attempts[1], 1);
+    assert_int_equal(LAYERS_CFG(&c)->max_attempts[LAYERS_MAX - 1], 2);
+    assert_true(LAYERS_CFG(&c)->attempt_timeout[1] == 500 * SIMTIME_MS && LAYERS_CFG(&c)->attempt_timeout[5] == 500 * SIMTIME_MS);
+    assert_int_equal(LAYERS_CFG(&c)->retries_enabled[1], 0);
+    assert_int_equal(LAYERS_CFG(&c)->workers[LAYERS_MAX - 1], 7);
     round_trip(&c);
     expect_error("[layers]\nmax_attempts = 3, 0\n", "exp.ini:2", "item 2", NULL);
     expect_error("[layers]\nmax_attempts = 1, 2, 3, 4, 5, 6, 7, 8, 9\n", "exp.ini:2", "more than 8 items", NULL);

@@ -23,7 +23,10 @@ static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
 static conn_cfg_t idle_cfg(simtime_t server_idle, simtime_t client_idle)
 {
     conn_cfg_t c;
-    conn_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = *CONN_CFG(&d__);
+    }
     c.enabled = 1;
     c.server_idle = server_idle;
     c.client_idle = client_idle;
@@ -102,7 +105,7 @@ static void test_pool_protocols(void **state)
  * server_idle 1 s, retry after 10 ms. */
 static void keepalive_run(run_cfg_t *c, double rate, simtime_t client_idle)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 20 * SIMTIME_S;
     c->run.drain = 60 * SIMTIME_S;
     c->arrivals.kind = ARR_CONSTANT;
@@ -113,9 +116,9 @@ static void keepalive_run(run_cfg_t *c, double rate, simtime_t client_idle)
     c->retry.backoff = BACKOFF_CONSTANT;
     c->retry.base = 10 * SIMTIME_MS;
     c->retry.jitter = JITTER_NONE;
-    c->conn.enabled = 1;
-    c->conn.server_idle = SIMTIME_S;
-    c->conn.client_idle = client_idle;
+    CONN_CFG(c)->enabled = 1;
+    CONN_CFG(c)->server_idle = SIMTIME_S;
+    CONN_CFG(c)->client_idle = client_idle;
 }
 
 static void test_whole_run_resets(void **state)
@@ -160,7 +163,7 @@ static void test_whole_run_protocols(void **state)
     c.run.duration = SIMTIME_S;
     c.server.workers = 1000;
     c.server.service = (dist_t){.kind = DIST_CONST, .a = 1e9};
-    c.conn.handshake = 50 * SIMTIME_MS;
+    CONN_CFG(&c)->handshake = 50 * SIMTIME_MS;
     c.retry.attempt_timeout = 0;
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "calls") == 100);
@@ -170,11 +173,11 @@ static void test_whole_run_protocols(void **state)
     /* the handshake is paid before the request: latency 1.05 s */
     assert_true(fabs(run_scalar(&r, "latency_max_s") - 1.05) < 0.01);
     run_result_free(&r);
-    c.conn.protocol = CONN_HTTP2;
+    CONN_CFG(&c)->protocol = CONN_HTTP2;
     r = run_ok(&c);
     assert_true(run_scalar(&r, "conn_new") == 1);
     run_result_free(&r);
-    c.conn.max_streams = 10;
+    CONN_CFG(&c)->max_streams = 10;
     r = run_ok(&c);
     assert_true(run_scalar(&r, "conn_new") == 10);
     run_result_free(&r);

@@ -65,17 +65,17 @@ static int64_t count_above(const stats_hist_t *h, int64_t v)
 /* The timer-slop workload: no calls, S sleepers of d, k CPU-bound Gs. */
 static void slop_cfg(run_cfg_t *c, int procs, int k, int sleepers, simtime_t d)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 20 * SIMTIME_S;
     c->run.bucket = 100 * MS;
     c->arrivals.kind = ARR_SCHEDULE;
     c->arrivals.nsteps = 1;
     c->arrivals.steps[0] = (arrivals_step_t){0, 0};
-    c->gmp.enabled = 1;
-    c->gmp.procs = procs;
-    c->gmp.cpu_goroutines = k;
-    c->gmp.sleepers = sleepers;
-    c->gmp.sleep = d;
+    GMP_CFG(c)->enabled = 1;
+    GMP_CFG(c)->procs = procs;
+    GMP_CFG(c)->cpu_goroutines = k;
+    GMP_CFG(c)->sleepers = sleepers;
+    GMP_CFG(c)->sleep = d;
 }
 
 /* ------------------------------------------------------------------ */
@@ -137,7 +137,7 @@ static void test_idle_epoll_rounding(void **state)
     /* without the rounding only slack and wake-up remain */
     run_cfg_t c;
     slop_cfg(&c, 2, 0, 1, 10500 * US);
-    c.gmp.epoll_rounding = 0;
+    GMP_CFG(&c)->epoll_rounding = 0;
     run_result_t r = run_ok(&c);
     const stats_hist_t *h = hist(&r, "timer_lateness");
     assert_true(stats_hist_min(h) >= 50 * US);
@@ -176,8 +176,8 @@ static void test_cpu_bound_bounded_by_preemption(void **state)
     /* a Gosched every U(0, 200 us) instead: the rest of the current burst */
     run_cfg_t c;
     slop_cfg(&c, 2, 2, 1, 10 * MS);
-    c.gmp.cpu_yield = GMP_YIELD_GOSCHED;
-    c.gmp.cpu_burst = (dist_t){.kind = DIST_UNIFORM, .a = 0, .b = 200e3};
+    GMP_CFG(&c)->cpu_yield = GMP_YIELD_GOSCHED;
+    GMP_CFG(&c)->cpu_burst = (dist_t){.kind = DIST_UNIFORM, .a = 0, .b = 200e3};
     run_result_t r = run_ok(&c);
     const stats_hist_t *h = hist(&r, "timer_lateness");
     /* one burst, or two when the 1-in-61 global pick goes before runnext */
@@ -215,7 +215,10 @@ static void test_stw_delays_timers_to_its_end(void **state)
         assert_int_equal(eng_init(&e, 64, 0), 0);
         gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
         gmp_cfg_t c;
-        gmp_defaults(&c);
+        {
+        run_cfg_t d__ = test_defaults();
+        c = *GMP_CFG(&d__);
+    }
         c.enabled = 1;
         c.procs = procs;
         c.gc = GMP_GC_PERIODIC;
@@ -276,7 +279,10 @@ static uint64_t trace_of(unsigned long seed)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
     gmp_cfg_t c;
-    gmp_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = *GMP_CFG(&d__);
+    }
     c.enabled = 1;
     c.procs = 3;
     c.cpu_goroutines = 4;
@@ -320,7 +326,7 @@ static void test_determinism(void **state)
  * just before it. One us late and it is in the next bucket. */
 static void exact_cfg(run_cfg_t *c)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 5 * SIMTIME_S;
     c->run.bucket = MS;
     c->run.recovery_hold = MS;
@@ -360,7 +366,7 @@ static void test_disabled_timers_exact(void **state)
     assert_true(n == 3 * run_scalar(&r, "calls") && n > 100);
     run_result_free(&r);
     /* the same with the model on (idle Ps): late, so the check can fail */
-    c.gmp.enabled = 1;
+    GMP_CFG(&c)->enabled = 1;
     r = run_ok(&c);
     assert_false(retries_on_time(&r, &n));
     assert_true(n == 3 * run_scalar(&r, "calls"));
@@ -370,7 +376,7 @@ static void test_disabled_timers_exact(void **state)
 
 static void storm_cfg(run_cfg_t *c)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 20 * SIMTIME_S;
     c->run.bucket = 100 * MS;
     c->arrivals.rate = 400;
@@ -393,15 +399,15 @@ static void test_disabled_identical_to_absent(void **state)
     run_cfg_t a, b;
     storm_cfg(&a);
     storm_cfg(&b);
-    b.gmp.procs = 1;
-    b.gmp.cpu_goroutines = 8;
-    b.gmp.sleepers = 100;
-    b.gmp.gc = GMP_GC_HEAP;
-    b.gmp.alloc_rate = 50;
+    GMP_CFG(&b)->procs = 1;
+    GMP_CFG(&b)->cpu_goroutines = 8;
+    GMP_CFG(&b)->sleepers = 100;
+    GMP_CFG(&b)->gc = GMP_GC_HEAP;
+    GMP_CFG(&b)->alloc_rate = 50;
     run_result_t ra = run_ok(&a), rb = run_ok(&b);
     assert_int_equal(ra.series.nbuckets, rb.series.nbuckets);
-    assert_memory_equal(ra.series.v, rb.series.v, (size_t)ra.series.nbuckets * M_COUNT * sizeof(int64_t));
-    for (int i = 0; i < S_COUNT; i++)
+    assert_memory_equal(ra.series.v, rb.series.v, (size_t)ra.series.nbuckets * metrics_nseries() * sizeof(int64_t));
+    for (int i = 0; i < metrics_nscalars(); i++)
         if (i != S_EVENTS)
             assert_true(ra.scalar[i] == rb.scalar[i] || (isnan(ra.scalar[i]) && isnan(rb.scalar[i])));
     assert_true(isnan(run_scalar(&rb, "lateness_p50_s")));
@@ -409,7 +415,7 @@ static void test_disabled_identical_to_absent(void **state)
     assert_int_equal(ra.rng.n, rb.rng.n);
     assert_int_equal(ra.events, rb.events);
     for (int i = 0; i < ra.series.nbuckets; i++)
-        for (int m = M_GMP_RUNQ_GLOBAL; m <= M_GMP_CPU_CLIENT; m++)
+        for (int m = model_find("gmp")->info->series0; m < model_find("gmp")->info->series0 + model_find("gmp")->nseries; m++)
             assert_int_equal(stats_series_get(&rb.series, m, i), 0);
     run_result_free(&ra);
     run_result_free(&rb);
@@ -425,15 +431,15 @@ static void test_client_goroutines(void **state)
     for (int variant = 0; variant < 3; variant++) {
         run_cfg_t c;
         storm_cfg(&c);
-        c.gmp.enabled = 1;
-        c.gmp.procs = 2;
-        c.gmp.cpu_goroutines = variant;
-        c.gmp.gc = GMP_GC_HEAP;
-        c.gmp.alloc_rate = 20;
+        GMP_CFG(&c)->enabled = 1;
+        GMP_CFG(&c)->procs = 2;
+        GMP_CFG(&c)->cpu_goroutines = variant;
+        GMP_CFG(&c)->gc = GMP_GC_HEAP;
+        GMP_CFG(&c)->alloc_rate = 20;
         if (variant == 2) {
             c.retry.deadline = 700 * MS; /* cuts backoffs and handling */
-            c.gmp.cpu_yield = GMP_YIELD_GOSCHED;
-            c.gmp.cpu_burst = (dist_t){.kind = DIST_EXP, .a = 5e6};
+            GMP_CFG(&c)->cpu_yield = GMP_YIELD_GOSCHED;
+            GMP_CFG(&c)->cpu_burst = (dist_t){.kind = DIST_EXP, .a = 5e6};
         }
         run_result_t r = run_ok(&c), r2 = run_ok(&c);
         double calls = run_scalar(&r, "calls");
@@ -448,7 +454,7 @@ static void test_client_goroutines(void **state)
             assert_true(run_scalar(&r, "timer_wakeups") >= run_scalar(&r, "retries"));
         assert_true(run_scalar(&r, "client_cpu_util") > 0);
         assert_true(run_scalar(&r, "gc_cycles") > 0);
-        assert_memory_equal(r.series.v, r2.series.v, (size_t)r.series.nbuckets * M_COUNT * sizeof(int64_t));
+        assert_memory_equal(r.series.v, r2.series.v, (size_t)r.series.nbuckets * metrics_nseries() * sizeof(int64_t));
         assert_true(r.events == r2.events);
         run_result_free(&r);
         run_result_free(&r2);

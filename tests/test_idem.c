@@ -25,7 +25,7 @@ static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
  * workers, no network delay, attempt timeout 1 s, 2 attempts, no backoff. */
 static void slow_service(run_cfg_t *c)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 10 * SIMTIME_S;
     c->run.drain = 60 * SIMTIME_S;
     c->arrivals.kind = ARR_CONSTANT;
@@ -38,7 +38,7 @@ static void slow_service(run_cfg_t *c)
     c->retry.backoff = BACKOFF_CONSTANT;
     c->retry.base = 0;
     c->retry.jitter = JITTER_NONE;
-    c->idem.non_idempotent = 1;
+    IDEM_CFG(c)->non_idempotent = 1;
 }
 
 /* Attempt 1 (t) executes at t+2, attempt 2 (t+1) at t+3: one duplicate
@@ -63,7 +63,7 @@ static void test_idempotent_calls_no_duplicates(void **state)
     (void)state;
     run_cfg_t c;
     slow_service(&c);
-    c.idem.non_idempotent = 1e-12; /* model on, no call drawn non-idempotent */
+    IDEM_CFG(&c)->non_idempotent = 1e-12; /* model on, no call drawn non-idempotent */
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "idem_calls_non_idempotent") == 0);
     assert_true(run_scalar(&r, "idem_executions") == 20);
@@ -79,7 +79,7 @@ static void test_store_refuses_in_flight(void **state)
     (void)state;
     run_cfg_t c;
     slow_service(&c);
-    c.idem.store = IDEM_STORE_KEY;
+    IDEM_CFG(&c)->store = IDEM_STORE_KEY;
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "idem_duplicates") == 0);
     assert_true(run_scalar(&r, "idem_executions") == 10);
@@ -95,8 +95,8 @@ static void test_claim_after_work_duplicates_in_flight(void **state)
     (void)state;
     run_cfg_t c;
     slow_service(&c);
-    c.idem.store = IDEM_STORE_KEY;
-    c.idem.claim = IDEM_CLAIM_AFTER_WORK;
+    IDEM_CFG(&c)->store = IDEM_STORE_KEY;
+    IDEM_CFG(&c)->claim = IDEM_CLAIM_AFTER_WORK;
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "idem_duplicates") == 10);
     assert_true(run_scalar(&r, "idem_refused") == 0);
@@ -118,7 +118,7 @@ static void test_lost_response_stored(void **state)
     assert_true(run_scalar(&r, "idem_duplicates") == 10);
     assert_true(run_scalar(&r, "calls_exhausted") == 10);
     run_result_free(&r);
-    c.idem.store = IDEM_STORE_KEY;
+    IDEM_CFG(&c)->store = IDEM_STORE_KEY;
     r = run_ok(&c);
     assert_true(run_scalar(&r, "idem_duplicates") == 0);
     assert_true(run_scalar(&r, "idem_stored_served") == 10);
@@ -143,21 +143,21 @@ static void test_claim_before_work_refuses_until_ttl(void **state)
     c.retry.max_attempts = 5;
     c.retry.base = SIMTIME_S;
     c.retry.retry_on = POLICY_RETRY_BIT(OUT_500) | POLICY_RETRY_BIT(OUT_409);
-    c.idem.store = IDEM_STORE_KEY;
-    c.idem.ttl = 2500 * SIMTIME_MS;
+    IDEM_CFG(&c)->store = IDEM_STORE_KEY;
+    IDEM_CFG(&c)->ttl = 2500 * SIMTIME_MS;
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "calls") == 1);
     assert_true(run_scalar(&r, "attempts") == 5);
     assert_true(run_scalar(&r, "idem_refused") == 3);
     assert_true(run_scalar(&r, "served") == 2);
     run_result_free(&r);
-    c.idem.ttl = 500 * SIMTIME_MS; /* expires before each retry: no refusal */
+    IDEM_CFG(&c)->ttl = 500 * SIMTIME_MS; /* expires before each retry: no refusal */
     r = run_ok(&c);
     assert_true(run_scalar(&r, "idem_refused") == 0);
     assert_true(run_scalar(&r, "served") == 5);
     run_result_free(&r);
-    c.idem.ttl = 2500 * SIMTIME_MS;
-    c.idem.claim = IDEM_CLAIM_AFTER_WORK;
+    IDEM_CFG(&c)->ttl = 2500 * SIMTIME_MS;
+    IDEM_CFG(&c)->claim = IDEM_CLAIM_AFTER_WORK;
     r = run_ok(&c);
     assert_true(run_scalar(&r, "idem_refused") == 0);
     assert_true(run_scalar(&r, "served") == 5);
@@ -169,7 +169,10 @@ static void test_store_rules(void **state)
 {
     (void)state;
     idem_cfg_t cfg;
-    idem_defaults(&cfg);
+    {
+        run_cfg_t d__ = test_defaults();
+        cfg = *IDEM_CFG(&d__);
+    }
     cfg.non_idempotent = 1;
     cfg.store = IDEM_STORE_KEY;
     cfg.ttl = 10;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "run_util.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +25,7 @@ static const simtime_t MS = SIMTIME_MS;
 static limiter_t make(limiter_kind_t kind, double rate, double burst, int nodelay)
 {
     limiter_cfg_t c;
-    limiter_defaults(&c);
+    c = test_defaults().limiter;
     c.kind = kind;
     c.rate = rate;
     c.burst = burst;
@@ -48,7 +50,7 @@ static void test_defaults_and_none(void **state)
     (void)state;
     limiter_cfg_t c;
     memset(&c, 0xa5, sizeof c);
-    limiter_defaults(&c);
+    c = test_defaults().limiter;
     assert_int_equal(c.kind, LIMITER_NONE);
     assert_true(c.rate == 1000.0);
     assert_true(c.burst == 100.0);

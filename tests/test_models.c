@@ -25,7 +25,7 @@ static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
  * constant 300 ms backoff, no jitter, network delay 0. */
 static void always_503(run_cfg_t *c)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 20 * SIMTIME_S;
     c->run.drain = 60 * SIMTIME_S;
     c->arrivals.kind = ARR_CONSTANT;
@@ -85,7 +85,7 @@ static void test_orphans(void **state)
  * Retry-After retries at 2 s (0.4 tokens), 4 s (0.8), 6 s (1.2: admitted). */
 static void retry_after_cfg(run_cfg_t *c, retry_after_mode_t mode, simtime_t cap)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 10 * SIMTIME_S;
     c->arrivals.kind = ARR_SPIKE;
     c->arrivals.spike_calls = 2;
@@ -155,7 +155,7 @@ static void test_wasted_and_expired(void **state)
 {
     (void)state;
     run_cfg_t c;
-    run_defaults(&c);
+    c = test_defaults();
     c.run.duration = 10 * SIMTIME_S;
     c.arrivals.kind = ARR_CONSTANT;
     c.arrivals.rate = 5;
@@ -202,7 +202,7 @@ static void test_orphan_work_is_wasted(void **state)
 {
     (void)state;
     run_cfg_t c;
-    run_defaults(&c);
+    c = test_defaults();
     c.run.duration = 10 * SIMTIME_S;
     c.arrivals.kind = ARR_CONSTANT;
     c.arrivals.rate = 2;
@@ -227,7 +227,7 @@ static int same_series(const run_result_t *a, const run_result_t *b)
     if (n != stats_series_nbuckets(&b->series))
         return 0;
     for (int i = 0; i < n; i++)
-        if (memcmp(stats_series_row(&a->series, i), stats_series_row(&b->series, i), M_COUNT * sizeof(int64_t)))
+        if (memcmp(stats_series_row(&a->series, i), stats_series_row(&b->series, i), metrics_nseries() * sizeof(int64_t)))
             return 0;
     return 1;
 }
@@ -237,7 +237,7 @@ static void test_determinism(void **state)
 {
     (void)state;
     run_cfg_t c;
-    run_defaults(&c);
+    c = test_defaults();
     c.run.duration = 30 * SIMTIME_S;
     c.arrivals.rate = 800;
     c.server.outages[0] = (outage_t){10 * SIMTIME_S, 15 * SIMTIME_S, OUTAGE_REJECT, 0};
@@ -266,10 +266,10 @@ static void three_layers(run_cfg_t *c)
     c->run.duration = 5 * SIMTIME_S;
     c->retry.max_attempts = 2;
     c->retry.attempt_timeout = 0;
-    c->layers.count = 3;
+    LAYERS_CFG(c)->count = 3;
     for (int i = 0; i < LAYERS_MAX; i++) {
-        c->layers.max_attempts[i] = 2;
-        c->layers.attempt_timeout[i] = 0;
+        LAYERS_CFG(c)->max_attempts[i] = 2;
+        LAYERS_CFG(c)->attempt_timeout[i] = 0;
     }
 }
 
@@ -297,7 +297,7 @@ static void test_layers_disabled_middle(void **state)
     (void)state;
     run_cfg_t c;
     three_layers(&c);
-    c.layers.retries_enabled[1] = 0;
+    LAYERS_CFG(&c)->retries_enabled[1] = 0;
     run_result_t r = run_ok(&c);
     double calls = run_scalar(&r, "calls");
     assert_true(run_scalar(&r, "amplification_tier1") == 4.0); /* tier 0 still retries */
@@ -319,12 +319,12 @@ static void test_layers_deadline_propagation(void **state)
     c.retry.attempt_timeout = 0;
     c.retry.deadline = SIMTIME_S;
     for (int i = 0; i < LAYERS_MAX; i++)
-        c.layers.attempt_timeout[i] = 400 * SIMTIME_MS;
+        LAYERS_CFG(&c)->attempt_timeout[i] = 400 * SIMTIME_MS;
     run_result_t r = run_ok(&c);
     double without = run_scalar(&r, "amplification_bottom");
     assert_true(run_scalar(&r, "wasted_tier1") > 0); /* tier 1 answered attempts already over */
     run_result_free(&r);
-    c.layers.deadline_propagation = 1;
+    LAYERS_CFG(&c)->deadline_propagation = 1;
     r = run_ok(&c);
     double with = run_scalar(&r, "amplification_bottom");
     assert_true(run_scalar(&r, "calls_unfinished") == 0);
@@ -343,7 +343,7 @@ static void test_warmup(void **state)
 {
     (void)state;
     run_cfg_t c;
-    run_defaults(&c);
+    c = test_defaults();
     c.run.duration = 1000 * SIMTIME_S;
     c.run.drain = 60 * SIMTIME_S;
     c.arrivals.rate = 50;

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "run_util.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -65,7 +67,7 @@ static gsl_rng *new_rng(unsigned long seed)
 static policy_cfg_t exp_cfg(jitter_kind_t j)
 {
     policy_cfg_t c;
-    policy_defaults(&c);
+    c = test_defaults().retry;
     c.max_attempts = 1000;
     c.backoff = BACKOFF_EXPONENTIAL;
     c.base = 100 * SIMTIME_MS;
@@ -93,7 +95,7 @@ static void test_defaults_and_names(void **state)
     (void)state;
     policy_cfg_t c;
     memset(&c, 0xa5, sizeof c);
-    policy_defaults(&c);
+    c = test_defaults().retry;
     assert_int_equal(c.max_attempts, 3);
     assert_int_equal(c.attempt_timeout, 1000000000);
     assert_int_equal(c.deadline, 0);

@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "run_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +74,10 @@ static void test_off(void **state)
 {
     (void)state;
     protect_cfg_t c;
-    protect_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = protect_cfg_of(&d__);
+    }
     assert_false(protect_any(&c));
     assert_int_equal(protect_memory(&c, 1000), 0);
     protect_t p;
@@ -97,7 +102,10 @@ static void test_off(void **state)
 static protect_cfg_t aws_cfg(int capacity)
 {
     protect_cfg_t c;
-    protect_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = protect_cfg_of(&d__);
+    }
     c.quota.kind = QUOTA_AWS;
     c.quota.capacity = capacity;
     return c;
@@ -208,7 +216,10 @@ static void test_aws_arithmetic(void **state)
 static protect_cfg_t grpc_cfg(double max_tokens, double ratio)
 {
     protect_cfg_t c;
-    protect_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = protect_cfg_of(&d__);
+    }
     c.quota.kind = QUOTA_GRPC;
     c.quota.max_tokens = max_tokens;
     c.quota.token_ratio = ratio;
@@ -310,7 +321,10 @@ static void test_scope(void **state)
 static protect_cfg_t budget_cfg(double ratio, double floor_per_s, int window_s)
 {
     protect_cfg_t c;
-    protect_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = protect_cfg_of(&d__);
+    }
     c.budget.enabled = 1;
     c.budget.ratio = ratio;
     c.budget.min_retries_per_s = floor_per_s;
@@ -444,7 +458,10 @@ static void test_throttle_formula(void **state)
 {
     (void)state;
     protect_cfg_t c;
-    protect_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = protect_cfg_of(&d__);
+    }
     c.throttle.enabled = 1; /* K = 2, window 120 s */
     protect_t p;
     init(&p, &c, 1);
@@ -515,7 +532,10 @@ static void test_throttle_formula(void **state)
 static protect_cfg_t breaker_cfg(void)
 {
     protect_cfg_t c;
-    protect_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = protect_cfg_of(&d__);
+    }
     c.breaker.enabled = 1;
     c.breaker.failure_threshold = 0.5;
     c.breaker.window = 10 * SIMTIME_S;
@@ -697,7 +717,7 @@ static void test_breaker_probe_throttled(void **state)
  * workers: every attempt reaches the server and fails independently. */
 static void indep_cfg(run_cfg_t *c)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 500 * SIMTIME_S;
     c->run.drain = 120 * SIMTIME_S;
     c->run.bucket = 10 * SIMTIME_S;
@@ -757,7 +777,7 @@ static void test_whole_grpc(void **state)
     (void)state;
     run_cfg_t c;
     indep_cfg(&c);
-    c.protect.quota.kind = QUOTA_GRPC;
+    QUOTA_CFG(&c)->kind = QUOTA_GRPC;
     whole_t w = run_whole(&c, "grpc throttling 10 / 0.1");
     assert_true(w.retries <= 10 + 0.1 * w.ok);
     assert_true(w.amp <= 1 + 0.1 + 10 / w.calls);
@@ -776,8 +796,8 @@ static void test_whole_aws_note(void **state)
     (void)state;
     run_cfg_t c;
     indep_cfg(&c);
-    c.protect.quota.kind = QUOTA_AWS;
-    c.protect.quota.refund_retry = 0;
+    QUOTA_CFG(&c)->kind = QUOTA_AWS;
+    QUOTA_CFG(&c)->refund_retry = 0;
     whole_t w = run_whole(&c, "aws quota, first-try refunds only");
     assert_true(5 * w.retries <= 500 + w.ok);
     assert_true(w.amp <= 1 + 0.2 + 100 / w.calls);
@@ -798,7 +818,7 @@ static void test_whole_aws_sdk(void **state)
     (void)state;
     run_cfg_t c;
     indep_cfg(&c);
-    c.protect.quota.kind = QUOTA_AWS;
+    QUOTA_CFG(&c)->kind = QUOTA_AWS;
     whole_t w = run_whole(&c, "aws quota (sdk refunds)");
     assert_true(w.amp < 1.875);
     double want = 1 + 0.2 + 200 / w.calls;
@@ -814,9 +834,9 @@ static void test_whole_budget(void **state)
     (void)state;
     run_cfg_t c;
     indep_cfg(&c);
-    c.protect.budget.enabled = 1;
-    c.protect.budget.ratio = 0.1;
-    c.protect.budget.min_retries_per_s = 1;
+    BUDGET_CFG(&c)->enabled = 1;
+    BUDGET_CFG(&c)->ratio = 0.1;
+    BUDGET_CFG(&c)->min_retries_per_s = 1;
     whole_t w = run_whole(&c, "retry budget 10% + 1/s");
     assert_true(w.retries <= 0.1 * w.calls + 1 * 10 * ceil(620 / 10.0));
     assert_true(w.amp < 1.875);
@@ -827,7 +847,7 @@ static void test_whole_budget(void **state)
  * 100 calls/s, default retry policy (3 attempts, 429/503/timeouts). */
 static void outage_cfg(run_cfg_t *c)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 120 * SIMTIME_S;
     c->arrivals.rate = 100;
     c->server.workers = 100;
@@ -856,11 +876,11 @@ static void test_whole_breaker(void **state)
     outage_cfg(&c);
     run_result_t base, br;
     assert_int_equal(run_execute(&c, &base), 0);
-    c.protect.breaker.enabled = 1;
+    BREAKER_CFG(&c)->enabled = 1;
     assert_int_equal(run_execute(&c, &br), 0);
     int64_t st[130];
     for (int b = 0; b < 120; b++)
-        st[b] = stats_series_get(&br.series, M_BREAKER, b);
+        st[b] = stats_series_get(&br.series, metrics_series_find("breaker_state"), b);
     for (int b = 0; b < 30; b++)
         assert_int_equal(st[b], BREAKER_CLOSED);
     for (int b = 35; b < 60; b++)
@@ -893,16 +913,16 @@ static void test_whole_breaker_abandoned(void **state)
     c.server.outages[0].kind = OUTAGE_DROP;
     c.retry.attempt_timeout = 0;
     c.retry.deadline = SIMTIME_S;
-    c.protect.breaker.enabled = 1;
+    BREAKER_CFG(&c)->enabled = 1;
     run_result_t r;
     assert_int_equal(run_execute(&c, &r), 0);
     for (int b = 0; b < 30; b++)
-        assert_int_equal(stats_series_get(&r.series, M_BREAKER, b), BREAKER_CLOSED);
+        assert_int_equal(stats_series_get(&r.series, metrics_series_find("breaker_state"), b), BREAKER_CLOSED);
     for (int b = 40; b < 60; b++)
-        if (stats_series_get(&r.series, M_BREAKER, b) == BREAKER_CLOSED)
+        if (stats_series_get(&r.series, metrics_series_find("breaker_state"), b) == BREAKER_CLOSED)
             fail_msg("breaker closed in bucket %d of the outage", b);
     for (int b = 70; b < 120; b++)
-        assert_int_equal(stats_series_get(&r.series, M_BREAKER, b), BREAKER_CLOSED);
+        assert_int_equal(stats_series_get(&r.series, metrics_series_find("breaker_state"), b), BREAKER_CLOSED);
     assert_true(run_scalar(&r, "calls_breaker_open") > 0);
     run_result_free(&r);
 }
@@ -923,7 +943,7 @@ static void test_whole_throttle(void **state)
     c.run.duration = 240 * SIMTIME_S;
     run_result_t base, th;
     assert_int_equal(run_execute(&c, &base), 0);
-    c.protect.throttle.enabled = 1;
+    THROTTLE_CFG(&c)->enabled = 1;
     assert_int_equal(run_execute(&c, &th), 0);
     double load_base = series_sum(&base, M_ARRIVALS, 30, 60), load_th = series_sum(&th, M_ARRIVALS, 30, 60);
     printf("  throttle: server requests during the outage %.0f -> %.0f; %.0f calls throttled; "

@@ -135,10 +135,11 @@ static int fixture_setup(void **state)
     c->run.bucket = BUCKET_NS;
 
     /* series: 3 buckets; a SUM and a MAX counter with known values */
-    int kinds[M_COUNT];
-    for (int i = 0; i < M_COUNT; i++)
-        kinds[i] = metrics_series[i].kind;
-    assert_int_equal(stats_series_init(&r->series, M_COUNT, kinds, BUCKET_NS, 0), 0);
+    int kinds[256];
+    assert_true(metrics_nseries() <= 256);
+    for (int i = 0; i < metrics_nseries(); i++)
+        kinds[i] = metrics_series_def(i)->kind;
+    assert_int_equal(stats_series_init(&r->series, metrics_nseries(), kinds, BUCKET_NS, 0), 0);
     stats_series_record(&r->series, M_CALLS, 0, 1);
     stats_series_record(&r->series, M_CALLS, BUCKET_NS - 1, 1);
     stats_series_record(&r->series, M_CALLS, 2 * BUCKET_NS, 5);
@@ -146,13 +147,16 @@ static int fixture_setup(void **state)
     stats_series_record(&r->series, M_QUEUE, BUCKET_NS + 1, 4); /* max stays 7 */
     stats_series_record(&r->series, M_BUSY, 2 * BUCKET_NS + 3, 2);
 
-    for (int i = 0; i < S_COUNT; i++)
+    r->nscalars = metrics_nscalars();
+    r->scalar = malloc((size_t)r->nscalars * sizeof *r->scalar);
+    assert_non_null(r->scalar);
+    for (int i = 0; i < metrics_nscalars(); i++)
         r->scalar[i] = NAN;
     r->has_scalars = 1;
     r->scalar[S_SUCCESS_RATE] = 0.75;
     r->scalar[S_ATTEMPTS_PER_CALL] = 1.5;
     r->scalar[S_CALLS] = 7;
-    r->scalar[S_GMP_LATE_P50] = 0.001; /* a model's scalar with a value */
+    r->scalar[metrics_scalar_find("lateness_p50_s")] = 0.001; /* a model's scalar with a value */
 
     r->nhists = 1;
     r->hists[0].name = "latency";
@@ -383,8 +387,8 @@ static void test_write_and_read_back(void **state)
         snprintf(sql, sizeof sql, "SELECT count(*) FROM series WHERE run = %lld AND t_ns = %lld", (long long)id,
                  (long long)b * BUCKET_NS);
         assert_int_equal(q_int(db, sql), 1);
-        for (int c = 0; c < M_COUNT; c++) {
-            snprintf(sql, sizeof sql, "SELECT \"%s\" FROM series WHERE t_ns = %lld", metrics_series[c].name,
+        for (int c = 0; c < metrics_nseries(); c++) {
+            snprintf(sql, sizeof sql, "SELECT \"%s\" FROM series WHERE t_ns = %lld", metrics_series_def(c)->name,
                      (long long)b * BUCKET_NS);
             assert_int_equal(q_int(db, sql), stats_series_get(&f->res.series, c, b));
         }
@@ -406,15 +410,15 @@ static void test_write_and_read_back(void **state)
     }
 
     /* metric: one row per series metric and per scalar */
-    assert_int_equal(q_int(db, "SELECT count(*) FROM metric"), M_COUNT + S_COUNT);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM metric"), metrics_nseries() + metrics_nscalars());
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT unit, kind, help FROM metric WHERE name = ?1 AND kind <> 'scalar'", -1, &st, NULL),
                      SQLITE_OK);
-    for (int c = 0; c < M_COUNT; c++) {
-        sqlite3_bind_text(st, 1, metrics_series[c].name, -1, SQLITE_STATIC);
+    for (int c = 0; c < metrics_nseries(); c++) {
+        sqlite3_bind_text(st, 1, metrics_series_def(c)->name, -1, SQLITE_STATIC);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_string_equal(sqlite3_column_text(st, 0), metrics_series[c].unit);
-        assert_string_equal(sqlite3_column_text(st, 1), metrics_series[c].kind == STATS_SUM ? "sum" : "max");
-        assert_string_equal(sqlite3_column_text(st, 2), metrics_series[c].help);
+        assert_string_equal(sqlite3_column_text(st, 0), metrics_series_def(c)->unit);
+        assert_string_equal(sqlite3_column_text(st, 1), metrics_series_def(c)->kind == STATS_SUM ? "sum" : "max");
+        assert_string_equal(sqlite3_column_text(st, 2), metrics_series_def(c)->help);
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -884,14 +888,14 @@ static void test_pack_round_trip(void **state)
     assert_int_equal(rr->h.replication, 3);
     assert_true(rr->h.seed == 42);
     assert_int_equal(rr->h.nbuckets, 3);
-    assert_int_equal(rr->series[0 * M_COUNT + M_CALLS], 2);
-    assert_int_equal(rr->series[1 * M_COUNT + M_QUEUE], 7);
+    assert_int_equal(rr->series[0 * metrics_nseries() + M_CALLS], 2);
+    assert_int_equal(rr->series[1 * metrics_nseries() + M_QUEUE], 7);
     assert_int_equal(rr->h.nhists, 1);
     assert_string_equal(rr->hist[0].name, "latency");
     assert_int_equal(rr->hist[0].nbuckets, 5);
     assert_int_equal(rr->h.nstreams, 2);
     assert_true(rr->h.stream[1].seed == BIG_SEED);
-    assert_true(rr->h.scalar[S_SUCCESS_RATE] == 0.75 && isnan(rr->h.scalar[S_LAT_P99]));
+    assert_true(rr->scalar[S_SUCCESS_RATE] == 0.75 && isnan(rr->scalar[S_LAT_P99]));
 
     size_t len = f->buf.len;
     unsigned char *copy = malloc(len);

@@ -31,7 +31,10 @@ static void test_codel_rule(void **state)
 {
     (void)state;
     shed_cfg_t c;
-    shed_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = *SHED_CFG(&d__);
+    }
     c.kind = SHED_CODEL;
     shed_state_t s;
     shed_init(&s);
@@ -68,7 +71,10 @@ static void test_inflight_rule(void **state)
 {
     (void)state;
     shed_cfg_t c;
-    shed_defaults(&c);
+    {
+        run_cfg_t d__ = test_defaults();
+        c = *SHED_CFG(&d__);
+    }
     c.kind = SHED_INFLIGHT;
     c.max_inflight = 5;
     shed_state_t s;
@@ -82,7 +88,7 @@ static void test_inflight_rule(void **state)
 /* spike calls at t = 0, one attempt each, no network delay. */
 static void spike_cfg(run_cfg_t *c, int calls, int workers, simtime_t service)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = 10 * SIMTIME_S;
     c->arrivals.kind = ARR_SPIKE;
     c->arrivals.spike_calls = calls;
@@ -101,46 +107,46 @@ static void test_inflight_run(void **state)
     (void)state;
     run_cfg_t c;
     spike_cfg(&c, 10, 2, 100 * MS);
-    c.shed.kind = SHED_INFLIGHT;
-    c.shed.max_inflight = 5;
+    SHED_CFG(&c)->kind = SHED_INFLIGHT;
+    SHED_CFG(&c)->max_inflight = 5;
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 5);
     assert_true(run_scalar(&r, "shed") == 5);
     assert_true(run_scalar(&r, "rejected_queue") == 0);
     assert_true(run_scalar(&r, "calls_exhausted") == 5); /* 503 with one attempt */
-    assert_int_equal(stats_series_get(&r.series, M_SHED, 0), 5);
+    assert_int_equal(stats_series_get(&r.series, metrics_series_find("shed"), 0), 5);
     run_result_free(&r);
 
-    c.shed.kind = SHED_NONE; /* the same without shedding: all 10 served */
+    SHED_CFG(&c)->kind = SHED_NONE; /* the same without shedding: all 10 served */
     r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 10);
-    assert_true(run_scalar(&r, "shed") == 0);
+    assert_true(isnan(run_scalar(&r, "shed"))); /* the model is off: no value */
     run_result_free(&r);
 }
 
 /* Constant arrivals at 0, 0.1, 0.2, 0.3 s; one worker, 1 s each. Call 0 is
  * served 0-1 s. FIFO then serves 1, 2, 3: latencies 1, 1.9, 2.8, 3.7 s.
  * LIFO serves 3 (1-2 s: 1.7 s), 2 (2-3 s: 2.8 s), 1 (3-4 s: 3.9 s). */
-static void lifo_cfg(run_cfg_t *c, shed_order_t order)
+static void lifo_cfg(run_cfg_t *c, server_order_t order)
 {
     spike_cfg(c, 1, 1, SIMTIME_S);
     c->run.duration = 400 * MS;
     c->arrivals.kind = ARR_CONSTANT;
     c->arrivals.rate = 10;
-    c->shed.queue_order = order;
+    c->server.queue_order = order;
 }
 
 static void test_lifo_order(void **state)
 {
     (void)state;
     run_cfg_t c;
-    lifo_cfg(&c, SHED_ORDER_FIFO);
+    lifo_cfg(&c, SERVER_ORDER_FIFO);
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 4);
     assert_true(fabs(run_scalar(&r, "latency_max_s") - 3.7) < 1e-6);
     run_result_free(&r);
 
-    lifo_cfg(&c, SHED_ORDER_LIFO);
+    lifo_cfg(&c, SERVER_ORDER_LIFO);
     r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 4);
     assert_true(fabs(run_scalar(&r, "latency_max_s") - 3.9) < 1e-6);
@@ -148,12 +154,12 @@ static void test_lifo_order(void **state)
 
     /* latencies {1, 1.7, 2.8, 3.9} vs {1, 1.9, 2.8, 3.7}: with a 1.8 s
      * attempt timeout LIFO keeps 2 calls, FIFO 1 */
-    lifo_cfg(&c, SHED_ORDER_LIFO);
+    lifo_cfg(&c, SERVER_ORDER_LIFO);
     c.retry.attempt_timeout = 1800 * MS;
     r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 2);
     run_result_free(&r);
-    lifo_cfg(&c, SHED_ORDER_FIFO);
+    lifo_cfg(&c, SERVER_ORDER_FIFO);
     c.retry.attempt_timeout = 1800 * MS;
     r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 1);
@@ -163,18 +169,18 @@ static void test_lifo_order(void **state)
 static void test_retry_after_value(void **state)
 {
     (void)state;
-    shed_cfg_t c;
-    shed_defaults(&c);
-    assert_true(shed_retry_after(&c, 50, 10e6, 10) == -1); /* constant, 0 = none */
+    server_cfg_t c = test_defaults().server;
+    c.service = (dist_t){.kind = DIST_CONST, .a = 10e6}; /* 10 ms */
+    assert_true(server_retry_after(&c, 50, 10) == -1); /* constant, 0 = none */
     c.retry_after = 3 * SIMTIME_S;
-    assert_true(shed_retry_after(&c, 50, 10e6, 10) == 3 * SIMTIME_S);
-    c.ra_mode = SHED_RA_QUEUE;
-    assert_true(shed_retry_after(&c, 50, 10e6, 10) == 50 * MS);       /* 50 x 10 ms / 10 */
-    assert_true(shed_retry_after(&c, 0, 10e6, 10) == 1 * MS);         /* at least one request's share */
-    assert_true(shed_retry_after(&c, 100000, 10e6, 10) == 10 * SIMTIME_S); /* capped */
-    assert_true(shed_retry_after(&c, 100, 10e6, 0) == 10 * SIMTIME_S);     /* no workers: the cap */
+    assert_true(server_retry_after(&c, 50, 10) == 3 * SIMTIME_S);
+    c.ra_mode = SERVER_RA_QUEUE;
+    assert_true(server_retry_after(&c, 50, 10) == 50 * MS);       /* 50 x 10 ms / 10 */
+    assert_true(server_retry_after(&c, 0, 10) == 1 * MS);         /* at least one request's share */
+    assert_true(server_retry_after(&c, 100000, 10) == 10 * SIMTIME_S); /* capped */
+    assert_true(server_retry_after(&c, 100, 0) == 10 * SIMTIME_S);     /* no workers: the cap */
     c.retry_after_cap = 0;
-    assert_true(shed_retry_after(&c, 100000, 10e6, 10) == 100 * SIMTIME_S);
+    assert_true(server_retry_after(&c, 100000, 10) == 100 * SIMTIME_S);
 }
 
 /* 4 calls at t = 0, one worker (1 s), queue 2, two attempts, 100 ms
@@ -183,36 +189,36 @@ static void test_retry_after_value(void **state)
  * 2 s is queued and served 3-4 s: all 4 succeed, the last after 4 s.
  * Constant mode without a value: the retry at 0.1 s meets the full queue
  * again and the call is exhausted. A cap of 0.5 s: the same. */
-static void ra_run_cfg(run_cfg_t *c, shed_ra_mode_t mode, simtime_t cap)
+static void ra_run_cfg(run_cfg_t *c, server_ra_mode_t mode, simtime_t cap)
 {
     spike_cfg(c, 4, 1, SIMTIME_S);
     c->server.queue = 2;
     c->retry.max_attempts = 2;
     c->retry.backoff = BACKOFF_CONSTANT;
     c->retry.base = 100 * MS;
-    c->shed.ra_mode = mode;
-    c->shed.retry_after_cap = cap;
+    c->server.ra_mode = mode;
+    c->server.retry_after_cap = cap;
 }
 
 static void test_retry_after_run(void **state)
 {
     (void)state;
     run_cfg_t c;
-    ra_run_cfg(&c, SHED_RA_QUEUE, 10 * SIMTIME_S);
+    ra_run_cfg(&c, SERVER_RA_QUEUE, 10 * SIMTIME_S);
     run_result_t r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 4);
     assert_true(run_scalar(&r, "rejected_queue") == 1);
     assert_true(fabs(run_scalar(&r, "latency_max_s") - 4.0) < 1e-6);
     run_result_free(&r);
 
-    ra_run_cfg(&c, SHED_RA_CONSTANT, 10 * SIMTIME_S);
+    ra_run_cfg(&c, SERVER_RA_CONSTANT, 10 * SIMTIME_S);
     r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 3);
     assert_true(run_scalar(&r, "calls_exhausted") == 1);
     assert_true(run_scalar(&r, "rejected_queue") == 2);
     run_result_free(&r);
 
-    ra_run_cfg(&c, SHED_RA_QUEUE, 500 * MS);
+    ra_run_cfg(&c, SERVER_RA_QUEUE, 500 * MS);
     r = run_ok(&c);
     assert_true(run_scalar(&r, "calls_ok") == 3);
     assert_true(run_scalar(&r, "rejected_queue") == 2);
@@ -231,7 +237,7 @@ static void codel_run_cfg(run_cfg_t *c, shed_kind_t kind)
     c->arrivals.kind = ARR_CONSTANT;
     c->arrivals.rate = 200;
     c->server.queue = SERVER_QUEUE_UNLIMITED;
-    c->shed.kind = kind;
+    SHED_CFG(c)->kind = kind;
 }
 
 static void test_codel_run(void **state)

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "run_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +30,7 @@
 /* A queue with Poisson arrivals and no retries, network delay 0. */
 static void base_cfg(run_cfg_t *c, double lambda, int workers, int queue, dist_t svc, simtime_t duration)
 {
-    run_defaults(c);
+    *c = test_defaults();
     c->run.duration = duration;
     c->run.drain = 600 * SIMTIME_S;
     c->run.bucket = 10 * SIMTIME_S;
