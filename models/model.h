@@ -124,14 +124,14 @@ enum {
 typedef struct model_desc model_desc_t;
 
 /* What the registry fills in for each model (ids it owns, where its
- * configuration and per-call state live); the model reads it. */
+ * configuration lives); the model reads it. Where its per-call and
+ * per-request state lives depends on which models a run has on: the world
+ * holds that (world_call_ext). */
 typedef struct {
     int index;           /* its place in models.def */
     size_t cfg_off;      /* its configuration's offset in run_cfg_t */
     int series0;         /* id of its first series column */
     int scalar0;         /* id of its first scalar */
-    size_t call_off;     /* offset of its per-call state in a call record */
-    size_t req_off;      /* offset of its per-request state in a request record */
 } model_info_t;
 
 struct model_desc {

@@ -1,10 +1,9 @@
 /*
  * registry: the table of optional models (models.def) and what each owns
- * in a run: where its configuration sits in run_cfg_t.ext, the ids of its
- * series and scalars after the core's, and where its per-call and
- * per-request state sits after the core record. Everything is fixed by the
- * order of models.def, so every process of a sweep (workers, MPI ranks)
- * computes the same layout.
+ * in a run: where its configuration sits in run_cfg_t.ext and the ids of
+ * its series and scalars after the core's. Everything is fixed by the order
+ * of models.def, so every process of a sweep (workers, MPI ranks) computes
+ * the same layout.
  */
 #include "model.h"
 
@@ -13,7 +12,6 @@
 
 #include "metrics.h"
 #include "run.h"
-#include "world.h"
 
 #define MODEL(name) extern const model_desc_t model_##name;
 #include "models.def"
@@ -38,7 +36,7 @@ void model_registry_init(void)
 {
     if (done)
         return;
-    size_t cfg = 0, call = sizeof(call_t), req = sizeof(req_t);
+    size_t cfg = 0;
     int series = M_CORE_COUNT, scalars = S_CORE_COUNT;
     for (int i = 0; i < NMODELS; i++) {
         model_info_t *in = models[i]->info;
@@ -50,12 +48,6 @@ void model_registry_init(void)
         series += models[i]->nseries;
         in->scalar0 = scalars;
         scalars += models[i]->nscalars;
-        call = align_up(call, 8);
-        in->call_off = call;
-        call += models[i]->call_extra;
-        req = align_up(req, 8);
-        in->req_off = req;
-        req += models[i]->req_extra;
     }
     cfg_bytes = cfg;
     done = 1;

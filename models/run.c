@@ -323,20 +323,35 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     run_set_scalar(res, S_EVENTS, (double)res->events);
 }
 
-/* The record sizes (core + every model's extension) and the hops before
- * any model changes them: the server alone, called with [retry]. */
-static void layout(world_t *w)
+/* The hops before any model changes them: the server alone, called with
+ * [retry]. */
+static void hops_init(world_t *w)
 {
-    const model_desc_t *last = model_at(model_count() - 1);
-    w->call_size = sizeof(call_t);
-    w->req_size = sizeof(req_t);
-    if (last) {
-        w->call_size = (last->info->call_off + last->call_extra + 7) / 8 * 8;
-        w->req_size = (last->info->req_off + last->req_extra + 7) / 8 * 8;
-    }
     w->nhops = 1;
     w->hop_arrive[0] = server_on_arrival;
     w->hop_policy[0] = &w->cfg->retry;
+}
+
+/* Each model that is on gets its extension slots after the core records
+ * (and the slots of the models before it); an off model takes none. */
+static int place_extensions(world_t *w)
+{
+    w->call_size = (sizeof(call_t) + 7) / 8 * 8;
+    w->req_size = (sizeof(req_t) + 7) / 8 * 8;
+    for (int i = 0; i < model_count(); i++) {
+        const model_desc_t *d = model_at(i);
+        if (d->info->index >= WORLD_MAX_MODELS) {
+            snprintf(w->err, sizeof w->err, "more than %d models in models.def", WORLD_MAX_MODELS);
+            return -1;
+        }
+        if (!d->enabled(world_cfg(w, d->info), w->cfg))
+            continue;
+        w->call_off[d->info->index] = w->call_size;
+        w->call_size += (d->call_extra + 7) / 8 * 8;
+        w->req_off[d->info->index] = w->req_size;
+        w->req_size += (d->req_extra + 7) / 8 * 8;
+    }
+    return 0;
 }
 
 /* Attach the models that are on, in models.def order. */
@@ -346,10 +361,6 @@ static int attach_models(world_t *w)
         const model_desc_t *d = model_at(i);
         if (!d->enabled(world_cfg(w, d->info), w->cfg))
             continue;
-        if (w->non == WORLD_MAX_MODELS) {
-            snprintf(w->err, sizeof w->err, "more than %d models on in one run", WORLD_MAX_MODELS);
-            return -1;
-        }
         void *state = NULL;
         if (d->attach && d->attach(w, &state) < 0)
             return -1;
@@ -407,7 +418,7 @@ static int setup(world_t *w, const run_cfg_t *c, run_result_t *res)
         snprintf(w->err, sizeof w->err, "cannot allocate the engine");
         return -1;
     }
-    if (server_setup(w) < 0)
+    if (place_extensions(w) < 0 || server_setup(w) < 0)
         return -1;
     int rc = arrivals_setup(w);
     if (rc < 0)
@@ -431,7 +442,7 @@ int run_execute(const run_cfg_t *c, run_result_t *res)
     w.cfg = c;
     w.res = res;
     w.end_arrivals = c->run.duration;
-    layout(&w);
+    hops_init(&w);
     res->nscalars = metrics_nscalars();
     res->scalar = malloc((size_t)res->nscalars * sizeof *res->scalar);
     if (!res->scalar) {

@@ -32,7 +32,7 @@
 #include "stats.h"
 
 #define WORLD_MAX_HOPS 8   /* hops of a chain, the server included */
-#define WORLD_MAX_MODELS 32 /* models on in one run */
+#define WORLD_MAX_MODELS 64 /* models in models.def */
 
 /* A logical call: its retry loop, from the caller's first attempt to the
  * loop's end. */
@@ -117,6 +117,9 @@ struct world {
 
     world_model_t on[WORLD_MAX_MODELS]; /* the models on in this run, in models.def order */
     int non;
+    /* by model index: where its extension sits in a call and a request
+     * record; only the models on have one, so an off model costs no bytes */
+    size_t call_off[WORLD_MAX_MODELS], req_off[WORLD_MAX_MODELS];
     const world_runtime_t *rt; /* NULL: no runtime model */
     void *rt_state;
 
@@ -181,12 +184,12 @@ static inline req_t *world_req(const world_t *w, uint32_t i)
 /* A model's per-call and per-request state (model_info_t offsets). */
 static inline void *world_call_ext(const world_t *w, uint32_t i, const model_info_t *m)
 {
-    return w->calls + (size_t)i * w->call_size + m->call_off;
+    return w->calls + (size_t)i * w->call_size + w->call_off[m->index];
 }
 
 static inline void *world_req_ext(const world_t *w, uint32_t i, const model_info_t *m)
 {
-    return w->reqs + (size_t)i * w->req_size + m->req_off;
+    return w->reqs + (size_t)i * w->req_size + w->req_off[m->index];
 }
 
 /* A model's configuration in this run. */
