@@ -4,7 +4,8 @@
  * timeout ends the attempt; the pure policy (policy.c) says retry after d or
  * give up; the backoff wake-up sends the next attempt. The caller's deadline
  * ends the call as "deadline"; with ignore_deadline the loop goes on as an
- * orphan (seed §2.1: a retry goroutine that ignores ctx.Done()).
+ * orphan (docs/failure-modes.md §2.1: a retry goroutine that ignores
+ * ctx.Done()).
  *
  * Client-side protections (protect.c) hook in at three points, each behind
  * one branch on w->prot_on: before any attempt is sent (circuit breaker,
@@ -182,7 +183,7 @@ static void send_attempt(world_t *w, uint32_t ci)
     int first = c->pol.attempts == 0;
     if (!first && c->nonreplayable) {
         /* The body was consumed by attempt 1: the retry fails inside the
-         * client before anything is sent (seed §1.1). */
+         * client before anything is sent (docs/failure-modes.md §1.1). */
         end_loop(w, ci, M_FAIL_NONREPLAY);
         return;
     }

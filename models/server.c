@@ -236,7 +236,7 @@ static void on_service_done(eng_t *e, void *ctx, uint64_t arg)
     int alive = client_request_alive(w, r);
     if (!alive || w->calls[r->call].caller_gone) {
         /* Wasted: nobody waits for the answer, or only an orphan retry loop
-         * whose caller has already given up (seed §2.1). */
+         * whose caller has already given up (docs/failure-modes.md §2.1). */
         world_count(w, M_WASTED, 1);
         w->served_wasted++;
     }

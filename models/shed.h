@@ -1,6 +1,6 @@
 /*
- * shed: server-side load shedding, queue order and a load-aware Retry-After
- * (issue 6, "Server side"). Pure decisions, no engine: given the queue's
+ * shed: server-side load shedding, queue order and a load-aware Retry-After.
+ * Pure decisions, no engine: given the queue's
  * state and the time, admit or shed an arriving request; given the queue,
  * the Retry-After a 503 carries.
  *

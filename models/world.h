@@ -38,7 +38,7 @@ typedef struct {
     uint32_t client;        /* client id, 0..clients-1 */
     uint8_t active;         /* 1 while the retry loop runs */
     uint8_t caller_gone;    /* 1 once the caller gave up (deadline) but the loop goes on: an orphan */
-    uint8_t nonreplayable;  /* 1: the body was consumed by attempt 1 (seed §1.1) */
+    uint8_t nonreplayable;  /* 1: the body was consumed by attempt 1 (docs/failure-modes.md §1.1) */
     uint8_t waiting;        /* 1 while an attempt is outstanding (not backing off) */
     eng_ev_t timeout_ev;    /* the current attempt's timeout */
     eng_ev_t backoff_ev;    /* the pending backoff wake-up */
