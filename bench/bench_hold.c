@@ -1,10 +1,10 @@
 /*
  * bench_hold: throughput of the pending event set (sim/pes) under the classic
- * hold model (Vaucher & Duval 1975; /work/shared/research/engine.md), with
+ * hold model (Vaucher & Duval 1975; docs/engine.md), with
  * every queue design compiled side by side in this one binary (four heaps
  * from sim/pes.c, and the ladder queue of sim/ladder/pes_ladder.c), so that
  * the library's default design is chosen on medians measured in the same run
- * on the same machine, and checked against the bar engine.md sets (Exp(1):
+ * on the same machine, and checked against the bar docs/engine.md sets (Exp(1):
  * >= 30 M holds/s at n = 1e3, >= 10 M holds/s at n = 1e6, one core).
  *
  * A hold removes the earliest event and schedules one new event at its time
@@ -92,8 +92,8 @@ static const char *const DNAME[ND] = {"Exp(1)", "U(0,2)", "Bimodal", "Pareto(1.5
 
 enum { M_HOLD, M_CANCEL, M_UPDOWN, NM };
 
-/* One increment in units of the 1 ms mean (Bimodal: engine.md's formula as
- * written, whose mean is 1.43). Pareto: shape 1.5, scale 1/3, so mean
+/* One increment in units of the 1 ms mean (Bimodal: docs/engine.md's formula
+ * as written, whose mean is 1.43). Pareto: shape 1.5, scale 1/3, so mean
  * 1.5 * (1/3) / 0.5 = 1 and infinite variance. */
 static double draw_unit(gsl_rng *g, int d)
 {

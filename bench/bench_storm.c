@@ -5,7 +5,8 @@
  * with full jitter, 5 attempts, 1 s attempt timeout. Prints events/s
  * (median of 5 runs) and memory per call in flight (pool bytes at the end,
  * which is their peak since pools never shrink, over the peak number of
- * live retry loops). Goals (issue 3): >= 5 M events/s, <= 256 bytes/call.
+ * live retry loops). Goals (docs/engine.md): >= 5 M events/s, <= 256
+ * bytes/call.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /*
  * conn: per-client connection pools, keep-alive idle timeouts, HTTP/1.1
- * vs HTTP/2 (seed §3.1, §3.3, §4.2). Rules and sources: see conn.h.
+ * vs HTTP/2 (docs/failure-modes.md §3.1, §3.3, §4.2). Rules and sources:
+ * see conn.h.
  */
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * conn: per-client connection pools and keep-alive idle timeouts
- * (seed §3.1, §3.3, §4.2). Each client id (call_t.client) has a pool of
+ * (docs/failure-modes.md §3.1, §3.3, §4.2). Each client id (call_t.client) has a pool of
  * up to `pool` connections. An idle connection is closed by the client
  * after client_idle (Go's http.Transport IdleConnTimeout) and by the
  * server or a load balancer after server_idle (nginx keepalive_timeout,

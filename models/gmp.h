@@ -4,7 +4,9 @@
  * network poller and GC pauses), so that a backoff sleep wakes when a real
  * Go process would wake it rather than when it is due.
  *
- * Rules (see ../shared/research/go-runtime.md for figures and measurements):
+ * Rules, from the Go runtime source (checked at go1.19.8; docs/go-runtime.md
+ * gives each with its function, where a later release differs, where the
+ * model simplifies, and the figures and measurements behind the defaults):
  *   src/runtime/proc.go     schedule/findRunnable: own timers first, one
  *                           global G every 61 schedticks, runnext, local
  *                           queue, global batch, steal (runqs, then the due
@@ -18,7 +20,8 @@
  *                           rounds up to 10 ms, and its long sleep while
  *                           every P is idle.
  *   src/runtime/time.go     per-P timer heaps; a new earliest timer wakes
- *                           the poller (wakeNetPoller) or an idle P.
+ *                           the poller (wakeNetPoller, in proc.go) or an
+ *                           idle P.
  *   src/runtime/netpoll_epoll.go  epoll_wait's timeout in whole ms: under
  *                           1 ms -> 1 ms, longer -> rounded down; Linux adds
  *                           timer slack max(50 us, timeout / 1000), at most
@@ -30,8 +33,10 @@
  *                           does; fractional workers are not modelled), STW;
  *                           trigger at live x (1 + GOGC/100) (4 MiB
  *                           minimum) or every 2 minutes.
- *   golang/go #38860, #44343, CL 232298 (Go 1.16: sysmon no longer runs
- *   timers; a new timer wakes an idle P).
+ *   https://github.com/golang/go/issues/38860,
+ *   https://github.com/golang/go/issues/44343 and
+ *   https://go.dev/cl/232298 (Go 1.16: sysmon no longer runs timers; a new
+ *   timer wakes an idle P).
  *
  * The engine knows nothing of goroutines: every scheduler transition is an
  * ordinary event (a burst's end, a thread's wake-up, the poller's return,

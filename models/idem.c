@@ -1,6 +1,7 @@
 /*
  * idem: duplicate executions of non-idempotent calls and the
- * idempotency-key store (seed §2.4). Rules and sources: see idem.h.
+ * idempotency-key store (docs/failure-modes.md §2.4). Rules and sources: see
+ * idem.h.
  */
 #include <math.h>
 #include <stdio.h>

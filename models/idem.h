@@ -1,6 +1,7 @@
 /*
  * idem: duplicate side effects of retried non-idempotent calls, and the
- * idempotency-key store that prevents them (seed §2.4; the pattern of
+ * idempotency-key store that prevents them (docs/failure-modes.md §2.4; the
+ * pattern of
  * Stripe's Idempotency-Key header and the IETF draft
  * "The Idempotency-Key HTTP Header Field").
  *

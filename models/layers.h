@@ -1,7 +1,8 @@
 /*
  * layers: a chain of tiers (gateway -> service -> database) where each
- * tier's attempts are the next tier's calls (seed §3.2, §4.3; SRE book ch.
- * 22: 3 layers x 4 attempts = 64 attempts at the bottom).
+ * tier's attempts are the next tier's calls (docs/failure-modes.md §3.2,
+ * §4.3; SRE book ch. 22: 3 layers x 4 attempts = 64 attempts at the
+ * bottom).
  *
  * Tier 0 is the one the callers ([retry]) call; the last tier, count - 1,
  * is [server] (limiter, queue, shedding, errors, outages). Tiers

@@ -14,7 +14,7 @@
  *     theory (Falin & Templeton, "Retrial Queues", 1997), mean = base;
  *   - Retry-After: RFC 9110 §10.2.3; honour / max / ignore are the three
  *     behaviours clients show (curl honours it; others take the larger).
- * The formulas are collected in /work/shared/research/retry-policies.md.
+ * The formulas, with their sources, are collected in docs/retry-policies.md.
  *
  * All durations are int64 ns (simtime_t) and never negative. The fields
  * attempt_timeout, deadline, ignore_deadline and nonreplayable belong to the

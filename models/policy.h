@@ -35,7 +35,7 @@ typedef enum {
 
 #define POLICY_RETRY_BIT(o) (1u << (o))
 /* A careful client: 429, 503, timeouts and connection errors are retried;
- * 500, 502 and 504 are not (seed §2.3). */
+ * 500, 502 and 504 are not (docs/failure-modes.md §2.3). */
 #define POLICY_RETRY_DEFAULT                                                                     \
     (POLICY_RETRY_BIT(OUT_429) | POLICY_RETRY_BIT(OUT_503) | POLICY_RETRY_BIT(OUT_TIMEOUT) |      \
      POLICY_RETRY_BIT(OUT_CONNERR))
@@ -60,7 +60,7 @@ typedef struct {
     int max_attempts;            /* attempts per call, first try included, 1..1000 */
     simtime_t attempt_timeout;   /* ns, per attempt; 0 = none */
     simtime_t deadline;          /* ns, the caller's overall deadline from the call's start; 0 = none */
-    int ignore_deadline;         /* 1: retries go on after the caller gave up (orphans, seed §2.1) */
+    int ignore_deadline;         /* 1: retries go on after the caller gave up (orphans, docs/failure-modes.md §2.1) */
     backoff_kind_t backoff;
     simtime_t base;              /* ns: constant delay, linear step, exponential first delay, memoryless mean */
     double multiplier;           /* exponential growth per retry, >= 1 */
@@ -70,7 +70,7 @@ typedef struct {
     unsigned retry_on;           /* bit set of POLICY_RETRY_BIT(outcome) */
     retry_after_mode_t retry_after;
     simtime_t retry_after_cap;   /* ns, upper bound of a Retry-After wait; 0 = none */
-    double nonreplayable;        /* fraction of calls whose retries fail at the client, [0, 1] (seed §1.1) */
+    double nonreplayable;        /* fraction of calls whose retries fail at the client, [0, 1] (docs/failure-modes.md §1.1) */
 } policy_cfg_t;
 
 /* Per-call state the policy keeps between attempts. */

@@ -10,10 +10,10 @@
  *     cost (5, or 10 after a timeout), which is then withdrawn; when a call
  *     succeeds the bucket gets back the cost of its latest retry, or 1
  *     (NO_RETRY_INCREMENT) if it succeeded at its first attempt, capped at
- *     the capacity. docs/retry-policies.md describes the
- *     first-try refund only; the SDKs also return a successful retry's
- *     cost, so that is the default here (refund_retry = false gives the
- *     simpler bucket).
+ *     the capacity. The simplest form of the rule refunds first-try
+ *     successes only; the SDKs also return a successful retry's cost, so
+ *     that is the default here (refund_retry = false gives the simpler
+ *     bucket; docs/retry-policies.md has both).
  *   - gRPC retry throttling (kind = grpc): gRFC A6 "gRPC Retry Design",
  *     section "Throttling Retry Attempts and Hedged RPCs", as grpc-core's
  *     RetryThrottler implements it (src/core/client_channel/

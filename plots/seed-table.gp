@@ -1,4 +1,5 @@
-# seed-table.gp: the article's §2.2 backoff table (three rows) beside what
+# seed-table.gp: the seed article's §2.2 backoff table (three rows; see
+# docs/failure-modes.md §2.2 and docs/seed-table.md) beside what
 # its own parameters give in the simulator (experiments/seed-table.ini).
 # Left: retry window (time from the first to the last attempt of a failed
 # call, i.e. the sum of the backoff delays) per row, for the two readings of

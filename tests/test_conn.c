@@ -1,5 +1,5 @@
 /*
- * Connections (models/conn.c, seed §3.1, §3.3, §4.2): keep-alive idle
+ * Connections (models/conn.c, docs/failure-modes.md §3.1, §3.3, §4.2): keep-alive idle
  * timeouts and pools. A reused connection is reset iff the client's idle
  * timeout is longer than the server's and the idle gap falls between
  * them; HTTP/1.1 opens a connection per concurrent attempt, HTTP/2

@@ -1,6 +1,6 @@
 /*
- * The GMP model (models/gmp.c) against the rules of
- * ../shared/research/go-runtime.md:
+ * The GMP model (models/gmp.c) against the rules and measurements of
+ * docs/go-runtime.md:
  *   - no load: a sleep's lateness follows epoll's millisecond rounding
  *     (under 1 ms -> ~1 ms in total; otherwise up to 1 ms - the sub-ms
  *     fraction, plus slack and a thread wake-up), and without rounding it

@@ -1,5 +1,5 @@
 /*
- * Idempotency (models/idem.c, seed §2.4): duplicate executions of
+ * Idempotency (models/idem.c, docs/failure-modes.md §2.4): duplicate executions of
  * non-idempotent calls and the idempotency-key store, on schedules
  * computed by hand: service 2 s against an attempt timeout of 1 s makes
  * the retry execute the call a second time unless the store refuses it;

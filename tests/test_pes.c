@@ -56,7 +56,7 @@ static void ref_remove(ref_t *r, size_t i) { r->v[i] = r->v[--r->n]; }
 enum { D_EXP, D_RECT, D_BIMODAL, D_PARETO, D_TIES, ND };
 static const char *dname[ND] = {"exp", "rect", "bimodal", "pareto", "ties"};
 
-/* Increment in ns with mean ~1000 (engine.md's hold-model distributions). */
+/* Increment in ns with mean ~1000 (docs/engine.md's hold-model distributions). */
 static simtime_t draw(gsl_rng *g, int d)
 {
     double u = gsl_rng_uniform(g), x = 0;

@@ -4,7 +4,7 @@
  * means of every jitter strategy, memoryless backoff, Retry-After, the
  * retry predicate, exhaustion, and the independent-failure theory
  * (attempts per call (1 - p^(N+1)) / (1 - p), success 1 - p^(N+1); see
- * /work/shared/research/retry-policies.md).
+ * docs/retry-policies.md).
  *
  * Expected values are computed here from the formulas (Brooker 2015,
  * gRFC A6), never by calling the code under test. Statistical checks use

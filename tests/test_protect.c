@@ -17,10 +17,10 @@
  *   - circuit breaker: opens, stays open for open_for, half-opens, closes
  *     after its probes succeed, reopens on a failed probe.
  *
- * Whole runs (/work/shared/research/retry-policies.md, "Independent
- * failures"): every attempt fails independently with p = 0.5 (a 500 the
- * client retries), max_attempts 4, so an unprotected call makes
- * (1 - p^4)/(1 - p) = 1.875 attempts. With a token bucket for retries the
+ * Whole runs (docs/retry-policies.md, "Theory the tests check the
+ * simulator against", independent failures): every attempt fails
+ * independently with p = 0.5 (a 500 the client retries), max_attempts 4,
+ * so an unprotected call makes (1 - p^4)/(1 - p) = 1.875 attempts. With a token bucket for retries the
  * long-run load per call stays below that, and below 1 + r for a bucket
  * that earns r retries per call; the exact claims are stated at each test.
  */
@@ -196,8 +196,8 @@ static void test_aws_arithmetic(void **state)
     assert_tokens(&p, 0, 12);
     protect_free(&p);
 
-    /* refund_retry = false (the research note's bucket): a success after
-     * a retry returns nothing */
+    /* refund_retry = false (the simpler bucket of docs/retry-policies.md):
+     * a success after a retry returns nothing */
     c = aws_cfg(500);
     c.quota.refund_retry = 0;
     init(&p, &c, 1);
@@ -769,8 +769,9 @@ static void test_whole_unprotected(void **state)
  * only if tokens > 5 right after its failure took 1 token, so that failure
  * took a whole token (no clamping at 0); tokens start at 10 and only
  * successes add (0.1 each; a call has at most one success). This is the
- * research note's "a bucket that earns r per call and spends 1 per retry
- * caps long-run load at 1 + r" with r = 0.1. At p = 0.5 the bucket drains
+ * bound of docs/retry-policies.md ("The load a token bucket allows": a
+ * bucket that earns r per call and spends 1 per retry caps long-run load
+ * at 1 + r) with r = 0.1. At p = 0.5 the bucket drains
  * (each attempt: -0.5 + 0.05 on average) and stays below 5: load ~ 1. */
 static void test_whole_grpc(void **state)
 {
@@ -785,7 +786,7 @@ static void test_whole_grpc(void **state)
     assert_true(w.amp < 1.01); /* drained: only the first 10 tokens' worth of retries */
 }
 
-/* AWS quota as the research note states it (refund_retry = false): 500
+/* AWS quota in its simpler form (refund_retry = false; docs/retry-policies.md): 500
  * tokens, a retry takes 5 (no timeouts here), only a first-try success
  * returns 1. Claim (exact): 5 x retries <= 500 + first-try successes <=
  * 500 + calls_ok, so load <= 1 + 1/5 + 100 / calls: the bucket earns

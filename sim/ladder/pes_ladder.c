@@ -10,8 +10,8 @@
  * bench/pes_ladder.c and the tests compile it under other names or alone.
  *
  * Why: a heap's pop walks ~log4(n) levels, each a cache miss once the queue
- * outgrows the caches (n = 1e6: ~4 M holds/s against the 10 M goal of issue
- * 2). The ladder moves each event a bounded number of times for any
+ * outgrows the caches (n = 1e6: ~4 M holds/s against the 10 M goal of
+ * docs/engine.md). The ladder moves each event a bounded number of times for any
  * increment distribution with a finite positive mean (the paper's O(1)
  * amortised result), and most of those moves are sequential.
  *
