@@ -1679,10 +1679,46 @@ static int unknown_section(const cfg_entry_t *e, char *err, size_t errlen)
     return cfg_seterr(err, errlen, "%s: unknown section [%s] (sections: %s)", loc, e->section, list);
 }
 
+/* The run's horizon: duration + drain must be a time of the simulator's
+ * clock (int64 ns), and its series ((duration + drain) / bucket buckets of
+ * every counter, M_COUNT of them) must fit in STATS_SERIES_MAX_CELLS, which
+ * stats_series_init refuses beyond. Blames the longer of the two. */
+static int check_horizon(const cfg_doc_t *d, const run_cfg_t *c, char *err, size_t errlen)
+{
+    const run_params_t *r = &c->run;
+    const char *key = r->drain > r->duration ? "drain" : "duration";
+    const cfg_entry_t *e = cfg_doc_find(d, "run", key);
+    char m[320], a[32], b[32], w[32];
+    simtime_format(r->duration, a, sizeof a);
+    simtime_format(r->drain, b, sizeof b);
+    if (r->duration < 0 || r->drain < 0 || r->bucket <= 0)
+        return 0; /* the single-key ranges refuse these */
+    if (r->duration > INT64_MAX - r->drain) {
+        snprintf(m, sizeof m, "duration + drain = %s + %s is beyond the simulator's clock (292 years)", a, b);
+        return fail_at(d, e, "run", key, m, err, errlen);
+    }
+    int64_t horizon = r->duration + r->drain;
+    int64_t buckets = horizon / r->bucket + (horizon % r->bucket != 0);
+    int64_t most = STATS_SERIES_MAX_CELLS / M_COUNT;
+    if (buckets > most) {
+        char h[32];
+        simtime_format(horizon, h, sizeof h);
+        simtime_format(r->bucket, w, sizeof w);
+        snprintf(m, sizeof m,
+                 "duration + drain = %s is %" PRId64 " buckets of %s; the series hold at most %" PRId64
+                 " (shorten the run or widen run.bucket)",
+                 h, buckets, w, most);
+        return fail_at(d, e, "run", key, m, err, errlen);
+    }
+    return 0;
+}
+
 /* Cross-key checks that must point at one precise key. */
 static int check_combinations(const cfg_doc_t *d, const run_cfg_t *c, char *err, size_t errlen)
 {
     char m[256];
+    if (check_horizon(d, c, err, errlen) < 0)
+        return -1;
     const server_cfg_t *s = &c->server;
     double sum = s->error_500 + s->error_502 + s->error_drop;
     if (sum > 1 + 1e-9) {

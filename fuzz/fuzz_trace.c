@@ -6,7 +6,7 @@
  *
  * Oracles: besides crashes, a reference reader of the documented format
  * (README, arrivals.c): one call per line of any length, "seconds
- * [client]" with a decimal time in [0, 9e9] s that never decreases, an
+ * [client]" (blanks are spaces and tabs) with a decimal time in [0, 9e9] s that never decreases, an
  * optional client id (integer 0 .. 2^32-1) after blanks or a comma, '#'
  * starts a comment, a CRLF line end is a line end; a file with a NUL byte
  * is not a text file. The reader and the reference must accept the same
@@ -15,7 +15,7 @@
  *
  * Known bugs of the reader (reported, in models/arrivals.c) are skipped
  * unless RETRYSIM_FUZZ_ALL=1: lines of 255 characters or more, hexadecimal
- * times (strtod reads 0x10), NUL bytes, CR before the newline.
+ * times (strtod reads 0x10), NUL bytes.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -67,7 +67,7 @@ static int fz_known_bug(const uint8_t *data, size_t size)
     size_t len = 0;
     for (size_t i = 0; i < size; i++) {
         uint8_t c = data[i];
-        if (c == 0 || c == '\r' || c == 'x' || c == 'X')
+        if (c == 0 || c == 'x' || c == 'X')
             return 1;
         len = c == '\n' ? 0 : len + 1;
         if (len >= 254)
@@ -94,12 +94,14 @@ static long fz_reference(const uint8_t *data, size_t size, simtime_t before)
             e--;
         char *line = fz_strndup(data + i, e - i), *p = line;
         i = next;
-        while (*p && isspace((unsigned char)*p))
+        while (*p == ' ' || *p == '\t')
             p++;
         if (!*p || *p == '#') {
             free(line);
             continue;
         }
+        while (isspace((unsigned char)*p)) /* as strtod skips them */
+            p++;
         const char *t = p;
         if (*p == '+' || *p == '-')
             p++;

@@ -697,6 +697,26 @@ static void test_err_combination(void **state)
              "[retry_quota]\nkind = grpc\ntoken_ratio = 0.001\n[breaker]\nwindow = 1500ms\n", &c);
 }
 
+/* The run's series hold (duration + drain) / bucket buckets of every
+ * counter, and the simulator's clock is int64 ns: an absurd duration or
+ * drain is bad input naming its key, not a run that fails to allocate. */
+static void test_err_run_horizon(void **state)
+{
+    (void)state;
+    expect_error("[run]\nduration = 2562047h\n", "exp.ini:2: [run] duration: duration + drain = ", "buckets",
+                 "run.bucket", NULL);
+    expect_error("[run]\n\ndrain = 1000000h\n", "exp.ini:3: [run] drain: duration + drain = ", "buckets", NULL);
+    /* 1 ms buckets: 2 h is 7.2 million buckets of every counter */
+    expect_error("[run]\nbucket = 1ms\nrecovery_hold = 1ms\nduration = 2h\ndrain = 0\n",
+                 "exp.ini:4: [run] duration: ", "buckets", NULL);
+    /* wide buckets keep the series small, but the sum overflows the clock */
+    expect_error("[run]\nbucket = 1h\nrecovery_hold = 1h\nduration = 2562047h\ndrain = 1h\n",
+                 "exp.ini:4: [run] duration: duration + drain", "beyond", NULL);
+    run_cfg_t c;
+    apply_ok("[run]\nbucket = 1h\nrecovery_hold = 1h\nduration = 1000000h\ndrain = 1000h\n", &c);
+    apply_ok("[run]\nduration = 1500h\n", &c); /* 5.4 million 1 s buckets */
+}
+
 /* Combinations cfg.c checks itself so that it can name the key. */
 static void test_err_combination_cfg(void **state)
 {
@@ -999,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_err_duplicate_key),
         cmocka_unit_test(test_err_combination),
         cmocka_unit_test(test_err_combination_cfg),
+        cmocka_unit_test(test_err_run_horizon),
         cmocka_unit_test(test_err_syntax),
         cmocka_unit_test(test_err_lists),
         cmocka_unit_test(test_err_misc),
