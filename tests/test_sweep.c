@@ -506,6 +506,22 @@ static int lookup_xy(void *ctx, const char *name, size_t len)
     return -1;
 }
 
+/* The limit on combinations stops planning at the variable that passes it,
+ * before any later ${...} is expanded: several ranges of a million values
+ * would otherwise take seconds and gigabytes before being refused (here
+ * the later error would be reported instead). Lockstep variables do not
+ * multiply. */
+static void test_combination_limit_is_early(void **state)
+{
+    (void)state;
+    plan_error("[a]\nx = ${1..999999}\ny = ${1..999999}\nz = ${}\n",
+               "exp.ini:3: [a] y: the sweep has more than 10000000 combinations", NULL);
+    sweep_plan_t p;
+    plan_ok("[a]\nx = ${x=1..5000}\ny = ${y=1..5000 ! x}\nz = ${1..1000}\n", &p);
+    assert_int_equal(sweep_count(&p), 5000000);
+    sweep_plan_free(&p);
+}
+
 /* The constraint language alone: precedence, units, functions. */
 static void test_expr(void **state)
 {
@@ -667,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_set_entries),
         cmocka_unit_test(test_runs_apply),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_combination_limit_is_early),
         cmocka_unit_test(test_expr),
         cmocka_unit_test(test_expr_long_chain),
         cmocka_unit_test(test_selection),
