@@ -796,7 +796,7 @@ static int parse_schedule(const char *v, arrivals_cfg_t *a, char *m, size_t ml)
                 return cfg_seterr(m, ml, "step '%s' is not time:rate (e.g. 60s:2000)", item);
             /* item is trimmed, so only the blanks around ':' remain */
             const char *te = colon, *ts = trim(item, &te);
-            char tbuf[64];
+            char tbuf[sizeof item]; /* the whole time: a cut one could read as another ("000...05s" as 0) */
             snprintf(tbuf, sizeof tbuf, "%.*s", (int)(te - ts), ts);
             const char *rs = colon + 1;
             while (isspace((unsigned char)*rs))
@@ -827,6 +827,8 @@ static int parse_outage(const char *item, outage_t *o, char *m, size_t ml)
     if (!dash)
         return cfg_seterr(m, ml, "outage '%s' is not start-end kind [fraction] (e.g. 30s-60s reject)", item);
     const char *se = dash, *ss = trim(item, &se);
+    if ((size_t)(se - ss) >= sizeof tok[0]) /* cut, "000...05s" would read as 0 */
+        return cfg_seterr(m, ml, "outage '%s': start: too long", item);
     snprintf(tok[0], sizeof tok[0], "%.*s", (int)(se - ss), ss);
     if (simtime_parse(tok[0], &o->start, e2, sizeof e2) < 0)
         return cfg_seterr(m, ml, "outage '%s': start: %s", item, e2);

@@ -697,6 +697,25 @@ static void test_err_combination(void **state)
              "[retry_quota]\nkind = grpc\ntoken_ratio = 0.001\n[breaker]\nwindow = 1500ms\n", &c);
 }
 
+/* A schedule step's time and an outage's start are read whole: cut to a
+ * buffer's size, 70 zeros and "5s" read as 0s, a different value. */
+static void test_long_times_not_cut(void **state)
+{
+    (void)state;
+    char zeros[71], text[256];
+    memset(zeros, '0', 70);
+    zeros[70] = 0;
+    snprintf(text, sizeof text, "[arrivals]\nkind = schedule\nschedule = %s5s:100\n", zeros);
+    expect_error(text, "exp.ini:3: [arrivals] schedule: the first step must start at 0s", NULL);
+    snprintf(text, sizeof text, "[arrivals]\nkind = schedule\nschedule = 0s:1, %s5s:100\n", zeros);
+    run_cfg_t c;
+    apply_ok(text, &c);
+    eq_i("schedule steps", c.arrivals.nsteps, 2);
+    eq_i("step 2 at", c.arrivals.steps[1].t, 5 * SIMTIME_S);
+    snprintf(text, sizeof text, "[server]\noutages = %s5s-10s reject\n", zeros);
+    expect_error(text, "exp.ini:2: [server] outages: outage ", "too long", NULL);
+}
+
 /* The run's series hold (duration + drain) / bucket buckets of every
  * counter, and the simulator's clock is int64 ns: an absurd duration or
  * drain is bad input naming its key, not a run that fails to allocate. */
@@ -1020,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_err_combination),
         cmocka_unit_test(test_err_combination_cfg),
         cmocka_unit_test(test_err_run_horizon),
+        cmocka_unit_test(test_long_times_not_cut),
         cmocka_unit_test(test_err_syntax),
         cmocka_unit_test(test_err_lists),
         cmocka_unit_test(test_err_misc),
