@@ -73,10 +73,13 @@ static int fz_bound(run_cfg_t *c)
     return 0;
 }
 
-/* Configurations that reach bugs already reported (models/arrivals.c: an
- * arrival rate so low that 1e9 / rate ns overflows int64). */
+/* Configurations that reach bugs already reported: models/arrivals.c, an
+ * arrival rate so low that 1e9 / rate ns overflows int64; models/dist.c,
+ * see fz_known_dist_bug. */
 static int fz_known_bug(const run_cfg_t *c)
 {
+    if (fz_known_dist_bug(c))
+        return 1;
     const arrivals_cfg_t *a = &c->arrivals;
     if ((a->kind == ARR_POISSON || a->kind == ARR_CONSTANT) && a->rate < 1e-6)
         return 1;

@@ -60,3 +60,20 @@ int fz_all(void)
     }
     return v;
 }
+
+static int dist_too_big(const dist_t *d)
+{
+    return d->a >= 9.2e18 || (d->kind != DIST_LOGNORMAL && d->b >= 9.2e18);
+}
+
+int fz_known_dist_bug(const run_cfg_t *c)
+{
+    const dist_t *const all[] = {&c->arrivals.think, &c->server.service, &c->network.request,
+                                 &c->network.response, &c->gmp.wakeup, &c->gmp.send_cpu,
+                                 &c->gmp.response_cpu, &c->gmp.cpu_burst, &c->gmp.cpu_sleep,
+                                 &c->gmp.sleeper_cpu, &c->gmp.stw, &c->gmp.mark};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (dist_too_big(all[i]))
+            return 1;
+    return 0;
+}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "run.h"
+
 /* data[0, size) as a new NUL-terminated string (a NUL inside ends it early
  * for string APIs, as it would for any C caller). Never NULL. */
 char *fz_strndup(const uint8_t *data, size_t size);
@@ -30,5 +32,11 @@ void fz_check_err(const char *what, const char *err, size_t errlen);
  * harnesses then also run inputs that reach bugs already known and
  * reported (see each harness's fz_known_* guards), to reproduce them. */
 int fz_all(void);
+
+/* 1 when a distribution of c reaches a known, reported bug of models/dist.c:
+ * a parameter of 2^63 ns or more (simtime_parse accepts up to INT64_MAX
+ * ns, which as a double rounds up to 2^63) is cast back to int64_t by
+ * dist_format and dist_draw, a float-cast overflow. */
+int fz_known_dist_bug(const run_cfg_t *c);
 
 #endif
