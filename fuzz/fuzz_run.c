@@ -75,10 +75,15 @@ static int fz_bound(run_cfg_t *c)
 
 /* Configurations that reach bugs already reported: models/arrivals.c, an
  * arrival rate so low that 1e9 / rate ns overflows int64; models/dist.c,
- * see fz_known_dist_bug. */
+ * see fz_known_dist_bug; models/server.c, below. */
 static int fz_known_bug(const run_cfg_t *c)
 {
     if (fz_known_dist_bug(c))
+        return 1;
+    /* models/server.c: service draw + load_per_inflight x requests in service
+     * overflows when the load is huge or the draw saturates at SIMTIME_NEVER */
+    const server_cfg_t *s = &c->server;
+    if (s->load_ns > 0 && (s->load_ns > 1000 * SIMTIME_S || s->service.a > 1e17 || s->service.b > 1e17))
         return 1;
     const arrivals_cfg_t *a = &c->arrivals;
     if ((a->kind == ARR_POISSON || a->kind == ARR_CONSTANT) && a->rate < 1e-6)
