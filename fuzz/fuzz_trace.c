@@ -7,15 +7,17 @@
  * Oracles: besides crashes, a reference reader of the documented format
  * (README, arrivals.c): one call per line of any length, "seconds
  * [client]" (blanks are spaces and tabs) with a decimal time in [0, 9e9] s that never decreases, an
- * optional client id (integer 0 .. 2^32-1) after blanks or a comma, '#'
- * starts a comment, a CRLF line end is a line end; a file with a NUL byte
+ * optional client id (integer 0 .. 2^32-1) after blanks or a comma,
+ * trailing blanks and CRs, '#' starts a comment, a CRLF line end is a line
+ * end (so "\r\n" is a blank line); a file with a NUL byte
  * is not a text file. The reader and the reference must accept the same
  * files, the run must load what the check accepted, and a run that
  * completes must start exactly the calls whose time is before its duration.
  *
  * Known bugs of the reader (reported, in models/arrivals.c) are skipped
  * unless RETRYSIM_FUZZ_ALL=1: lines of 255 characters or more, hexadecimal
- * times (strtod reads 0x10), NUL bytes.
+ * times (strtod reads 0x10), NUL bytes, a blank CRLF line ("\r\n", refused
+ * as "expected a time").
  */
 #include <ctype.h>
 #include <errno.h>
@@ -65,11 +67,13 @@ static const char *fz_file(const uint8_t *data, size_t size)
 static int fz_known_bug(const uint8_t *data, size_t size)
 {
     size_t len = 0;
+    int blank = 1; /* only blanks so far on this line */
     for (size_t i = 0; i < size; i++) {
         uint8_t c = data[i];
-        if (c == 0 || c == 'x' || c == 'X')
+        if (c == 0 || c == 'x' || c == 'X' || (blank && c == '\r'))
             return 1;
         len = c == '\n' ? 0 : len + 1;
+        blank = c == '\n' || (blank && (c == ' ' || c == '\t'));
         if (len >= 254)
             return 1;
     }
@@ -132,23 +136,27 @@ static long fz_reference(const uint8_t *data, size_t size, simtime_t before)
         while (*p == ' ' || *p == '\t' || *p == ',')
             p++;
         if (*p && *p != '#') {
-            while (isspace((unsigned char)*p))
-                p++;
-            const char *c = p;
-            if (*p == '+' || *p == '-')
-                p++;
-            const char *d0 = p;
-            while (isdigit((unsigned char)*p))
-                p++;
-            int ok = p > d0;
-            if (ok) {
+            char *q = p;
+            while (isspace((unsigned char)*q))
+                q++;
+            const char *c = q;
+            if (*q == '+' || *q == '-')
+                q++;
+            const char *d0 = q;
+            while (isdigit((unsigned char)*q))
+                q++;
+            if (q > d0) {
                 errno = 0;
                 long long cl = strtoll(c, NULL, 10);
-                ok = errno == 0 && cl >= 0 && cl <= (long long)UINT32_MAX;
+                if (errno != 0 || cl < 0 || cl > (long long)UINT32_MAX) {
+                    free(line);
+                    return -1;
+                }
+                p = q;
             }
-            while (*p == ' ' || *p == '\t')
+            while (*p == ' ' || *p == '\t' || *p == '\r') /* trailing blanks, CRs */
                 p++;
-            if (!ok || (*p && *p != '#')) {
+            if (*p && *p != '#') {
                 free(line);
                 return -1;
             }
