@@ -1504,9 +1504,13 @@ int cfg_doc_load(cfg_doc_t *d, const char *path, char *err, size_t errlen)
         return cfg_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
+    int nul = 0, big = 0;
     while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
+        size_t got = fread(buf + n, 1, cap - n, f);
+        nul = memchr(buf + n, 0, got) != NULL;
+        n += got;
+        big = n > CFG_MAX_FILE_BYTES;
+        if (n < cap || nul || big)
             break;
         char *nb = realloc(buf, 2 * cap + 1);
         if (!nb) {
@@ -1524,6 +1528,13 @@ int cfg_doc_load(cfg_doc_t *d, const char *path, char *err, size_t errlen)
     if (rerr) {
         free(buf);
         return cfg_seterr(err, errlen, "%s: cannot read: %s", path, strerror(rerr));
+    }
+    if (nul || big) {
+        free(buf);
+        if (nul)
+            return cfg_seterr(err, errlen, "%s: contains a NUL byte; not a text file", path);
+        return cfg_seterr(err, errlen, "%s: larger than %zu MiB; not a configuration file", path,
+                          CFG_MAX_FILE_BYTES >> 20);
     }
     buf[n] = 0;
     return doc_load_text(d, path, 1, buf, n, err, errlen);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
 
@@ -913,6 +914,37 @@ static const char *param(const rec_param_t *p, int n, const char *key)
     return NULL;
 }
 
+/* A file larger than CFG_MAX_FILE_BYTES, or with a NUL byte, is refused
+ * as soon as reading shows it: /dev/zero used to be read until memory ran
+ * out. */
+static void test_file_not_a_config(void **state)
+{
+    (void)state;
+    cfg_doc_t d;
+    char err[512], path[] = "/tmp/test_config_big.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    static const char line[] = "; a comment line of a configuration file that is far too long\n";
+    for (size_t n = 0; n <= CFG_MAX_FILE_BYTES; n += sizeof line - 1)
+        assert_int_equal(fwrite(line, 1, sizeof line - 1, f), sizeof line - 1);
+    assert_int_equal(fclose(f), 0);
+    int rc = cfg_doc_load(&d, path, err, sizeof err);
+    unlink(path);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "larger than 16 MiB"));
+    assert_int_equal(d.n, 0);
+    cfg_doc_free(&d);
+    FILE *z = fopen("/dev/zero", "rb");
+    if (z) {
+        fclose(z);
+        assert_int_equal(cfg_doc_load(&d, "/dev/zero", err, sizeof err), -1);
+        assert_non_null(strstr(err, "/dev/zero: contains a NUL byte"));
+        cfg_doc_free(&d);
+    }
+}
+
 static void test_params_round_trip(void **state)
 {
     (void)state;
@@ -1044,6 +1076,7 @@ int main(void)
         cmocka_unit_test(test_err_lists),
         cmocka_unit_test(test_err_misc),
         cmocka_unit_test(test_file_load),
+        cmocka_unit_test(test_file_not_a_config),
         cmocka_unit_test(test_params_round_trip),
         cmocka_unit_test(test_reference),
     };
