@@ -667,7 +667,7 @@ static int parse_schedule(const char *v, arrivals_cfg_t *a, char *m, size_t ml)
                 return cfg_seterr(m, ml, "step '%s' is not time:rate (e.g. 60s:2000)", item);
             /* item is trimmed, so only the blanks around ':' remain */
             const char *te = colon, *ts = trim(item, &te);
-            char tbuf[64];
+            char tbuf[sizeof item]; /* the whole time: a cut one could read as another ("000...05s" as 0) */
             snprintf(tbuf, sizeof tbuf, "%.*s", (int)(te - ts), ts);
             const char *rs = colon + 1;
             while (isspace((unsigned char)*rs))
@@ -698,6 +698,8 @@ static int parse_outage(const char *item, outage_t *o, char *m, size_t ml)
     if (!dash)
         return cfg_seterr(m, ml, "outage '%s' is not start-end kind [fraction] (e.g. 30s-60s reject)", item);
     const char *se = dash, *ss = trim(item, &se);
+    if ((size_t)(se - ss) >= sizeof tok[0]) /* cut, "000...05s" would read as 0 */
+        return cfg_seterr(m, ml, "outage '%s': start: too long", item);
     snprintf(tok[0], sizeof tok[0], "%.*s", (int)(se - ss), ss);
     if (simtime_parse(tok[0], &o->start, e2, sizeof e2) < 0)
         return cfg_seterr(m, ml, "outage '%s': start: %s", item, e2);
@@ -1402,9 +1404,13 @@ int cfg_doc_load(cfg_doc_t *d, const char *path, char *err, size_t errlen)
         return cfg_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
+    int nul = 0, big = 0;
     while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
+        size_t got = fread(buf + n, 1, cap - n, f);
+        nul = memchr(buf + n, 0, got) != NULL;
+        n += got;
+        big = n > CFG_MAX_FILE_BYTES;
+        if (n < cap || nul || big)
             break;
         char *nb = realloc(buf, 2 * cap + 1);
         if (!nb) {
@@ -1422,6 +1428,13 @@ int cfg_doc_load(cfg_doc_t *d, const char *path, char *err, size_t errlen)
     if (rerr) {
         free(buf);
         return cfg_seterr(err, errlen, "%s: cannot read: %s", path, strerror(rerr));
+    }
+    if (nul || big) {
+        free(buf);
+        if (nul)
+            return cfg_seterr(err, errlen, "%s: contains a NUL byte; not a text file", path);
+        return cfg_seterr(err, errlen, "%s: larger than %zu MiB; not a configuration file", path,
+                          CFG_MAX_FILE_BYTES >> 20);
     }
     buf[n] = 0;
     return doc_load_text(d, path, 1, buf, n, err, errlen);
@@ -1581,10 +1594,46 @@ static int unknown_section(const cfg_entry_t *e, char *err, size_t errlen)
     return cfg_seterr(err, errlen, "%s: unknown section [%s] (sections: %s)", loc, e->section, list);
 }
 
+/* The run's horizon: duration + drain must be a time of the simulator's
+ * clock (int64 ns), and its series ((duration + drain) / bucket buckets of
+ * every counter, M_COUNT of them) must fit in STATS_SERIES_MAX_CELLS, which
+ * stats_series_init refuses beyond. Blames the longer of the two. */
+static int check_horizon(const cfg_doc_t *d, const run_cfg_t *c, char *err, size_t errlen)
+{
+    const run_params_t *r = &c->run;
+    const char *key = r->drain > r->duration ? "drain" : "duration";
+    const cfg_entry_t *e = cfg_doc_find(d, "run", key);
+    char m[320], a[32], b[32], w[32];
+    simtime_format(r->duration, a, sizeof a);
+    simtime_format(r->drain, b, sizeof b);
+    if (r->duration < 0 || r->drain < 0 || r->bucket <= 0)
+        return 0; /* the single-key ranges refuse these */
+    if (r->duration > INT64_MAX - r->drain) {
+        snprintf(m, sizeof m, "duration + drain = %s + %s is beyond the simulator's clock (292 years)", a, b);
+        return fail_at(d, e, "run", key, m, err, errlen);
+    }
+    int64_t horizon = r->duration + r->drain;
+    int64_t buckets = horizon / r->bucket + (horizon % r->bucket != 0);
+    int64_t most = STATS_SERIES_MAX_CELLS / M_COUNT;
+    if (buckets > most) {
+        char h[32];
+        simtime_format(horizon, h, sizeof h);
+        simtime_format(r->bucket, w, sizeof w);
+        snprintf(m, sizeof m,
+                 "duration + drain = %s is %" PRId64 " buckets of %s; the series hold at most %" PRId64
+                 " (shorten the run or widen run.bucket)",
+                 h, buckets, w, most);
+        return fail_at(d, e, "run", key, m, err, errlen);
+    }
+    return 0;
+}
+
 /* Cross-key checks that must point at one precise key. */
 static int check_combinations(const cfg_doc_t *d, const run_cfg_t *c, char *err, size_t errlen)
 {
     char m[256];
+    if (check_horizon(d, c, err, errlen) < 0)
+        return -1;
     const server_cfg_t *s = &c->server;
     double sum = s->error_500 + s->error_502 + s->error_drop;
     if (sum > 1 + 1e-9) {

@@ -51,6 +51,11 @@ typedef struct {
     int n, cap;
 } cfg_doc_t;
 
+/* A configuration is a few KB: a larger file, or one with a NUL byte, is
+ * refused as soon as reading it shows so (a device such as /dev/zero would
+ * otherwise be read until memory runs out). */
+#define CFG_MAX_FILE_BYTES ((size_t)16 << 20)
+
 /* Read and parse a file. On error the document is left empty (freeing it
  * is still allowed). Lines longer than inih's line buffer (200 bytes) are
  * an error: split long lists over indented continuation lines. */

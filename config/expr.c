@@ -18,8 +18,14 @@
 #include "simtime.h"
 
 /* Nesting deeper than this is refused so that hostile input such as
- * "((((..." cannot overflow the C stack of the parser or the evaluator. */
+ * "((((..." cannot overflow the C stack of the parser. */
 #define EXPR_MAX_DEPTH 200
+/* The evaluator recurses once per level of the tree, and a chain of
+ * left-associative operators ("1+1+1+...", which continuation lines can
+ * make as long as one likes) is as deep as it is long without any
+ * nesting: trees higher than this are refused so that the evaluator's
+ * stack stays small. */
+#define EXPR_MAX_HEIGHT 1000
 
 /* Relative tolerance of numeric comparisons (see expr.h). */
 #define EXPR_REL_TOL 1e-9
@@ -52,6 +58,7 @@ typedef struct {
     char *str;     /* N_STR: the unescaped literal; N_VAR: the name */
     int var;       /* N_VAR: index from the lookup */
     int a, b;      /* operands: node indexes; -1 if unused */
+    int height;    /* levels of the subtree below and including this node */
     fn_t fn;       /* N_CALL */
     int *args;     /* N_CALL: node indexes */
     int nargs;
@@ -167,7 +174,28 @@ static int new_node(parser_t *P, nkind_t kind, int pos)
     n->kind = kind;
     n->pos = pos;
     n->a = n->b = -1;
+    n->height = 1;
     return e->n++;
+}
+
+/* Node k's height from its operands, once they are set; k, or -1 when the
+ * tree gets higher than EXPR_MAX_HEIGHT. */
+static int set_height(parser_t *P, int k)
+{
+    node_t *nodes = P->e->nodes, *n = &nodes[k];
+    int h = 0;
+    if (n->a >= 0 && nodes[n->a].height > h)
+        h = nodes[n->a].height;
+    if (n->b >= 0 && nodes[n->b].height > h)
+        h = nodes[n->b].height;
+    for (int i = 0; i < n->nargs; i++)
+        if (nodes[n->args[i]].height > h)
+            h = nodes[n->args[i]].height;
+    n->height = h + 1;
+    if (n->height > EXPR_MAX_HEIGHT)
+        return errf(P->err, P->errlen, n->pos, "the expression is too deep (more than %d levels of operators)",
+                    EXPR_MAX_HEIGHT);
+    return k;
 }
 
 static void skip_space(parser_t *P)
@@ -410,7 +438,7 @@ static int parse_call(parser_t *P)
     P->e->nodes[k].fn = functions[f].fn;
     P->e->nodes[k].args = args;
     P->e->nodes[k].nargs = nargs;
-    return k;
+    return set_height(P, k);
 }
 
 static int parse_primary(parser_t *P)
@@ -452,8 +480,10 @@ static int parse_unary(parser_t *P)
         if (a < 0)
             return -1;
         k = new_node(P, c == '-' ? N_NEG : N_NOT, pos);
-        if (k >= 0)
+        if (k >= 0) {
             P->e->nodes[k].a = a;
+            k = set_height(P, k);
+        }
     } else if (c == '+') {
         P->i++;
         k = parse_unary(P);
@@ -503,7 +533,7 @@ static int parse_level(parser_t *P, int level)
         P->e->nodes[k].op = t->op;
         P->e->nodes[k].a = a;
         P->e->nodes[k].b = b;
-        a = k;
+        a = set_height(P, k);
     }
     return a;
 }
@@ -524,7 +554,7 @@ static int parse_and(parser_t *P)
             return -1;
         P->e->nodes[k].a = a;
         P->e->nodes[k].b = b;
-        a = k;
+        a = set_height(P, k);
     }
     return a;
 }
@@ -547,7 +577,7 @@ static int parse_or(parser_t *P)
             return -1;
         P->e->nodes[k].a = a;
         P->e->nodes[k].b = b;
-        a = k;
+        a = set_height(P, k);
     }
     P->depth--;
     return a;

@@ -28,6 +28,10 @@
  *    a finite number (sqrt(-1), log(0), overflow), are evaluation errors
  *    rather than silent NaN or infinity.
  *
+ * Limits: parentheses and unary operators nested more than 200 deep, or a
+ * tree more than 1000 operators deep (a chain such as 1+1+...+1 counts),
+ * are parse errors, so that no input can exhaust the C stack.
+ *
  * Messages start with "at position N: " (1-based character position in the
  * expression text); the caller adds the file:line. Nothing here exits.
  */

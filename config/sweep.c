@@ -76,6 +76,7 @@ struct sweep_state {
     int *loop_size; /* loop 0 is the outermost */
     int nloop;
     long long product; /* combinations before the constraint */
+    long long defined; /* product of the loops defined so far, while scanning */
     int repeat;
     int set_replication; /* [sweep] repeat was given */
     const char *rep_file;
@@ -571,6 +572,14 @@ static int define_var(struct sweep_state *st, int ei, const char *body, size_t n
             return -1;
         b = c + 1;
     }
+    /* A loop multiplies the combinations: stop at the limit now rather than
+     * expand every other variable first (several ranges of a million values
+     * would take seconds and gigabytes before resolve() said so). */
+    if (!v->lock_name) {
+        st->defined *= v->nvals;
+        if (st->defined > SWEEP_MAX_RUNS)
+            return cfg_seterr(m, ml, "the sweep has more than %d combinations", SWEEP_MAX_RUNS);
+    }
     return vi;
 }
 
@@ -896,6 +905,7 @@ int sweep_plan(const cfg_doc_t *doc, sweep_plan_t *plan, char *err, size_t errle
         return cfg_seterr(err, errlen, "out of memory");
     const char *name = doc->path ? doc->path : "(document)";
     st->repeat = 1;
+    st->defined = 1;
     st->from_file = doc->from_file;
     st->path = dup_s(doc->path);
     if (doc->text) {

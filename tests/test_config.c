@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
 
@@ -693,6 +694,45 @@ static void test_err_combination(void **state)
              "[retry_quota]\nkind = grpc\ntoken_ratio = 0.001\n[breaker]\nwindow = 1500ms\n", &c);
 }
 
+/* A schedule step's time and an outage's start are read whole: cut to a
+ * buffer's size, 70 zeros and "5s" read as 0s, a different value. */
+static void test_long_times_not_cut(void **state)
+{
+    (void)state;
+    char zeros[71], text[256];
+    memset(zeros, '0', 70);
+    zeros[70] = 0;
+    snprintf(text, sizeof text, "[arrivals]\nkind = schedule\nschedule = %s5s:100\n", zeros);
+    expect_error(text, "exp.ini:3: [arrivals] schedule: the first step must start at 0s", NULL);
+    snprintf(text, sizeof text, "[arrivals]\nkind = schedule\nschedule = 0s:1, %s5s:100\n", zeros);
+    run_cfg_t c;
+    apply_ok(text, &c);
+    eq_i("schedule steps", c.arrivals.nsteps, 2);
+    eq_i("step 2 at", c.arrivals.steps[1].t, 5 * SIMTIME_S);
+    snprintf(text, sizeof text, "[server]\noutages = %s5s-10s reject\n", zeros);
+    expect_error(text, "exp.ini:2: [server] outages: outage ", "too long", NULL);
+}
+
+/* The run's series hold (duration + drain) / bucket buckets of every
+ * counter, and the simulator's clock is int64 ns: an absurd duration or
+ * drain is bad input naming its key, not a run that fails to allocate. */
+static void test_err_run_horizon(void **state)
+{
+    (void)state;
+    expect_error("[run]\nduration = 2562047h\n", "exp.ini:2: [run] duration: duration + drain = ", "buckets",
+                 "run.bucket", NULL);
+    expect_error("[run]\n\ndrain = 1000000h\n", "exp.ini:3: [run] drain: duration + drain = ", "buckets", NULL);
+    /* 1 ms buckets: 2 h is 7.2 million buckets of every counter */
+    expect_error("[run]\nbucket = 1ms\nrecovery_hold = 1ms\nduration = 2h\ndrain = 0\n",
+                 "exp.ini:4: [run] duration: ", "buckets", NULL);
+    /* wide buckets keep the series small, but the sum overflows the clock */
+    expect_error("[run]\nbucket = 1h\nrecovery_hold = 1h\nduration = 2562047h\ndrain = 1h\n",
+                 "exp.ini:4: [run] duration: duration + drain", "beyond", NULL);
+    run_cfg_t c;
+    apply_ok("[run]\nbucket = 1h\nrecovery_hold = 1h\nduration = 1000000h\ndrain = 1000h\n", &c);
+    apply_ok("[run]\nduration = 1500h\n", &c); /* 5.4 million 1 s buckets */
+}
+
 /* Combinations cfg.c checks itself so that it can name the key. */
 static void test_err_combination_cfg(void **state)
 {
@@ -870,6 +910,37 @@ static const char *param(const rec_param_t *p, int n, const char *key)
     return NULL;
 }
 
+/* A file larger than CFG_MAX_FILE_BYTES, or with a NUL byte, is refused
+ * as soon as reading shows it: /dev/zero used to be read until memory ran
+ * out. */
+static void test_file_not_a_config(void **state)
+{
+    (void)state;
+    cfg_doc_t d;
+    char err[512], path[] = "/tmp/test_config_big.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    static const char line[] = "; a comment line of a configuration file that is far too long\n";
+    for (size_t n = 0; n <= CFG_MAX_FILE_BYTES; n += sizeof line - 1)
+        assert_int_equal(fwrite(line, 1, sizeof line - 1, f), sizeof line - 1);
+    assert_int_equal(fclose(f), 0);
+    int rc = cfg_doc_load(&d, path, err, sizeof err);
+    unlink(path);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "larger than 16 MiB"));
+    assert_int_equal(d.n, 0);
+    cfg_doc_free(&d);
+    FILE *z = fopen("/dev/zero", "rb");
+    if (z) {
+        fclose(z);
+        assert_int_equal(cfg_doc_load(&d, "/dev/zero", err, sizeof err), -1);
+        assert_non_null(strstr(err, "/dev/zero: contains a NUL byte"));
+        cfg_doc_free(&d);
+    }
+}
+
 static void test_params_round_trip(void **state)
 {
     (void)state;
@@ -995,10 +1066,13 @@ int main(void)
         cmocka_unit_test(test_err_duplicate_key),
         cmocka_unit_test(test_err_combination),
         cmocka_unit_test(test_err_combination_cfg),
+        cmocka_unit_test(test_err_run_horizon),
+        cmocka_unit_test(test_long_times_not_cut),
         cmocka_unit_test(test_err_syntax),
         cmocka_unit_test(test_err_lists),
         cmocka_unit_test(test_err_misc),
         cmocka_unit_test(test_file_load),
+        cmocka_unit_test(test_file_not_a_config),
         cmocka_unit_test(test_params_round_trip),
         cmocka_unit_test(test_reference),
     };

@@ -506,6 +506,22 @@ static int lookup_xy(void *ctx, const char *name, size_t len)
     return -1;
 }
 
+/* The limit on combinations stops planning at the variable that passes it,
+ * before any later ${...} is expanded: several ranges of a million values
+ * would otherwise take seconds and gigabytes before being refused (here
+ * the later error would be reported instead). Lockstep variables do not
+ * multiply. */
+static void test_combination_limit_is_early(void **state)
+{
+    (void)state;
+    plan_error("[a]\nx = ${1..999999}\ny = ${1..999999}\nz = ${}\n",
+               "exp.ini:3: [a] y: the sweep has more than 10000000 combinations", NULL);
+    sweep_plan_t p;
+    plan_ok("[a]\nx = ${x=1..5000}\ny = ${y=1..5000 ! x}\nz = ${1..1000}\n", &p);
+    assert_int_equal(sweep_count(&p), 5000000);
+    sweep_plan_free(&p);
+}
+
 /* The constraint language alone: precedence, units, functions. */
 static void test_expr(void **state)
 {
@@ -562,6 +578,63 @@ static void test_expr(void **state)
     }
 }
 
+/* "1" followed by n times op and "1": a chain as deep as it is long. */
+static char *chain(const char *op, int n)
+{
+    size_t lo = strlen(op);
+    char *s = malloc(1 + (size_t)n * (lo + 1) + 1), *p = s;
+    assert_non_null(s);
+    *p++ = '1';
+    for (int i = 0; i < n; i++) {
+        memcpy(p, op, lo);
+        p += lo;
+        *p++ = '1';
+    }
+    *p = 0;
+    return s;
+}
+
+/* A long chain of operators has no nesting but is as deep as it is long
+ * for the recursive evaluator: past a height it is refused at parse time
+ * instead of overflowing the stack. */
+static void test_expr_long_chain(void **state)
+{
+    (void)state;
+    char err[256];
+    expr_t *e = NULL;
+    expr_value_t r;
+    char *ok = chain("+", 999);
+    assert_int_equal(expr_parse(ok, lookup_xy, NULL, &e, err, sizeof err), 0);
+    assert_int_equal(expr_eval(e, NULL, &r, err, sizeof err), 0);
+    assert_true(r.kind == EXPR_NUM && r.num == 1000);
+    expr_free(e);
+    free(ok);
+    static const char *const ops[] = {"+", "*", "&&", "||", "<", "=="};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        char *deep = chain(ops[i], 200000);
+        e = (expr_t *)1;
+        assert_int_equal(expr_parse(deep, lookup_xy, NULL, &e, err, sizeof err), -1);
+        assert_null(e);
+        if (!strstr(err, "at position ") || !strstr(err, "too deep"))
+            fail_msg("a chain of 200000 '%s': %s", ops[i], err);
+        free(deep);
+    }
+    /* the same through a sweep file: continuation lines make any length */
+    size_t cap = 4 * 1024 * 1024, at = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    at += (size_t)snprintf(text, cap, "[a]\nk = ${k=1,2}\n[sweep]\nconstraint = $k > 0\n");
+    for (int line = 0; line < 2000; line++) {
+        text[at++] = ' ';
+        for (int i = 0; i < 50; i++)
+            at += (size_t)snprintf(text + at, cap - at, "+1");
+        text[at++] = '\n';
+    }
+    text[at] = 0;
+    plan_error(text, "exp.ini:4: [sweep] constraint:", "too deep", NULL);
+    free(text);
+}
+
 static void test_selection(void **state)
 {
     (void)state;
@@ -610,7 +683,9 @@ int main(void)
         cmocka_unit_test(test_set_entries),
         cmocka_unit_test(test_runs_apply),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_combination_limit_is_early),
         cmocka_unit_test(test_expr),
+        cmocka_unit_test(test_expr_long_chain),
         cmocka_unit_test(test_selection),
     };
     return cmocka_run_group_tests_name("sweep", tests, NULL, NULL);
