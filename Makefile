@@ -186,3 +186,6 @@ help:
 	@sed -n '2,8p' Makefile
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzzing (clang + libFuzzer): make fuzz-build, make fuzz, make fuzz-ci.
+include fuzz/fuzz.mk

@@ -1596,7 +1596,7 @@ static int unknown_section(const cfg_entry_t *e, char *err, size_t errlen)
 
 /* The run's horizon: duration + drain must be a time of the simulator's
  * clock (int64 ns), and its series ((duration + drain) / bucket buckets of
- * every counter, M_COUNT of them) must fit in STATS_SERIES_MAX_CELLS, which
+ * every counter, metrics_nseries() of them) must fit in STATS_SERIES_MAX_CELLS, which
  * stats_series_init refuses beyond. Blames the longer of the two. */
 static int check_horizon(const cfg_doc_t *d, const run_cfg_t *c, char *err, size_t errlen)
 {
@@ -1614,7 +1614,7 @@ static int check_horizon(const cfg_doc_t *d, const run_cfg_t *c, char *err, size
     }
     int64_t horizon = r->duration + r->drain;
     int64_t buckets = horizon / r->bucket + (horizon % r->bucket != 0);
-    int64_t most = STATS_SERIES_MAX_CELLS / M_COUNT;
+    int64_t most = STATS_SERIES_MAX_CELLS / metrics_nseries();
     if (buckets > most) {
         char h[32];
         simtime_format(horizon, h, sizeof h);

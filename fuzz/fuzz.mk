@@ -34,7 +34,7 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_SAN     := -fsanitize=address,undefined -fsanitize=float-cast-overflow -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra \
-                -Isim -Imodels -Iresults -Iconfig -Icli $(PKG_CFLAGS)
+                -Isim -Imodels -Iresults -Iconfig -Icli -I$(BUILD)/gen $(PKG_CFLAGS)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # libFuzzer options of every run: one process, a per-input time limit far
 # above what a harness needs, crashes collected under build-fuzz/crashes/.
@@ -58,6 +58,8 @@ fuzz-build: $(FUZZ_BINS)
 $(FUZZ_BUILD)/%.o: %.c | fuzz-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/results/rec.o: $(BUILD)/gen/schema_sql.h
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.c fuzz/fuzz_util.h $(FUZZ_LIB_OBJ) | fuzz-deps
 	@mkdir -p $(dir $@)

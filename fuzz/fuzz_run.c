@@ -20,7 +20,10 @@
 
 #include "cfg.h"
 #include "fuzz_util.h"
+#include "gmp.h"
+#include "layers.h"
 #include "metrics.h"
+#include "model.h"
 #include "run.h"
 
 #define FZ_MAX_INPUT 8192
@@ -66,10 +69,12 @@ static int fz_bound(run_cfg_t *c)
         a->spike_calls = 2000;
     cap_int(&a->clients, FZ_MAX_COUNT);
     cap_int(&c->server.workers, 4096);
+    layers_cfg_t *l = model_cfg(c, "layers");
     for (int i = 0; i < LAYERS_MAX; i++)
-        cap_int(&c->layers.workers[i], 4096);
-    cap_int(&c->gmp.sleepers, FZ_MAX_COUNT);
-    cap_int(&c->gmp.cpu_goroutines, FZ_MAX_COUNT);
+        cap_int(&l->workers[i], 4096);
+    gmp_cfg_t *g = model_cfg(c, "gmp");
+    cap_int(&g->sleepers, FZ_MAX_COUNT);
+    cap_int(&g->cpu_goroutines, FZ_MAX_COUNT);
     return 0;
 }
 
@@ -99,7 +104,7 @@ static void check_result(const run_result_t *res)
 {
     if (!res->has_scalars)
         fz_fail("a completed run has no scalars");
-    for (int i = 0; i < S_COUNT; i++)
+    for (int i = 0; i < res->nscalars; i++)
         if (isinf(res->scalar[i]))
             fz_fail("scalar %d is infinite", i);
     double calls = run_scalar(res, "calls"), ok = run_scalar(res, "calls_ok");

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "arrivals.h"
+#include "cfg.h"
 #include "fuzz_util.h"
 #include "run.h"
 #include "simtime.h"
@@ -177,8 +178,9 @@ static void fz_run(const char *path, long expect_calls)
     run_result_t *res = malloc(sizeof *res);
     if (!c || !res)
         abort();
-    memset(c, 0, sizeof *c);
-    run_defaults(c);
+    char derr[256];
+    if (cfg_defaults(c, derr, sizeof derr) < 0)
+        fz_fail("defaults: %s", derr);
     c->arrivals.kind = ARR_TRACE;
     snprintf(c->arrivals.trace_path, sizeof c->arrivals.trace_path, "%s", path);
     c->run.duration = FZ_DURATION;

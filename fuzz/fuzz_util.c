@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gmp.h"
+#include "model.h"
+
 char *fz_strndup(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);
@@ -68,10 +71,11 @@ static int dist_too_big(const dist_t *d)
 
 int fz_known_dist_bug(const run_cfg_t *c)
 {
+    const gmp_cfg_t *g = model_cfg_const(c, "gmp");
     const dist_t *const all[] = {&c->arrivals.think, &c->server.service, &c->network.request,
-                                 &c->network.response, &c->gmp.wakeup, &c->gmp.send_cpu,
-                                 &c->gmp.response_cpu, &c->gmp.cpu_burst, &c->gmp.cpu_sleep,
-                                 &c->gmp.sleeper_cpu, &c->gmp.stw, &c->gmp.mark};
+                                 &c->network.response, &g->wakeup, &g->send_cpu,
+                                 &g->response_cpu, &g->cpu_burst, &g->cpu_sleep,
+                                 &g->sleeper_cpu, &g->stw, &g->mark};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (dist_too_big(all[i]))
             return 1;
