@@ -17,9 +17,7 @@
 # leak-, timeout-, oom-). To reproduce it, run the harness on that file alone:
 #     build-fuzz/fuzz_NAME build-fuzz/crashes/NAME-crash-<sha1>
 # which prints the sanitizer's report and exits non-zero; add
-# -minimize_crash=1 -runs=10000 for a smaller input. The harnesses skip inputs
-# that reach bugs already reported (each harness lists them, as fz_known_*
-# guards); RETRYSIM_FUZZ_ALL=1 in the environment runs those too.
+# -minimize_crash=1 -runs=10000 for a smaller input.
 # Longer campaigns: make fuzz FUZZ_SECONDS=600, or run one harness by hand,
 #     build-fuzz/fuzz_run -dict=fuzz/config.dict WORKDIR fuzz/corpus/run
 # (new inputs go to WORKDIR, the first directory).

@@ -7,9 +7,6 @@
  * same bytes (cfg_apply zeroes padding), since a run is recorded with its
  * parameters and must be reproducible from them. Errors must come with a
  * message. Run with fuzz/config.dict.
- *
- * Known bugs (reported, in models/) are skipped unless RETRYSIM_FUZZ_ALL=1:
- * see fz_known_dist_bug.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -89,8 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c)
         abort();
     if (cfg_apply(&d, c, err, sizeof err) == 0) {
-        if (fz_all() || !fz_known_dist_bug(c))
-            round_trip(c);
+        round_trip(c);
     }
     else
         fz_check_err("cfg_apply", err, sizeof err);

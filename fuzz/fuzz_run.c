@@ -9,9 +9,6 @@
  * (its budget, for example) is fine; a crash, undefined behaviour, or a
  * result that breaks the metrics' definitions (calls_ok <= calls, rates in
  * [0, 1], no infinite scalar) is a bug.
- *
- * Known bugs (reported, in models/) are skipped unless RETRYSIM_FUZZ_ALL=1:
- * see fz_known_bug.
  */
 #include <math.h>
 #include <stdint.h>
@@ -78,28 +75,6 @@ static int fz_bound(run_cfg_t *c)
     return 0;
 }
 
-/* Configurations that reach bugs already reported: models/arrivals.c, an
- * arrival rate so low that 1e9 / rate ns overflows int64; models/dist.c,
- * see fz_known_dist_bug; models/server.c, below. */
-static int fz_known_bug(const run_cfg_t *c)
-{
-    if (fz_known_dist_bug(c))
-        return 1;
-    /* models/server.c: service draw + load_per_inflight x requests in service
-     * overflows when the load is huge or the draw saturates at SIMTIME_NEVER */
-    const server_cfg_t *s = &c->server;
-    if (s->load_ns > 0 && (s->load_ns > 1000 * SIMTIME_S || s->service.a > 1e17 || s->service.b > 1e17))
-        return 1;
-    const arrivals_cfg_t *a = &c->arrivals;
-    if ((a->kind == ARR_POISSON || a->kind == ARR_CONSTANT) && a->rate < 1e-6)
-        return 1;
-    if (a->kind == ARR_SCHEDULE)
-        for (int i = 0; i < a->nsteps && i < ARRIVALS_MAX_STEPS; i++)
-            if (a->steps[i].rate > 0 && a->steps[i].rate < 1e-6)
-                return 1;
-    return 0;
-}
-
 static void check_result(const run_result_t *res)
 {
     if (!res->has_scalars)
@@ -132,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c)
         abort();
     if (cfg_doc_load_string(&d, "fuzz.ini", text, err, sizeof err) == 0 && cfg_apply(&d, c, err, sizeof err) == 0 &&
-        fz_bound(c) == 0 && (fz_all() || !fz_known_bug(c))) {
+        fz_bound(c) == 0) {
         const char *key = NULL;
         if (run_validate(c, &key, err, sizeof err) == 0) {
             run_result_t *res = malloc(sizeof *res);

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gmp.h"
-#include "model.h"
 
 char *fz_strndup(const uint8_t *data, size_t size)
 {
@@ -54,30 +52,4 @@ void fz_check_err(const char *what, const char *err, size_t errlen)
         fz_fail("%s failed without a message", what);
 }
 
-int fz_all(void)
-{
-    static int v = -1;
-    if (v < 0) {
-        const char *e = getenv("RETRYSIM_FUZZ_ALL");
-        v = e && !strcmp(e, "1");
-    }
-    return v;
-}
 
-static int dist_too_big(const dist_t *d)
-{
-    return d->a >= 9.2e18 || (d->kind != DIST_LOGNORMAL && d->b >= 9.2e18);
-}
-
-int fz_known_dist_bug(const run_cfg_t *c)
-{
-    const gmp_cfg_t *g = model_cfg_const(c, "gmp");
-    const dist_t *const all[] = {&c->arrivals.think, &c->server.service, &c->network.request,
-                                 &c->network.response, &g->wakeup, &g->send_cpu,
-                                 &g->response_cpu, &g->cpu_burst, &g->cpu_sleep,
-                                 &g->sleeper_cpu, &g->stw, &g->mark};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (dist_too_big(all[i]))
-            return 1;
-    return 0;
-}

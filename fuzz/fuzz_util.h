@@ -28,15 +28,5 @@ void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
  * NUL-terminated within errlen. */
 void fz_check_err(const char *what, const char *err, size_t errlen);
 
-/* 1 when the environment variable RETRYSIM_FUZZ_ALL is set to 1: the
- * harnesses then also run inputs that reach bugs already known and
- * reported (see each harness's fz_known_* guards), to reproduce them. */
-int fz_all(void);
-
-/* 1 when a distribution of c reaches a known, reported bug of models/dist.c:
- * a parameter of 2^63 ns or more (simtime_parse accepts up to INT64_MAX
- * ns, which as a double rounds up to 2^63) is cast back to int64_t by
- * dist_format and dist_draw, a float-cast overflow. */
-int fz_known_dist_bug(const run_cfg_t *c);
 
 #endif

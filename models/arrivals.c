@@ -28,11 +28,21 @@ static double step_rate(const arrivals_cfg_t *a, simtime_t t, simtime_t *step_en
     return a->steps[i].rate;
 }
 
-static simtime_t gap(world_t *w, double rate, int poisson)
+/* now + dt (ns, double), or SIMTIME_NEVER when that is beyond the clock
+ * (a rate so low that the next call would come after 292 years). */
+static simtime_t later(simtime_t now, double dt)
+{
+    /* the margin: doubles are 1024 ns apart near the end of the clock */
+    if (!(dt < (double)(SIMTIME_NEVER - now) - 2048.0))
+        return SIMTIME_NEVER;
+    return now + (dt < 1 ? 1 : (simtime_t)dt); /* at least 1 ns: keeps time moving */
+}
+
+/* The next arrival after now at `rate` calls/s. */
+static simtime_t after_gap(world_t *w, simtime_t now, double rate, int poisson)
 {
     double mean_ns = 1e9 / rate;
-    double g = poisson ? gsl_ran_exponential(w->r_arrivals, mean_ns) : mean_ns;
-    return g < 1 ? 1 : (simtime_t)g; /* at least 1 ns: keeps time moving */
+    return later(now, poisson ? gsl_ran_exponential(w->r_arrivals, mean_ns) : mean_ns);
 }
 
 /* Time of the next open-loop arrival after now, or SIMTIME_NEVER. */
@@ -40,8 +50,8 @@ static simtime_t next_time(world_t *w, simtime_t now)
 {
     const arrivals_cfg_t *a = &w->cfg->arrivals;
     switch (a->kind) {
-    case ARR_POISSON: return now + gap(w, a->rate, 1);
-    case ARR_CONSTANT: return now + gap(w, a->rate, 0);
+    case ARR_POISSON: return after_gap(w, now, a->rate, 1);
+    case ARR_CONSTANT: return after_gap(w, now, a->rate, 0);
     case ARR_SCHEDULE: {
         simtime_t t = now;
         for (;;) {
@@ -53,16 +63,24 @@ static simtime_t next_time(world_t *w, simtime_t now)
                 t = end;
                 continue;
             }
-            simtime_t n = t + gap(w, r, a->schedule_poisson);
+            simtime_t n = after_gap(w, t, r, a->schedule_poisson);
             if (n < end)
                 return n;
+            if (end == SIMTIME_NEVER)
+                return SIMTIME_NEVER;
             t = end; /* crossed into the next step: restart there */
         }
     }
-    case ARR_SPIKE:
+    case ARR_SPIKE: {
         if (w->arr.spike_done >= a->spike_calls)
             return SIMTIME_NEVER;
-        return a->spike_at + (simtime_t)((double)a->spike_window * (double)w->arr.spike_done / (double)a->spike_calls);
+        /* spread evenly over the window: ns after spike_at; past the end of
+         * the clock (a window of centuries) the call never comes */
+        double off = (double)a->spike_window * (double)w->arr.spike_done / (double)a->spike_calls;
+        if (!(off < (double)(SIMTIME_NEVER - a->spike_at) - 2048.0))
+            return SIMTIME_NEVER;
+        return a->spike_at + (simtime_t)off;
+    }
     case ARR_TRACE: return w->arr.next < w->arr.n ? w->arr.times[w->arr.next] : SIMTIME_NEVER;
     case ARR_CLOSED: return SIMTIME_NEVER;
     }
@@ -108,8 +126,69 @@ void arrivals_on_call_end(world_t *w, uint32_t client)
     eng_after(&w->eng, dist_draw(&w->cfg->arrivals.think, w->r_think), on_think_done, w, client);
 }
 
-/* Trace file: one call per line, "seconds [client]"; '#' starts a comment.
+/* Trace file: one call per line, "seconds [client]"; blanks are spaces,
+ * tabs and CRs (so CRLF files read as LF ones); the client id follows
+ * blanks or a comma; '#' starts a comment; blank lines are skipped. Times
+ * are decimal seconds (no sign, hex, inf or nan) in [0, 9e9], not
+ * decreasing; a line holds at most TRACE_LINE_MAX characters and no NUL.
  * Errors name the file and line. */
+#define TRACE_LINE_MAX 4096 /* characters per line, the newline excluded */
+
+/* One line into buf without its end of line (\n, \r\n): 1, or 0 at the end
+ * of the file, or -1 with a message for a NUL byte or an overlong line (so
+ * a binary file or /dev/zero is refused, not read for ever). */
+static int read_line(FILE *f, char *buf, const char *path, int lineno, char *err, size_t errlen)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (c == 0) {
+            snprintf(err, errlen, "%s:%d: a NUL byte: not a text file of call times", path, lineno);
+            return -1;
+        }
+        if (n == TRACE_LINE_MAX) {
+            snprintf(err, errlen, "%s:%d: line longer than %d characters", path, lineno, TRACE_LINE_MAX);
+            return -1;
+        }
+        buf[n++] = (char)c;
+    }
+    if (c == EOF && n == 0)
+        return 0;
+    buf[n] = 0;
+    return 1;
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* A decimal number of seconds: digits, an optional fraction and exponent
+ * (what strtod reads, minus hex, inf and nan). Returns its end, or NULL. */
+static const char *decimal(const char *p)
+{
+    const char *q = p;
+    int digits = 0;
+    while (*q >= '0' && *q <= '9')
+        q++, digits++;
+    if (*q == '.')
+        for (q++; *q >= '0' && *q <= '9'; q++)
+            digits++;
+    if (!digits)
+        return NULL;
+    if (*q == 'e' || *q == 'E') {
+        const char *e = q + 1;
+        if (*e == '+' || *e == '-')
+            e++;
+        if (*e < '0' || *e > '9')
+            return q;
+        while (*e >= '0' && *e <= '9')
+            e++;
+        q = e;
+    }
+    return q;
+}
+
 static int load_trace(arrivals_state_t *st, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -117,33 +196,40 @@ static int load_trace(arrivals_state_t *st, const char *path, char *err, size_t 
         snprintf(err, errlen, "%s: cannot open trace file: %s", path, strerror(errno));
         return -1;
     }
-    char line[256];
+    char *line = malloc(TRACE_LINE_MAX + 1);
     size_t cap = 0;
-    int lineno = 0, rc = 0;
+    int lineno = 0, rc = 0, got;
     simtime_t last = 0;
-    while (fgets(line, sizeof line, f)) {
+    if (!line) {
+        fclose(f);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    while ((got = read_line(f, line, path, lineno + 1, err, errlen)) > 0) {
         lineno++;
         char *p = line;
-        while (*p == ' ' || *p == '\t')
+        while (is_blank(*p))
             p++;
-        if (*p == '#' || *p == '\n' || *p == 0)
+        if (*p == '#' || *p == 0)
             continue;
+        const char *num_end = decimal(p);
         char *end;
-        double sec = strtod(p, &end);
+        double sec = num_end ? strtod(p, &end) : -1;
         long cl = 0;
-        if (end == p || !(sec >= 0) || sec > 9e9) {
-            snprintf(err, errlen, "%s:%d: expected a time in seconds >= 0", path, lineno);
+        if (!num_end || end != num_end || !(sec >= 0) || sec > 9e9) {
+            snprintf(err, errlen, "%s:%d: expected a time in seconds >= 0 (decimal, at most 9e9)", path, lineno);
             rc = -1;
             break;
         }
         p = end;
-        while (*p == ' ' || *p == '\t' || *p == ',')
+        while (is_blank(*p) || *p == ',')
             p++;
-        if (*p && *p != '\n' && *p != '#') {
-            cl = strtol(p, &end, 10);
-            while (*end == ' ' || *end == '\t' || *end == '\r')
+        if (*p && *p != '#') {
+            errno = 0;
+            cl = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : -1;
+            while (cl >= 0 && is_blank(*end))
                 end++;
-            if (end == p || cl < 0 || cl > UINT32_MAX || (*end && *end != '\n' && *end != '#')) {
+            if (cl < 0 || errno || cl > UINT32_MAX || (*end && *end != '#')) {
                 snprintf(err, errlen, "%s:%d: expected an optional client id (integer >= 0) after the time", path, lineno);
                 rc = -1;
                 break;
@@ -172,6 +258,9 @@ static int load_trace(arrivals_state_t *st, const char *path, char *err, size_t 
         st->times[st->n] = t;
         st->client[st->n++] = (uint32_t)cl;
     }
+    if (got < 0)
+        rc = -1;
+    free(line);
     fclose(f);
     return rc;
 }

@@ -32,6 +32,8 @@ static int split(const char *text, char *name, size_t nlen, char args[2][64], in
     const char *open = strchr(p, '(');
     if (!open) {
         /* a bare duration: const */
+        if (strlen(p) >= 64)
+            return -1;
         snprintf(name, nlen, "const");
         snprintf(args[0], 64, "%s", p);
         *nargs = 1;
@@ -65,12 +67,18 @@ static int split(const char *text, char *name, size_t nlen, char args[2][64], in
     return 0;
 }
 
+/* Parameters are kept as doubles: a bound far below 2^63 ns keeps every
+ * value exact and every draw and printout inside the clock. */
+#define DIST_PARAM_MAX ((simtime_t)1000000000 * 1000000000) /* ns: 1e18, 31.7 years */
+
 static int parse_dur(const char *s, double *out, const char *text, char *err, size_t errlen)
 {
     simtime_t t;
     char e2[128];
     if (simtime_parse(s, &t, e2, sizeof e2) < 0)
         return perr(err, errlen, text, e2);
+    if (t > DIST_PARAM_MAX)
+        return perr(err, errlen, text, "a duration above 1e18 ns (31 years)");
     *out = (double)t;
     return 0;
 }
@@ -80,7 +88,7 @@ int dist_parse(const char *text, dist_t *out, char *err, size_t errlen)
     char name[32], args[2][64];
     int nargs = 0;
     if (!text || split(text, name, sizeof name, args, &nargs) < 0)
-        return perr(err, errlen, text ? text : "", "expected kind(arguments)");
+        return perr(err, errlen, text ? text : "", "expected kind(arguments), each at most 63 characters");
     dist_t d = {0};
     int k;
     for (k = 0; k < 5 && strcmp(name, kind_names[k]) != 0; k++)

@@ -105,7 +105,14 @@ static int start_service(world_t *w, uint32_t ri)
     w->in_service++;
     world_level(w, &w->lv_busy, +1);
     series_max(w, M_BUSY, w->busy);
-    simtime_t svc = dist_draw(&sc->service, w->r_service) + sc->load_ns * w->in_service;
+    /* the draw plus the collapse model's load, kept inside the clock */
+    simtime_t svc = dist_draw(&sc->service, w->r_service), room = SIMTIME_NEVER - eng_now(&w->eng);
+    if (svc > room)
+        svc = room;
+    if (sc->load_ns > 0) {
+        simtime_t spare = room - svc;
+        svc = w->in_service > spare / sc->load_ns ? room : svc + sc->load_ns * w->in_service;
+    }
     eng_after(&w->eng, svc, on_service_done, w, ri);
     return 1;
 }

@@ -750,6 +750,11 @@ static void test_err_combination_cfg(void **state)
                  "exp.ini:3: [arrivals] schedule: missing: required when kind = schedule", NULL);
     expect_error("[arrivals]\nkind = schedule\nschedule = none\n", "exp.ini:3: [arrivals] schedule: needs at least",
                  NULL);
+    /* distribution parameters stay far inside the clock; an overlong bare duration is not cut */
+    expect_error("[server]\nservice = 9223372036854775807ns\n", "exp.ini:2: [server] service: ",
+                 "above 1e18 ns", NULL);
+    expect_error("[server]\nservice = 000000000000000000000000000000000000000000000000000000000000000000005ms\n",
+                 "exp.ini:2: [server] service: ", "at most 63 characters", NULL);
     expect_error("[arrivals]\nkind = trace\n", "exp.ini:2: [arrivals] trace: missing: required when kind = trace", NULL);
     expect_error("[arrivals]\ntrace =\nkind = trace\n", "exp.ini:2: [arrivals] trace: must name a file", NULL);
 }

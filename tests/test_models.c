@@ -13,8 +13,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "arrivals.h"
 #include "metrics.h"
 #include "run.h"
 #include "run_util.h"
@@ -384,6 +387,110 @@ static void test_warmup(void **state)
     run_result_free(&warm);
 }
 
+/* Inputs at the edges of the clock run (under the sanitizers: without
+ * undefined behaviour) and give what they mean: a rate so low that the
+ * next call is centuries away starts none; a spike window of centuries
+ * starts its first call only; a load-dependent service time beyond the
+ * clock never ends within the run (every attempt times out). */
+static void test_clock_edges(void **state)
+{
+    (void)state;
+    run_cfg_t c = test_defaults();
+    c.run.duration = 5 * SIMTIME_S;
+    c.run.drain = 5 * SIMTIME_S;
+    c.arrivals.rate = 1e-10;
+    run_result_t r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls") == 0);
+    run_result_free(&r);
+
+    c = test_defaults();
+    c.run.duration = 5 * SIMTIME_S;
+    c.run.drain = 5 * SIMTIME_S;
+    c.arrivals.kind = ARR_SPIKE;
+    c.arrivals.spike_at = SIMTIME_S;
+    c.arrivals.spike_window = 2562047 * SIMTIME_HOUR;
+    c.arrivals.spike_calls = 100;
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls") == 1);
+    run_result_free(&r);
+
+    c = test_defaults();
+    c.run.duration = 5 * SIMTIME_S;
+    c.run.drain = 5 * SIMTIME_S;
+    c.server.load_ns = 2562047 * SIMTIME_HOUR;
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls") > 0);
+    assert_true(run_scalar(&r, "calls_ok") == 0);
+    assert_true(run_scalar(&r, "calls_exhausted") == run_scalar(&r, "calls"));
+    run_result_free(&r);
+}
+
+/* The trace reader: CRLF and blank lines, a time with its client far
+ * along a long line, comments; refused with file:line: a hex time, a
+ * signed one, a NUL byte, a line over 4096 characters, /dev/zero (which
+ * must not be read for ever). */
+static void test_trace_reader(void **state)
+{
+    (void)state;
+    char path[64] = "/tmp/retrysim-trace-XXXXXX", err[512];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    static const struct {
+        const char *text;
+        size_t len;
+        int ok;            /* 1: accepted */
+        const char *where; /* refused: in the message */
+    } cases[] = {
+        {"1\r\n\r\n2 3\r\n# c\n  \t\n2.5e0,4 # d\n", 0, 1, NULL},
+        {"0.5                                                                                                    "
+         "                                                                                                    "
+         "1\n", 0, 1, NULL},
+        {"0x10\n", 0, 0, ":1: expected a time"},
+        {"1\n+2\n", 0, 0, ":2: expected a time"},
+        {"1\n2 -3\n", 0, 0, ":2: expected an optional client id"},
+        {"1\0005\n", 5, 0, ":1: a NUL byte"},
+        {"inf\n", 0, 0, ":1: expected a time"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        size_t n = cases[i].len ? cases[i].len : strlen(cases[i].text);
+        assert_int_equal(fwrite(cases[i].text, 1, n, f), n);
+        fclose(f);
+        int rc = arrivals_trace_check(path, err, sizeof err);
+        if (cases[i].ok && rc != 0)
+            fail_msg("case %zu refused: %s", i, err);
+        if (!cases[i].ok && (rc == 0 || !strstr(err, cases[i].where)))
+            fail_msg("case %zu: rc %d, '%s'", i, rc, rc ? err : "");
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 5000; i++)
+        fputc('1', f);
+    fputc('\n', f);
+    fclose(f);
+    assert_int_equal(arrivals_trace_check(path, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: line longer than 4096 characters"));
+    unlink(path);
+    assert_int_equal(arrivals_trace_check("/dev/zero", err, sizeof err), -1);
+    assert_non_null(strstr(err, "/dev/zero:1: a NUL byte"));
+
+    /* a run of the first case: 3 calls at 1, 2 and 2.5 s */
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(cases[0].text, f);
+    fclose(f);
+    run_cfg_t c = test_defaults();
+    c.run.duration = 5 * SIMTIME_S;
+    c.arrivals.kind = ARR_TRACE;
+    snprintf(c.arrivals.trace_path, sizeof c.arrivals.trace_path, "%s", path);
+    run_result_t r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls") == 3);
+    run_result_free(&r);
+    unlink(path);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -396,6 +503,8 @@ int main(void)
         cmocka_unit_test(test_layers_disabled_middle),
         cmocka_unit_test(test_layers_deadline_propagation),
         cmocka_unit_test(test_warmup),
+        cmocka_unit_test(test_clock_edges),
+        cmocka_unit_test(test_trace_reader),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }
