@@ -146,6 +146,8 @@ test: $(TEST_BIN) $(BIN)
 	done; \
 	if RETRYSIM=./$(BIN) sh tools/readme_keys.sh check; then pass=$$((pass+1)); echo "  ok    README references"; \
 	else fail=$$((fail+1)); bad=$$((bad+1)); echo "  FAIL  README references"; fi; \
+	if sh tools/check_models.sh; then pass=$$((pass+1)); echo "  ok    models/ structure"; \
+	else fail=$$((fail+1)); bad=$$((bad+1)); echo "  FAIL  models/ structure"; fi; \
 	echo "tests: $$pass passed, $$fail failed"; \
 	[ $$bad -eq 0 ]
 
