@@ -560,8 +560,7 @@ static void test_err_unknown_section(void **state)
 {
     (void)state;
     expect_error("[run]\nseed = 1\n[retyr]\nbase = 1s\n", "exp.ini:3: unknown section [retyr]",
-                 "did you mean [retry]?", "sections: run, arrivals, retry, server, limiter, network, retry_quota, retry_budget, throttle, "
-                 "breaker, gmp, shed, idempotency, connections, layers, output", NULL);
+                 "did you mean [retry]?", "(sections: run, arrivals, retry, server, limiter, network, ", "output)", NULL);
     expect_error("[run]\nseed = 1\n\n[zzz]  \n; c\nfoo = 1\n", "exp.ini:4: unknown section [zzz] (sections:", NULL);
     /* inih reads an indented header after a key as part of that key's value */
     expect_error("[run]\nseed = 1\n  [retry]\nbase = 1s\n", "exp.ini:3: [run] seed: this indented line is read as a "
@@ -881,8 +880,12 @@ static void round_trip(const run_cfg_t *orig)
     int n = 0;
     char err[512];
     assert_int_equal(cfg_params(orig, &p, &n, err, sizeof err), 0);
-    assert_int_equal(n, NALL_KEYS);
-    /* every key exactly once */
+    assert_true(n >= NALL_KEYS); /* models may add keys */
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (!strcmp(p[i].key, p[j].key))
+                fail_msg("%s twice", p[i].key);
+    /* every key of the spec exactly once */
     for (int i = 0; i < NALL_KEYS; i++) {
         int seen = 0;
         for (int j = 0; j < n; j++)
