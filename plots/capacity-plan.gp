@@ -62,9 +62,12 @@ set xlabel "stall D (s)" font ",11"
 do for [p = 1:5] {
   set title word(names, p) font ",11"
   if (p == 1) { set ylabel "headroom (capacity / offered load - 1)" font ",11"; set format y "%g%%" } else { unset ylabel; set format y "" }
+  # a value is labelled where it changes along the stalls (equal neighbours share the first's label)
+  last = -1e9
   plot rows(p) using 1:($4 == 0 ? $2 : 1/0):3:2 with yerrorbars ls p pt 7 ps 1.2 lw 2, \
        '' using 1:($4 == 0 ? $2 : 1/0) with lines ls p lw 1.5 dt 2, \
-       '' using 1:($4 == 0 ? $2 : 1/0):(sprintf("%.3g%%", $2)) with labels offset 0, 1.1 font ",9", \
+       '' using 1:($4 == 0 ? $2 : 1/0):(lbl = ($2 == last ? "" : sprintf("%.3g%%", $2)), last = $2, lbl) \
+          with labels offset 0, 1.1 font ",9", \
        '' using 1:($4 == 1 ? HMIN : 1/0) with points ls p pt 11 ps 1.8, \
        '' using 1:($4 == 2 ? HMAX : 1/0) with points ls p pt 9 ps 1.8
 }
