@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 int exec_check_db_dir(const char *db, char *err, size_t errlen)
@@ -69,7 +70,38 @@ static int describe_one(void *ctx, int point, const rec_param_t **params, int *n
     return 0;
 }
 
-int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int64_t *run_id, char *err,
+/* A long run says how far it got on stderr, every few seconds of wall
+ * clock (the clock only decides when to print). */
+#define PROGRESS_EVERY_S 5.0
+
+typedef struct {
+    struct timespec t0;
+    double last;             /* s since t0 of the last line */
+} progress_t;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void print_progress(void *ctx, simtime_t now, simtime_t horizon, uint64_t events)
+{
+    progress_t *p = ctx;
+    double el = since(&p->t0);
+    if (el - p->last < PROGRESS_EVERY_S)
+        return;
+    p->last = el;
+    double frac = horizon > 0 ? (double)now / (double)horizon : 1;
+    double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+    fprintf(stderr, "[run] %.0f%% simulated (%.1f of %.1f s), %.1f M events, %.2f M events/s, %02d:%02d elapsed, "
+                    "ETA %02d:%02d (at most: the run may end early once no call is left)\n",
+            100 * frac, simtime_to_sec(now), simtime_to_sec(horizon), (double)events / 1e6, (double)events / el / 1e6,
+            (int)el / 60, (int)el % 60, (int)eta / 60, (int)eta % 60);
+}
+
+int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int64_t *run_id, int quiet, char *err,
              size_t errlen)
 {
     pack_buf_t buf = {0};
@@ -78,7 +110,9 @@ int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int6
     char hash[17], *overrides = exec_doc_overrides(doc);
     int rc = EXEC_RUN_FAILED;
 
-    int run_rc = run_execute(cfg, res);
+    progress_t pr = {{0, 0}, 0};
+    clock_gettime(CLOCK_MONOTONIC, &pr.t0);
+    int run_rc = run_execute_progress(cfg, res, quiet ? NULL : print_progress, &pr);
     if (run_rc == RUN_BAD_INPUT) {
         snprintf(err, errlen, "%s", res->message);
         rc = EXEC_BAD_INPUT;

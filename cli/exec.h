@@ -27,7 +27,7 @@ int exec_resolve(const cfg_doc_t *doc, const char *db, run_cfg_t *cfg, char *err
  * run number NULL). Returns EXEC_OK, EXEC_RUN_FAILED (recorded as failed,
  * or the database refused it) or EXEC_BAD_INPUT (nothing written); err
  * says why. res is filled and must be freed with run_result_free. */
-int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int64_t *run_id, char *err,
+int exec_run(const cfg_doc_t *doc, const run_cfg_t *cfg, run_result_t *res, int64_t *run_id, int quiet, char *err,
              size_t errlen);
 
 /* The directory that will hold the database must exist. */

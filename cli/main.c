@@ -53,8 +53,9 @@ static const char usage_run[] =
     "  --db PATH      results database (default: [output] db, results/retrysim.db)\n"
     "  --seed N       base seed (same as --set run.seed=N)\n"
     "  --set S.K=V    override one configuration key; repeatable\n"
-    "  --quiet        no summary table\n"
+    "  --quiet        no summary table, no progress lines\n"
     "\n"
+    "A run that takes longer than a few seconds prints its progress on stderr every 5 s.\n"
     "Exit status: 0 ok, 1 the run failed (recorded as failed), 2 bad input (nothing written).\n";
 
 /* The run's headline scalars, then every model's that has a value (the
@@ -181,7 +182,7 @@ static int cmd_run(int argc, char **argv)
     }
     run_result_t res;
     int64_t run_id = -1;
-    rc = exec_run(&doc, &cfg, &res, &run_id, err, sizeof err);
+    rc = exec_run(&doc, &cfg, &res, &run_id, quiet, err, sizeof err);
     if (rc != EXEC_OK)
         fprintf(stderr, "retrysim: %s: %s\n", file, err);
     else if (!quiet)

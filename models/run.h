@@ -95,6 +95,12 @@ int run_validate(const run_cfg_t *c, const char **key, char *err, size_t errlen)
  * unusable: nothing ran, res->message says what is wrong. In every case
  * run_result_free(res) must be called. */
 int run_execute(const run_cfg_t *c, run_result_t *res);
+
+/* The same, calling progress(ctx, now, horizon, events) every 1/100 of the
+ * simulated horizon (ns) so a long run can say how far it got; what is
+ * simulated does not change. */
+typedef void (*run_progress_fn)(void *ctx, simtime_t now, simtime_t horizon, uint64_t events);
+int run_execute_progress(const run_cfg_t *c, run_result_t *res, run_progress_fn progress, void *ctx);
 void run_result_free(run_result_t *res);
 
 /* Set scalar id (metrics.h); NaN = undefined. */

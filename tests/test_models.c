@@ -491,6 +491,38 @@ static void test_trace_reader(void **state)
     unlink(path);
 }
 
+static void count_progress(void *ctx, simtime_t now, simtime_t horizon, uint64_t events)
+{
+    (void)events;
+    int *n = ctx;
+    assert_true(now <= horizon);
+    (*n)++;
+}
+
+/* A run reported on every 1/100 of its horizon simulates exactly what the
+ * run without reports does (same series, scalars, events). */
+static void test_progress_changes_nothing(void **state)
+{
+    (void)state;
+    run_cfg_t c = test_defaults();
+    c.run.duration = 20 * SIMTIME_S;
+    c.run.drain = 20 * SIMTIME_S;
+    c.arrivals.rate = 300;
+    c.server.outages[0] = (outage_t){5 * SIMTIME_S, 8 * SIMTIME_S, OUTAGE_REJECT, 0};
+    c.server.noutages = 1;
+    run_result_t a = run_ok(&c), b;
+    int n = 0;
+    assert_int_equal(run_execute_progress(&c, &b, count_progress, &n), 0);
+    assert_true(n >= 10);
+    assert_int_equal(a.series.nbuckets, b.series.nbuckets);
+    assert_memory_equal(a.series.v, b.series.v, (size_t)a.series.nbuckets * (size_t)metrics_nseries() * sizeof(int64_t));
+    assert_int_equal(a.events, b.events);
+    for (int i = 0; i < a.nscalars; i++)
+        assert_true(a.scalar[i] == b.scalar[i] || (isnan(a.scalar[i]) && isnan(b.scalar[i])));
+    run_result_free(&a);
+    run_result_free(&b);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -505,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_warmup),
         cmocka_unit_test(test_clock_edges),
         cmocka_unit_test(test_trace_reader),
+        cmocka_unit_test(test_progress_changes_nothing),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }
