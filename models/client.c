@@ -256,7 +256,35 @@ static void end_loop(world_t *w, uint32_t ci, int reason)
 
 void client_send_to_hop(world_t *w, uint32_t ri, int hop, simtime_t d)
 {
+    world_req(w, ri)->where = REQ_OUT;
     eng_after(&w->eng, d, w->hop_arrive[hop], w, ri);
+}
+
+/* A new request for call ci's current attempt, or UINT32_MAX (out of memory). */
+static uint32_t new_request(world_t *w, uint32_t ci)
+{
+    uint32_t ri = world_req_alloc(w);
+    if (ri == UINT32_MAX) {
+        out_of_memory(w);
+        return ri;
+    }
+    const call_t *c = world_call(w, ci);
+    const policy_cfg_t *pc = w->hop_policy[c->hop];
+    req_t *r = world_req(w, ri);
+    r->call = ci;
+    r->call_gen = c->gen;
+    r->attempt_seq = c->attempt_seq;
+    r->outcome = OUT_OK;
+    r->retry_after = -1;
+    r->hop = c->hop;
+    r->where = REQ_OUT;
+    r->cancelled = 0;
+    /* what a gRPC-style client propagates: the earlier of the caller's
+     * deadline and this attempt's timeout */
+    r->deadline_at = c->deadline_at;
+    if (pc->attempt_timeout > 0 && eng_now(&w->eng) + pc->attempt_timeout < r->deadline_at)
+        r->deadline_at = eng_now(&w->eng) + pc->attempt_timeout;
+    return ri;
 }
 
 static void send_attempt(world_t *w, uint32_t ci)
@@ -280,11 +308,9 @@ static void send_attempt(world_t *w, uint32_t ci)
             return;
         }
     }
-    uint32_t ri = world_req_alloc(w);
-    if (ri == UINT32_MAX) {
-        out_of_memory(w);
+    uint32_t ri = new_request(w, ci);
+    if (ri == UINT32_MAX)
         return;
-    }
     c->pol.attempts++;
     c->waiting = 1;
     w->hop_attempts[c->hop]++;
@@ -293,17 +319,6 @@ static void send_attempt(world_t *w, uint32_t ci)
     if (c->caller_gone)
         world_count(w, M_ORPHAN_ATTEMPTS, 1);
     req_t *r = world_req(w, ri);
-    r->call = ci;
-    r->call_gen = c->gen;
-    r->attempt_seq = c->attempt_seq;
-    r->outcome = OUT_OK;
-    r->retry_after = -1;
-    r->hop = c->hop;
-    /* what a gRPC-style client propagates: the earlier of the caller's
-     * deadline and this attempt's timeout */
-    r->deadline_at = c->deadline_at;
-    if (pc->attempt_timeout > 0 && eng_now(&w->eng) + pc->attempt_timeout < r->deadline_at)
-        r->deadline_at = eng_now(&w->eng) + pc->attempt_timeout;
     c->timeout_ev = pc->attempt_timeout > 0
                         ? eng_after(&w->eng, pc->attempt_timeout, on_timeout, w, PACK(ci, c->attempt_seq))
                         : 0;
@@ -318,6 +333,38 @@ static void send_attempt(world_t *w, uint32_t ci)
         return;
     }
     client_send_to_hop(w, ri, c->hop, extra + dist_draw(&w->cfg->network.request, w->r_net_req));
+}
+
+void client_send_copy(world_t *w, uint32_t ci, int series)
+{
+    call_t *c = world_call(w, ci);
+    uint32_t ri = new_request(w, ci);
+    if (ri == UINT32_MAX)
+        return;
+    w->hop_attempts[c->hop]++;
+    world_count(w, series, 1);
+    if (c->caller_gone)
+        world_count(w, M_ORPHAN_ATTEMPTS, 1);
+    simtime_t extra = !c->hop && w->non ? hooks_on_send(w, ci, ri) : 0;
+    if (extra < 0) {
+        world_req(w, ri)->outcome = OUT_CONNERR;
+        eng_after(&w->eng,
+                  dist_draw(&w->cfg->network.request, w->r_net_req) + dist_draw(&w->cfg->network.response, w->r_net_resp),
+                  on_reset, w, ri);
+        return;
+    }
+    client_send_to_hop(w, ri, c->hop, extra + dist_draw(&w->cfg->network.request, w->r_net_req));
+}
+
+int client_retry_allowed(world_t *w, uint32_t ci, outcome_t o)
+{
+    return hooks_retry(w, ci, o) == MODEL_PASS;
+}
+
+void client_copy_ended(world_t *w, uint32_t ci, outcome_t o)
+{
+    if (!world_call(w, ci)->hop)
+        hooks_attempt_end(w, ci, o, MODEL_COPY | ((w->cfg->retry.retry_on & POLICY_RETRY_BIT(o)) ? MODEL_RETRYABLE : 0));
 }
 
 /* A reset connection's RST reaches the client. */

@@ -118,7 +118,8 @@ struct run_result;
 /* Flags of attempt_end. */
 enum {
     MODEL_RETRYABLE = 1, /* the outcome is in the policy's retry_on set */
-    MODEL_ABANDONED = 2  /* abandoned at the caller's deadline, not answered */
+    MODEL_ABANDONED = 2, /* abandoned at the caller's deadline, not answered */
+    MODEL_COPY = 4       /* one copy of a hedged attempt ended; the attempt goes on */
 };
 
 typedef struct model_desc model_desc_t;

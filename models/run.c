@@ -144,7 +144,7 @@ static void on_bucket(eng_t *e, void *ctx, uint64_t arg)
     stats_series_t *s = &w->res->series;
     stats_series_record(s, M_INFLIGHT, now, w->n_in_flight);
     stats_series_record(s, M_ORPHANS, now, w->n_orphans);
-    stats_series_record(s, M_QUEUE, now, w->qlen);
+    stats_series_record(s, M_QUEUE, now, world_waiting(w));
     stats_series_record(s, M_BUSY, now, w->busy);
     for (int i = 0; i < w->non; i++)
         if (w->on[i].d->bucket)
@@ -299,7 +299,7 @@ static void summarise(const world_t *w, run_result_t *res, const horizon_t *hz, 
     /* work the server still held when the run ended (drain stops when no
      * call is left; requests of abandoned attempts may still be queued or
      * in service, and are in neither served nor served_wasted) */
-    run_set_scalar(res, S_SERVER_UNFINISHED, (double)(w->busy + (int64_t)w->qlen));
+    run_set_scalar(res, S_SERVER_UNFINISHED, (double)(w->busy + (int64_t)world_waiting(w)));
     run_set_scalar(res, S_LAT_MEAN, have_lat ? stats_hist_mean(lat) / 1e9 : (double)NAN);
     run_set_scalar(res, S_LAT_P50, Q(0.5));
     run_set_scalar(res, S_LAT_P90, Q(0.9));

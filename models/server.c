@@ -35,6 +35,7 @@ static void on_response_arrives(eng_t *e, void *ctx, uint64_t ri)
 void server_respond(world_t *w, uint32_t ri, outcome_t o, simtime_t retry_after)
 {
     req_t *r = world_req(w, ri);
+    r->where = REQ_BACK;
     r->outcome = (uint8_t)o;
     r->retry_after = retry_after;
     eng_after(&w->eng, dist_draw(&w->cfg->network.response, w->r_net_resp), on_response_arrives, w, ri);
@@ -49,13 +50,16 @@ static outcome_t status_outcome(int status)
     }
 }
 
+/* Into the waiting room, which holds [server] queue live requests at most;
+ * the ring grows when cancelled ones (skipped when popped) fill it. */
 static int queue_push(world_t *w, uint32_t ri)
 {
+    int bounded = w->cfg->server.queue != SERVER_QUEUE_UNLIMITED;
+    if (bounded && world_waiting(w) >= (uint32_t)w->cfg->server.queue)
+        return -1;
     if (w->qlen == w->qcap) {
-        if (w->cfg->server.queue != SERVER_QUEUE_UNLIMITED)
-            return -1;
         uint32_t ncap = w->qcap * 2;
-        uint32_t *q = malloc((size_t)ncap * sizeof *q);
+        uint32_t *q = ncap > w->qcap ? malloc((size_t)ncap * sizeof *q) : NULL;
         if (!q)
             return -1;
         for (uint32_t i = 0; i < w->qlen; i++)
@@ -67,17 +71,46 @@ static int queue_push(world_t *w, uint32_t ri)
     }
     w->queue[(w->qhead + w->qlen) % w->qcap] = ri;
     w->qlen++;
+    world_req(w, ri)->where = REQ_QUEUED;
     return 0;
 }
 
+/* The next live waiting request (world_waiting(w) > 0); cancelled ones on
+ * the way are dropped. */
 static uint32_t queue_pop(world_t *w)
 {
-    if (w->cfg->server.queue_order == SERVER_ORDER_LIFO) /* the newest waiting request */
-        return w->queue[(w->qhead + --w->qlen) % w->qcap];
-    uint32_t ri = w->queue[w->qhead];
-    w->qhead = (w->qhead + 1) % w->qcap;
-    w->qlen--;
-    return ri;
+    for (;;) {
+        uint32_t ri;
+        if (w->cfg->server.queue_order == SERVER_ORDER_LIFO) { /* the newest waiting request */
+            ri = w->queue[(w->qhead + --w->qlen) % w->qcap];
+        } else {
+            ri = w->queue[w->qhead];
+            w->qhead = (w->qhead + 1) % w->qcap;
+            w->qlen--;
+        }
+        if (!world_req(w, ri)->cancelled)
+            return ri;
+        w->qdead--;
+        world_req_free(w, ri);
+    }
+}
+
+int server_cancel(world_t *w, uint32_t ri)
+{
+    req_t *r = world_req(w, ri);
+    int where = r->where;
+    if (r->cancelled)
+        return where;
+    if (where == REQ_OUT) {
+        r->cancelled = 1; /* dropped when it arrives */
+    } else if (where == REQ_QUEUED) {
+        r->cancelled = 1;
+        w->qdead++;
+        world_level(w, &w->lv_queue, -1);
+        world_level(w, &w->lv_system, -1);
+        series_max(w, M_QUEUE, world_waiting(w));
+    }
+    return where;
 }
 
 /* Start serving ri; returns 0 if it was discarded as expired instead. */
@@ -101,6 +134,7 @@ static int start_service(world_t *w, uint32_t ri)
             world_level(w, &w->lv_system, -1);
             return 0;
         }
+    r->where = REQ_SERVING;
     w->busy++;
     w->in_service++;
     world_level(w, &w->lv_busy, +1);
@@ -121,16 +155,16 @@ static void hooks_dequeue(world_t *w, simtime_t sojourn)
 {
     for (int i = 0; i < w->non; i++)
         if (w->on[i].d->server_dequeue)
-            w->on[i].d->server_dequeue(w, w->on[i].state, sojourn, w->qlen);
+            w->on[i].d->server_dequeue(w, w->on[i].state, sojourn, world_waiting(w));
 }
 
 static void dispatch_queue(world_t *w)
 {
-    while (w->busy < w->workers_now && w->qlen) {
+    while (w->busy < w->workers_now && world_waiting(w)) {
         uint32_t ri = queue_pop(w);
         hooks_dequeue(w, eng_now(&w->eng) - world_req(w, ri)->queued_at);
         start_service(w, ri);
-        series_max(w, M_QUEUE, w->qlen);
+        series_max(w, M_QUEUE, world_waiting(w));
         world_level(w, &w->lv_queue, -1);
     }
 }
@@ -152,18 +186,22 @@ simtime_t server_retry_after(const server_cfg_t *c, uint32_t qlen, int workers)
  * rejections keep [limiter] retry_after). */
 static simtime_t retry_after_now(const world_t *w)
 {
-    return server_retry_after(&w->cfg->server, w->qlen, w->workers_now);
+    return server_retry_after(&w->cfg->server, world_waiting(w), w->workers_now);
 }
 
 /* Past the limiter: the models' admission, a worker, the waiting room, or
  * a rejection. */
 static void enter(world_t *w, uint32_t ri)
 {
+    if (world_req(w, ri)->cancelled) { /* cancelled while the limiter held it */
+        world_req_free(w, ri);
+        return;
+    }
     int must_wait = w->busy >= w->workers_now;
     for (int i = 0; i < w->non; i++) {
         if (!w->on[i].d->server_admit)
             continue;
-        int r = w->on[i].d->server_admit(w, w->on[i].state, ri, must_wait, w->busy + (int64_t)w->qlen);
+        int r = w->on[i].d->server_admit(w, w->on[i].state, ri, must_wait, w->busy + (int64_t)world_waiting(w));
         if (r != MODEL_PASS) {
             world_count(w, r, 1);
             server_respond(w, ri, OUT_503, retry_after_now(w));
@@ -186,7 +224,7 @@ static void enter(world_t *w, uint32_t ri)
     world_count(w, M_ADMITTED, 1);
     world_level(w, &w->lv_system, +1);
     world_level(w, &w->lv_queue, +1);
-    series_max(w, M_QUEUE, w->qlen);
+    series_max(w, M_QUEUE, world_waiting(w));
 }
 
 static void on_limiter_delay_done(eng_t *e, void *ctx, uint64_t ri)
@@ -199,6 +237,10 @@ void server_on_arrival(eng_t *e, void *ctx, uint64_t arg)
 {
     world_t *w = ctx;
     uint32_t ri = (uint32_t)arg;
+    if (world_req(w, ri)->cancelled) { /* its cancellation came first: the server never sees it */
+        world_req_free(w, ri);
+        return;
+    }
     world_count(w, M_ARRIVALS, 1);
     if (w->outage_mode == OUTAGE_REJECT) {
         world_count(w, M_REJ_OUTAGE, 1);

@@ -66,7 +66,13 @@ typedef struct req {
     simtime_t queued_at;    /* ns, when it entered the waiting room (CoDel sojourn) */
     uint8_t outcome;        /* outcome_t once decided */
     uint8_t hop;            /* the hop it is sent to */
+    uint8_t where;          /* REQ_OUT, REQ_QUEUED, REQ_SERVING, REQ_BACK */
+    uint8_t cancelled;      /* 1: its call no longer wants it (server_cancel) */
 } req_t;
+
+/* Where a request is: on its way to the server (or waiting on the
+ * limiter), in the waiting room, in service, or its answer on the way back. */
+enum { REQ_OUT, REQ_QUEUED, REQ_SERVING, REQ_BACK };
 
 typedef struct {
     simtime_t start;        /* ns, where the measured window begins (the warm-up's end) */
@@ -143,7 +149,8 @@ struct world {
     /* server */
     limiter_t limiter;
     uint32_t *queue;         /* ring of request indices */
-    uint32_t qcap, qhead, qlen;
+    uint32_t qcap, qhead, qlen; /* qlen counts cancelled requests still in the ring */
+    uint32_t qdead;          /* cancelled requests in the ring: skipped when their turn comes */
     int busy;                /* workers serving */
     int workers_now;         /* workers available (capacity outages) */
     int outage_mode;         /* -1 none, else OUTAGE_REJECT / OUTAGE_DROP */
@@ -224,6 +231,22 @@ void client_start_subcall(world_t *w, int hop, uint32_t parent, simtime_t deadli
 /* Send request ri to hop `hop` after d ns (the request network delay is the caller's). */
 void client_send_to_hop(world_t *w, uint32_t ri, int hop, simtime_t d);
 
+/* Requests waiting in the server's queue (cancelled ones not counted). */
+static inline uint32_t world_waiting(const world_t *w)
+{
+    return w->qlen - w->qdead;
+}
+
+/* client.c, for models that send more than one request per attempt
+ * (hedging): another copy of call ci's current attempt, counted in series
+ * `series` (a model's own); the models' may_retry and retry_granted hooks
+ * decide whether one may go (1) or not (0), as for a retry after outcome o;
+ * a copy that ended without ending the attempt, for the models that count
+ * attempts (a retry token bucket). */
+void client_send_copy(world_t *w, uint32_t ci, int series);
+int client_retry_allowed(world_t *w, uint32_t ci, outcome_t o);
+void client_copy_ended(world_t *w, uint32_t ci, outcome_t o);
+
 /* server.c */
 int server_setup(world_t *w);
 void server_free(world_t *w);
@@ -231,6 +254,11 @@ void server_on_arrival(eng_t *e, void *ctx, uint64_t req);
 /* Answer request ri with outcome o after the response's network delay
  * (retry_after -1 = none), without serving it. */
 void server_respond(world_t *w, uint32_t ri, outcome_t o, simtime_t retry_after);
+/* The client no longer wants request ri (its call took another's answer):
+ * one still on its way is dropped when it arrives, one waiting leaves the
+ * queue, one in service runs to its end (wasted), an answer on its way back
+ * is dropped by the client. Returns where it was (REQ_*). */
+int server_cancel(world_t *w, uint32_t ri);
 
 /* arrivals.c */
 int arrivals_setup(world_t *w);
