@@ -407,7 +407,8 @@ static const krow_t keys[] = {
      "CPU a sleeper spends between sleeps"},
     {"gmp", "gc", T_ENUM, AT(gmp.gc), "", "none", ANY, gmp_gcs,
      "GC cycles (two STW pauses around a concurrent mark): none, every gc_period, or when the heap reaches "
-     "heap_live x (1 + gogc/100) (4 MiB minimum)"},
+     "the pacer's trigger, 61/64 of the way from heap_live to the goal heap_live x (1 + gogc/100) (at least "
+     "4 MiB x gogc/100)"},
     {"gmp", "gc_period", T_DURATION, AT(gmp.gc_period), "", "2m", GT(0), NULL,
      "periodic: interval between cycle starts; heap: a cycle is forced after this long"},
     {"gmp", "gogc", T_INT, AT(gmp.gogc), "percent", "100", IN(1, 100000), NULL, "GOGC"},
@@ -422,6 +423,13 @@ static const krow_t keys[] = {
      "concurrent mark between the pauses"},
     {"gmp", "gc_workers", T_DOUBLE, AT(gmp.gc_workers), "per P", "0.25", IN(0, 1), NULL,
      "dedicated non-preemptible mark workers per P: int(x P + 0.5), less one if 30% above x P"},
+    {"gmp", "cpu_alloc", T_DOUBLE, AT(gmp.cpu_alloc), "MiB/s", "0", GE(0), NULL,
+     "allocated by each CPU-bound goroutine per second of CPU it gets (gc = heap: drives the pacer)"},
+    {"gmp", "host_cpus", T_INT, AT(gmp.host_cpus), "CPUs", "0", IN(0, 4096), NULL,
+     "CPUs the process's threads share (a woken thread waits busy_wakeup when all are busy, running Ps share "
+     "them equally); 0 = a CPU for every thread"},
+    {"gmp", "busy_wakeup", T_DIST, AT(gmp.busy_wakeup), "", "uniform(0, 1.5ms)", ANY, NULL,
+     "extra wait of a thread woken while every host CPU runs a P's thread (host_cpus > 0)"},
 
     {"layers", "count", T_INT, AT(layers.count), "tiers", "1", IN(1, LAYERS_MAX), NULL,
      "tiers in the chain: callers ([retry]) call tier 0, the last tier is [server], the lists below describe "

@@ -1,0 +1,56 @@
+#!/bin/sh
+# grid.sh BIN OUTDIR: run the go-timer probe over the grid of
+# experiments/timer-slop-real.ini and write OUTDIR/runs.csv (one line per
+# configuration, the probe's columns after a run number), OUTDIR/hist.csv
+# (run, lower_ns, upper_ns, count) and OUTDIR/machine.csv (key,value: the
+# cores from nproc, the CPU model, the kernel, the Go version, the date).
+#
+# Grid: GOMAXPROCS P in {1, 2, 4}, sleep d in {1, 10, 100 ms}, k in
+# {0, 1, 2, 4, 8} CPU-bound goroutines, with and without allocation
+# (1 KiB per work unit of 10,000 xorshift steps); 10 sleepers; each
+# configuration 0.5 s of warm-up then DURATION (default 4 s) measured:
+# about 7 minutes in all. One configuration at a time: the probe measures
+# the machine, so run it on an otherwise idle machine (the 1-minute load
+# average is recorded with every line).
+set -eu
+bin=$1 out=$2
+dur=${DURATION:-4s}
+mkdir -p "$out"
+runs=$out/runs.csv hist=$out/hist.csv
+tmp=$out/.probe.$$
+{
+    echo "key,value"
+    echo "nproc,$(nproc)"
+    echo "cpu_model,\"$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)\""
+    echo "kernel,$(uname -r)"
+    echo "go_version,$(go env GOVERSION 2>/dev/null || echo unknown)"
+    echo "date,$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "duration,$dur"
+    echo "sleepers,10"
+    echo "alloc_bytes_per_unit,1024"
+} > "$out/machine.csv"
+n=0
+first=1
+: > "$hist"
+for alloc in 0 1024; do
+for P in 1 2 4; do
+for d in 1ms 10ms 100ms; do
+for k in 0 1 2 4 8; do
+    if [ $first = 1 ]; then h=-header; else h=; fi
+    "$bin" $h -hist -procs $P -sleep $d -k $k -alloc $alloc -sleepers 10 -duration "$dur" > "$tmp"
+    if [ $first = 1 ]; then
+        head -n 1 "$tmp" | sed 's/^/run,/' > "$runs"
+        sed -n 2p "$tmp" | sed "s/^/$n,/" >> "$runs"
+        first=0
+    else
+        sed -n 1p "$tmp" | sed "s/^/$n,/" >> "$runs"
+    fi
+    grep '^hist,' "$tmp" | sed "s/^hist,/$n,/" >> "$hist"
+    tail -n 1 "$runs" | cut -d, -f2-13 >&2
+    n=$((n + 1))
+done
+done
+done
+done
+rm -f "$tmp"
+echo "go-timer: $n configurations in $runs" >&2

@@ -1,0 +1,107 @@
+#!/bin/sh
+# load.sh DIR DB: load the go-timer probe's grid (DIR/runs.csv, hist.csv,
+# machine.csv, written by grid.sh) into the results database DB as the
+# experiment 'timer-slop-go', next to the simulated 'timer-slop-real'
+# (retrysim sweep experiments/timer-slop-real.ini --db DB), so that charts
+# read both the same way (summary + point_var):
+#   sweep        one row; config_text = machine.csv; version = the Go version
+#   sweep_param  machine.nproc, machine.cpu_model, machine.kernel,
+#                machine.go_version, machine.date, probe.duration,
+#                probe.sleepers, probe.alloc_bytes_per_unit
+#   sweep_var    per configuration: P, d (1ms, 10ms, 100ms), k, alloc (no, yes)
+#                -- the variables of experiments/timer-slop-real.ini
+#   run          one per configuration (replication 0, seed 0, detail 1)
+#   scalars      lateness_mean_s, lateness_p50_s, lateness_p90_s,
+#                lateness_p99_s, lateness_max_s, timer_wakeups, gc_cycles
+#   summary      the same, n = 1 (no interval: one measurement)
+#   histogram    timer_lateness (ns)
+#   go_probe     every column the probe printed (documented in
+#                docs/go-runtime.md): loadavg1, alloc_mib_per_cpu_s, GC pauses
+# Loading again replaces the experiment's rows. A new database gets the
+# schema (results/schema.sql) and user_version 2, as retrysim would.
+set -eu
+dir=$1 db=$2
+for f in runs.csv hist.csv machine.csv; do
+    [ -f "$dir/$f" ] || { echo "load.sh: no $dir/$f (run grid.sh first)" >&2; exit 1; }
+done
+command -v sqlite3 >/dev/null || { echo "load.sh: sqlite3 missing: apt-get install sqlite3" >&2; exit 1; }
+v=$(sqlite3 "$db" "PRAGMA user_version")
+if [ "$v" = 0 ]; then
+    sqlite3 "$db" < results/schema.sql
+    sqlite3 "$db" "PRAGMA user_version = 2"
+fi
+sqlite3 "$db" <<SQL
+PRAGMA foreign_keys = ON;
+CREATE TEMP TABLE m (key TEXT, value TEXT);
+CREATE TEMP TABLE h (run INTEGER, lower INTEGER, upper INTEGER, count INTEGER);
+.mode csv
+.import --schema temp --skip 1 '$dir/machine.csv' m
+.import --schema temp '$dir/hist.csv' h
+DROP TABLE IF EXISTS temp.r;
+.import --schema temp '$dir/runs.csv' r
+CREATE TABLE IF NOT EXISTS go_probe (
+    sweep INTEGER NOT NULL REFERENCES sweep (id) ON DELETE CASCADE,
+    point INTEGER NOT NULL,        -- = run.point of the same configuration
+    procs INTEGER, sleep_ns INTEGER, k INTEGER,
+    alloc INTEGER,                 -- bytes per work unit of each CPU-bound goroutine (0: none)
+    sleepers INTEGER, duration_s REAL,
+    samples INTEGER,               -- measured sleeps
+    p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, mean_ns REAL, max_ns INTEGER,
+    gc_cycles INTEGER, gc_pauses INTEGER,
+    gc_pause_p50_ns INTEGER, gc_pause_max_ns INTEGER, -- upper bounds of runtime/metrics buckets
+    alloc_mib REAL, alloc_mib_per_cpu_s REAL, cpu_s REAL,
+    loadavg1 REAL,                 -- the machine's 1-minute load average at the end
+    go_version TEXT, ncpu INTEGER,
+    PRIMARY KEY (sweep, point)
+);
+CREATE TABLE IF NOT EXISTS scalars (run INTEGER PRIMARY KEY REFERENCES run (id) ON DELETE CASCADE);
+DELETE FROM summary WHERE experiment = 'timer-slop-go';
+DELETE FROM sweep WHERE experiment = 'timer-slop-go';
+INSERT INTO sweep (experiment, config_hash, config_path, config_text, version, created, runs, points, repeat)
+SELECT 'timer-slop-go', 'go-timer ' || (SELECT value FROM m WHERE key = 'date'), 'tools/go-timer/grid.sh',
+       (SELECT group_concat(key || ',' || value, char(10)) FROM m), (SELECT value FROM m WHERE key = 'go_version'),
+       (SELECT value FROM m WHERE key = 'date'), (SELECT count(*) FROM r), (SELECT count(*) FROM r), 1;
+CREATE TEMP TABLE s AS SELECT id FROM sweep WHERE experiment = 'timer-slop-go';
+INSERT INTO sweep_param SELECT (SELECT id FROM s),
+  CASE WHEN key IN ('duration', 'sleepers', 'alloc_bytes_per_unit') THEN 'probe.' ELSE 'machine.' END || key, value FROM m;
+INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'P', procs FROM r;
+INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'd', (CAST(sleep_ns AS INTEGER) / 1000000) || 'ms' FROM r;
+INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'k', k FROM r;
+INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'alloc', CASE WHEN CAST(alloc AS INTEGER) > 0 THEN 'yes' ELSE 'no' END FROM r;
+INSERT INTO go_probe SELECT (SELECT id FROM s), run, procs, sleep_ns, k, alloc, sleepers, duration_s, samples, p50_ns, p90_ns,
+  p99_ns, mean_ns, max_ns, gc_cycles, gc_pauses, gc_pause_p50_ns, gc_pause_max_ns, alloc_mib, alloc_mib_per_cpu_s, cpu_s,
+  loadavg1, go_version, ncpu FROM r;
+INSERT INTO run (sweep, experiment, sweep_run, point, replication, seed, status, wall_s, duration_ns, detail)
+SELECT (SELECT id FROM s), 'timer-slop-go', run, run, 0, 0, 'ok', duration_s, CAST(duration_s * 1e9 AS INTEGER), 1 FROM r;
+CREATE TEMP TABLE v (point INTEGER, name TEXT, value REAL);
+INSERT INTO v SELECT run, 'lateness_mean_s', mean_ns / 1e9 FROM r;
+INSERT INTO v SELECT run, 'lateness_p50_s', p50_ns / 1e9 FROM r;
+INSERT INTO v SELECT run, 'lateness_p90_s', p90_ns / 1e9 FROM r;
+INSERT INTO v SELECT run, 'lateness_p99_s', p99_ns / 1e9 FROM r;
+INSERT INTO v SELECT run, 'lateness_max_s', max_ns / 1e9 FROM r;
+INSERT INTO v SELECT run, 'timer_wakeups', samples FROM r;
+INSERT INTO v SELECT run, 'gc_cycles', gc_cycles FROM r;
+INSERT INTO summary SELECT 'timer-slop-go', point, name, 1, value, NULL, NULL, (SELECT id FROM s) FROM v;
+INSERT INTO histogram SELECT (SELECT id FROM run WHERE sweep = (SELECT id FROM s) AND sweep_run = h.run),
+  'timer_lateness', lower, upper, count, 'ns' FROM h;
+SQL
+# one scalars row per run, in whatever columns the table has (retrysim adds the rest)
+for c in lateness_mean_s lateness_p50_s lateness_p90_s lateness_p99_s lateness_max_s timer_wakeups gc_cycles; do
+    if [ "$(sqlite3 "$db" "SELECT count(*) FROM pragma_table_info('scalars') WHERE name = '$c'")" = 0 ]; then
+        sqlite3 "$db" "ALTER TABLE scalars ADD COLUMN $c REAL"
+    fi
+done
+sqlite3 "$db" <<SQL
+PRAGMA foreign_keys = ON;
+INSERT INTO scalars (run, lateness_mean_s, lateness_p50_s, lateness_p90_s, lateness_p99_s, lateness_max_s, timer_wakeups, gc_cycles)
+SELECT r.id,
+  (SELECT mean FROM summary s WHERE s.experiment = 'timer-slop-go' AND s.point = r.point AND s.name = 'lateness_mean_s'),
+  (SELECT mean FROM summary s WHERE s.experiment = 'timer-slop-go' AND s.point = r.point AND s.name = 'lateness_p50_s'),
+  (SELECT mean FROM summary s WHERE s.experiment = 'timer-slop-go' AND s.point = r.point AND s.name = 'lateness_p90_s'),
+  (SELECT mean FROM summary s WHERE s.experiment = 'timer-slop-go' AND s.point = r.point AND s.name = 'lateness_p99_s'),
+  (SELECT mean FROM summary s WHERE s.experiment = 'timer-slop-go' AND s.point = r.point AND s.name = 'lateness_max_s'),
+  (SELECT mean FROM summary s WHERE s.experiment = 'timer-slop-go' AND s.point = r.point AND s.name = 'timer_wakeups'),
+  (SELECT mean FROM summary s WHERE s.experiment = 'timer-slop-go' AND s.point = r.point AND s.name = 'gc_cycles')
+FROM run r WHERE r.experiment = 'timer-slop-go';
+SQL
+echo "load.sh: $(sqlite3 "$db" "SELECT count(*) FROM run WHERE experiment = 'timer-slop-go'") configurations of timer-slop-go in $db" >&2
