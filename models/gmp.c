@@ -120,6 +120,7 @@ struct gmp {
     int mark;                /* concurrent mark running */
     int gc_active;           /* a cycle is in progress */
     int gc_pending;          /* a trigger event is queued at the current time */
+    int gc_owner;            /* P whose allocating CPU-bound G stops the world and keeps running, -1 */
     simtime_t stw_start;     /* ns */
     simtime_t cycle_start;   /* ns */
     eng_ev_t gc_ev;          /* the next trigger */
@@ -1135,6 +1136,29 @@ static int dedicated_workers(const gmp_t *m)
     return d;
 }
 
+/* Who stops the world. A cycle starts in mallocgc of the goroutine whose
+ * allocation crossed the trigger (mgc.go, go1.19.8: gcStart), and without
+ * dedicated workers its mark ends in that goroutine's assist (mgcmark.go:
+ * gcAssistAlloc -> gcMarkDone); the goroutine runs the pause on its own M
+ * and goes on running after startTheWorld: its P has no scheduling point
+ * there, only the other Ps' goroutines are preempted (preemptall). With
+ * CPU-bound goroutines allocating (cpu_alloc) that is one of those running
+ * (never yielding: the rule needs their endless burst), drawn uniformly;
+ * otherwise (client or background allocation) every P is preempted. */
+static int pick_gc_owner(gmp_t *m)
+{
+    int cand[GMP_MAX_PROCS], n = 0;
+    if (m->c.cpu_alloc <= 0 || m->c.cpu_yield != GMP_YIELD_NEVER)
+        return -1;
+    for (int pi = 0; pi < m->np; pi++) {
+        const gmp_p_t *p = &m->p[pi];
+        if (p->state == P_RUNNING && p->cur != NONE && m->g[p->cur].kind == K_CPU &&
+            m->g[p->cur].state == G_RUNNING && m->g[p->cur].burst >= FOREVER / 2)
+            cand[n++] = pi;
+    }
+    return n == 0 ? -1 : cand[n == 1 ? 0 : gsl_rng_uniform_int(m->r, (unsigned long)n)];
+}
+
 static void stw_begin(gmp_t *m, int phase)
 {
     simtime_t now = now_of(m);
@@ -1143,7 +1167,10 @@ static void stw_begin(gmp_t *m, int phase)
     for (int pi = 0; pi < m->np; pi++) {
         gmp_p_t *p = &m->p[pi];
         switch (p->state) {
-        case P_RUNNING: preempt(m, pi); break;
+        case P_RUNNING:
+            if (pi != m->gc_owner)
+                preempt(m, pi); /* the owner's G stays on its P, its burst goes on after */
+            break;
         case P_WAKING:
             eng_cancel(m->e, p->ev);
             p->ev = 0;
@@ -1172,6 +1199,7 @@ static void on_gc_trigger(eng_t *e, void *ctx, uint64_t arg)
     m->gc_active = 1;
     m->tot.gc_cycles++;
     m->cycle_start = eng_now(e);
+    m->gc_owner = pick_gc_owner(m);
     stw_begin(m, 1);
 }
 
@@ -1185,8 +1213,11 @@ static void on_stw_end(eng_t *e, void *ctx, uint64_t phase)
     if (phase == 1) {
         m->mark = 1;
         int nd = dedicated_workers(m);
-        for (int pi = 0; pi < nd && pi < m->np; pi++) {
+        for (int pi = 0; pi < m->np && nd > 0; pi++) {
             gmp_p_t *p = &m->p[pi];
+            if (pi == m->gc_owner)
+                continue;
+            nd--;
             p->state = P_GCWORK;
             p->schedtick++; /* the worker G was started */
             p->run_start = now;
@@ -1201,7 +1232,13 @@ static void on_stw_end(eng_t *e, void *ctx, uint64_t phase)
         m->heap_rate = heap_rate_now(m);
         gc_arm(m);
     }
-    /* startTheWorld: every P back to its scheduler (timers first) */
+    /* startTheWorld: the owner's G goes on; every other P back to its
+     * scheduler (timers first) */
+    if (m->gc_owner >= 0) {
+        m->p[m->gc_owner].state = P_RUNNING;
+        m->gc_owner = -1;
+        heap_note(m);
+    }
     for (int pi = 0; pi < m->np; pi++)
         if (m->p[pi].state == P_STOPPED && !m->stw)
             schedule(m, pi);
@@ -1216,7 +1253,11 @@ static void on_mark_end(eng_t *e, void *ctx, uint64_t arg)
 {
     (void)e;
     (void)arg;
-    stw_begin((gmp_t *)ctx, 2);
+    gmp_t *m = ctx;
+    /* a dedicated worker ends the mark (its P schedules after); without
+     * one, an allocating goroutine's assist does */
+    m->gc_owner = dedicated_workers(m) > 0 ? -1 : pick_gc_owner(m);
+    stw_begin(m, 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1342,6 +1383,7 @@ gmp_t *gmp_new(const gmp_cfg_t *c, eng_t *e, gsl_rng *r, const gmp_sinks_t *sink
     m->hb_bucket = -1;
     m->in_cont = NONE;
     m->poll_until = SIMTIME_NEVER;
+    m->gc_owner = -1;
     m->tot.procs = m->np;
     for (int i = 0; i < m->np; i++) {
         m->p[i].runnext = NONE;

@@ -8,7 +8,7 @@
 #   sweep_param  machine.nproc, machine.cpu_model, machine.kernel,
 #                machine.go_version, machine.date, probe.duration,
 #                probe.sleepers, probe.alloc_bytes_per_unit
-#   sweep_var    per configuration: P, d (1ms, 10ms, 100ms), k, alloc (no, yes)
+#   sweep_var    per configuration: P, d (1ms, 10ms, 100ms), k, gc (none; heap: the CPU-bound goroutines allocate)
 #                -- the variables of experiments/timer-slop-real.ini
 #   run          one per configuration (replication 0, seed 0, detail 1)
 #   scalars      lateness_mean_s, lateness_p50_s, lateness_p90_s,
@@ -67,7 +67,7 @@ INSERT INTO sweep_param SELECT (SELECT id FROM s),
 INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'P', procs FROM r;
 INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'd', (CAST(sleep_ns AS INTEGER) / 1000000) || 'ms' FROM r;
 INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'k', k FROM r;
-INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'alloc', CASE WHEN CAST(alloc AS INTEGER) > 0 THEN 'yes' ELSE 'no' END FROM r;
+INSERT INTO sweep_var SELECT (SELECT id FROM s), CAST(run AS INTEGER), 'gc', CASE WHEN CAST(alloc AS INTEGER) > 0 THEN 'heap' ELSE 'none' END FROM r;
 INSERT INTO go_probe SELECT (SELECT id FROM s), run, procs, sleep_ns, k, alloc, sleepers, duration_s, samples, p50_ns, p90_ns,
   p99_ns, mean_ns, max_ns, gc_cycles, gc_pauses, gc_pause_p50_ns, gc_pause_max_ns, alloc_mib, alloc_mib_per_cpu_s, cpu_s,
   loadavg1, go_version, ncpu FROM r;
