@@ -206,6 +206,6 @@ clean:
 	rm -rf build build-san build-ladder build-san-ladder build-mpi retrysim
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,9p' Makefile
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -428,7 +428,7 @@ static const krow_t keys[] = {
     {"gmp", "host_cpus", T_INT, AT(gmp.host_cpus), "CPUs", "0", IN(0, 4096), NULL,
      "CPUs the process's threads share (a woken thread waits busy_wakeup when all are busy, running Ps share "
      "them equally); 0 = a CPU for every thread"},
-    {"gmp", "busy_wakeup", T_DIST, AT(gmp.busy_wakeup), "", "uniform(0, 1.5ms)", ANY, NULL,
+    {"gmp", "busy_wakeup", T_DIST, AT(gmp.busy_wakeup), "", "lognormal(500us, 3)", ANY, NULL,
      "extra wait of a thread woken while every host CPU runs a P's thread (host_cpus > 0)"},
 
     {"layers", "count", T_INT, AT(layers.count), "tiers", "1", IN(1, LAYERS_MAX), NULL,
