@@ -604,10 +604,12 @@ static void poll_sleep(gmp_t *m, simtime_t until)
         t = 0;
     else if (!m->c.epoll_rounding)
         t = delay;
-    else if (delay < SIMTIME_MS)
+    else if (delay <= SIMTIME_MS)
         t = SIMTIME_MS;
-    else
-        t = delay / SIMTIME_MS * SIMTIME_MS;
+    else /* delay - 1: the M reads the clock after the timer's when was set
+          * (time.Sleep: when = nanotime() + d), so a whole-ms delay is really
+          * a hair under it and waitms = int32(delay / 1e6) one ms less */
+        t = (delay - 1) / SIMTIME_MS * SIMTIME_MS;
     simtime_t slack = 0;
     if (t > 0) {
         slack = t / 1000 > m->c.timer_slack ? t / 1000 : m->c.timer_slack;

@@ -120,9 +120,13 @@ static void test_idle_epoll_rounding(void **state)
                     fail_msg("P=%d d=%lld: total sleep %lld .. %lld ns, want ~1 ms", procs, (long long)d,
                              (long long)(d + lo), (long long)(d + hi));
             } else {
-                /* up to 1 ms - the fraction (a second 1 ms poll), plus slack and wake-up twice */
+                /* up to 1 ms - the fraction (a second 1 ms poll), plus slack and wake-up
+                 * twice; a whole-ms sleep too: the poller reads the clock after the
+                 * timer's when was set, so its first wait is d - 1 ms (real go1.19.8,
+                 * one sleeper of 10 ms: +0.17 ms); the long poll's slack is up to
+                 * d / 1000 */
                 simtime_t round = frac ? MS - frac : 0;
-                if (lo < round || hi > round + 2 * (slack + wake) + US)
+                if (lo < round || hi > round + 2 * (slack + wake) + d / 1000 + US)
                     fail_msg("P=%d d=%lld: lateness %lld .. %lld ns, want %lld + 0..%lld", procs, (long long)d,
                              (long long)lo, (long long)hi, (long long)round, (long long)(2 * (slack + wake)));
             }
@@ -544,7 +548,8 @@ static void test_placement_woken_behind_cpu_bound(void **state)
 
 /* host_cpus: one CPU for two Ps, one of them busy with a CPU-bound G. The
  * sleeper's timer fires through the poller, whose thread wakes while the
- * only CPU is taken: it waits busy_wakeup (3 ms) more, every time. With two
+ * only CPU is taken: it waits busy_wakeup (3 ms) more, every time (2 ms of
+ * it past the sleep's end). With two
  * CPUs (or host_cpus = 0) nothing waits. Two CPU-bound Gs on two Ps and one
  * CPU: half of sysmon's preemptions find the thread off its CPU and land
  * busy_wakeup (5 ms) later, so many sleeps wait longer than the 20 ms a
@@ -560,7 +565,9 @@ static void test_host_cpus(void **state)
         run_result_t r = run_ok(&c);
         const stats_hist_t *h = hist(&r, "timer_lateness");
         int64_t lo = stats_hist_min(h), p50 = stats_hist_quantile(h, 0.5);
-        if (cpus == 1 ? lo < 3 * MS || p50 > 4 * MS : stats_hist_max(h) > MS)
+        /* the poller's first wait ends 1 ms early (whole-ms rounding), then it
+         * waits 3 ms for the CPU: 2 ms late at least */
+        if (cpus == 1 ? lo < 2 * MS || p50 > 4 * MS : stats_hist_max(h) > MS)
             fail_msg("host_cpus %d: lateness min %lld p50 %lld max %lld", cpus, (long long)lo, (long long)p50,
                      (long long)stats_hist_max(h));
         run_result_free(&r);
