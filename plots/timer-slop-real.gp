@@ -6,8 +6,9 @@
 # log-log), p50 (top row) and p99 (bottom row), a column per GOMAXPROCS P.
 # One point per configuration (k CPU-bound goroutines in 0, 1, 2, 4, 8): colour
 # by sleep d, filled without GC, open with GC paced by the CPU-bound
-# goroutines' allocation; vertical bars: the simulation's 95% CI over its
-# replications (the real side is one measurement). The diagonal is agreement,
+# goroutines' allocation. x: the mean over the probe's 3 runs of 2 s (their
+# spread is in docs/go-runtime.md: with 3 runs a t interval is wider than the
+# chart); y: the mean over 3 simulated runs of 20 s, bars its 95% CI. The diagonal is agreement,
 # the shaded band the +-50% goal (simulated within 0.5x .. 1.5x of real).
 
 array DS[3] = ['1ms', '10ms', '100ms']
@@ -22,6 +23,7 @@ side(e) = sprintf("(SELECT s.point, s.name, s.mean, s.ci95, \
   (SELECT value FROM point_var v WHERE v.experiment = s.experiment AND v.point = s.point AND v.name = 'gc') AS gc \
   FROM summary s WHERE s.experiment = '%s')", e)
 sel(P, d, gc, stat) = sprintf("SELECT MAX(r.mean * 1e3, 0.01), MAX(m.mean * 1e3, 0.01), \
+  MAX((r.mean - IFNULL(r.ci95, 0)) * 1e3, 0.01), (r.mean + IFNULL(r.ci95, 0)) * 1e3, \
   MAX((m.mean - IFNULL(m.ci95, 0)) * 1e3, 0.01), (m.mean + IFNULL(m.ci95, 0)) * 1e3 \
   FROM %s r JOIN %s m ON m.P = r.P AND m.d = r.d AND m.k = r.k AND m.gc = r.gc AND m.name = r.name \
   WHERE r.P = '%s' AND r.d = '%s' AND r.gc = '%s' AND r.name = '%s' ORDER BY CAST(r.k AS INTEGER)", \
@@ -51,9 +53,9 @@ do for [row = 1:2] {
     if (pi == 1 && row == 1) { set key } else { unset key }
     plot '+' using 1:(0.5 * $1):(1.5 * $1) with filledcurves lc rgb '#2ca02c' title '+-50%', \
          x with lines lc rgb '#888888' dt 2 lw 1 title 'simulated = real', \
-         for [di = 1:3] q(sel(PS[pi], DS[di], 'none', stat)) using 1:2:3:4 with yerrorbars ls di pt 7 ps 0.9 \
+         for [di = 1:3] q(sel(PS[pi], DS[di], 'none', stat)) using 1:2:5:6 with yerrorbars ls di pt 7 ps 0.9 \
              title sprintf("d = %s", DS[di]), \
-         for [di = 1:3] q(sel(PS[pi], DS[di], 'heap', stat)) using 1:2:3:4 with yerrorbars ls di pt 6 ps 1.1 \
+         for [di = 1:3] q(sel(PS[pi], DS[di], 'heap', stat)) using 1:2:5:6 with yerrorbars ls di pt 6 ps 1.1 \
              title sprintf("d = %s, GC", DS[di])
   }
 }

@@ -1,20 +1,26 @@
 #!/bin/sh
 # grid.sh BIN OUTDIR: run the go-timer probe over the grid of
 # experiments/timer-slop-real.ini and write OUTDIR/runs.csv (one line per
-# configuration, the probe's columns after a run number), OUTDIR/hist.csv
-# (run, lower_ns, upper_ns, count) and OUTDIR/machine.csv (key,value: the
-# cores from nproc, the CPU model, the kernel, the Go version, the date).
+# run: run number, configuration (point), replication, then the probe's
+# columns), OUTDIR/hist.csv (run, lower_ns, upper_ns, count) and
+# OUTDIR/machine.csv (key,value: the cores from nproc, the CPU model, the
+# kernel, the Go version, the date, the probe's settings).
 #
 # Grid: GOMAXPROCS P in {1, 2, 4}, sleep d in {1, 10, 100 ms}, k in
 # {0, 1, 2, 4, 8} CPU-bound goroutines, with and without allocation
 # (1 KiB per work unit of 10,000 xorshift steps); 10 sleepers; each
-# configuration 0.5 s of warm-up then DURATION (default 4 s) measured:
-# about 7 minutes in all. One configuration at a time: the probe measures
-# the machine, so run it on an otherwise idle machine (the 1-minute load
-# average is recorded with every line).
+# configuration REPS times (default 3, sleepers' phases seeded 1, 2, 3;
+# replications are the outer loop, so a burst of load from elsewhere hits
+# one replication of many configurations rather than every replication of
+# one), each 0.25 s of warm-up then DURATION (default 2 s) measured: about
+# 10 minutes in all. One run at a time: the probe measures the machine, so
+# run it on an otherwise idle machine (the 1-minute load average is
+# recorded with every line).
 set -eu
 bin=$1 out=$2
-dur=${DURATION:-4s}
+dur=${DURATION:-2s}
+warm=${WARMUP:-250ms}
+reps=${REPS:-3}
 mkdir -p "$out"
 runs=$out/runs.csv hist=$out/hist.csv
 tmp=$out/.probe.$$
@@ -26,31 +32,40 @@ tmp=$out/.probe.$$
     echo "go_version,$(go env GOVERSION 2>/dev/null || echo unknown)"
     echo "date,$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "duration,$dur"
+    echo "warmup,$warm"
+    echo "replications,$reps"
     echo "sleepers,10"
     echo "alloc_bytes_per_unit,1024"
 } > "$out/machine.csv"
 n=0
 first=1
 : > "$hist"
+rep=0
+while [ $rep -lt "$reps" ]; do
+point=0
 for alloc in 0 1024; do
 for P in 1 2 4; do
 for d in 1ms 10ms 100ms; do
 for k in 0 1 2 4 8; do
     if [ $first = 1 ]; then h=-header; else h=; fi
-    "$bin" $h -hist -procs $P -sleep $d -k $k -alloc $alloc -sleepers 10 -duration "$dur" > "$tmp"
+    "$bin" $h -hist -procs $P -sleep $d -k $k -alloc $alloc -sleepers 10 -duration "$dur" -warmup "$warm" \
+        -seed $((rep + 1)) > "$tmp"
     if [ $first = 1 ]; then
-        head -n 1 "$tmp" | sed 's/^/run,/' > "$runs"
-        sed -n 2p "$tmp" | sed "s/^/$n,/" >> "$runs"
+        head -n 1 "$tmp" | sed 's/^/run,point,rep,/' > "$runs"
+        sed -n 2p "$tmp" | sed "s/^/$n,$point,$rep,/" >> "$runs"
         first=0
     else
-        sed -n 1p "$tmp" | sed "s/^/$n,/" >> "$runs"
+        sed -n 1p "$tmp" | sed "s/^/$n,$point,$rep,/" >> "$runs"
     fi
     grep '^hist,' "$tmp" | sed "s/^hist,/$n,/" >> "$hist"
-    tail -n 1 "$runs" | cut -d, -f2-13 >&2
+    tail -n 1 "$runs" | cut -d, -f1-15 >&2
     n=$((n + 1))
+    point=$((point + 1))
 done
 done
 done
+done
+rep=$((rep + 1))
 done
 rm -f "$tmp"
-echo "go-timer: $n configurations in $runs" >&2
+echo "go-timer: $n runs in $runs" >&2
