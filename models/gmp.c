@@ -1285,8 +1285,9 @@ static eng_ev_t sleep_on(gmp_t *m, uint32_t gi, simtime_t d, int measure, eng_fn
     g->state = G_WAITING;
     if (heap_push(m, g->lastp, gi) < 0)
         return h;
-    if (m->g[gi].hidx == 0)
-        wake_netpoller(m, m->g[gi].when);
+    /* every new sleep, earliest on its P or not (time.go, go1.19.8: modtimer
+     * -> doaddtimer, then wakeNetPoller(when) unconditionally) */
+    wake_netpoller(m, m->g[gi].when);
     return h;
 }
 
