@@ -406,9 +406,8 @@ static const krow_t keys[] = {
     {"gmp", "sleeper_cpu", T_DIST, AT(gmp.sleeper_cpu), "", "const(1us)", ANY, NULL,
      "CPU a sleeper spends between sleeps"},
     {"gmp", "gc", T_ENUM, AT(gmp.gc), "", "none", ANY, gmp_gcs,
-     "GC cycles (two STW pauses around a concurrent mark): none, every gc_period, or when the heap reaches "
-     "the pacer's trigger, 61/64 of the way from heap_live to the goal heap_live x (1 + gogc/100) (at least "
-     "4 MiB x gogc/100)"},
+     "GC cycles (two STW pauses around a mark): none, every gc_period, or heap: at the pacer's trigger, "
+     "61/64 of the way from heap_live to the goal heap_live x (1 + gogc/100), >= 4 MiB x gogc/100"},
     {"gmp", "gc_period", T_DURATION, AT(gmp.gc_period), "", "2m", GT(0), NULL,
      "periodic: interval between cycle starts; heap: a cycle is forced after this long"},
     {"gmp", "gogc", T_INT, AT(gmp.gogc), "percent", "100", IN(1, 100000), NULL, "GOGC"},
@@ -426,8 +425,8 @@ static const krow_t keys[] = {
     {"gmp", "cpu_alloc", T_DOUBLE, AT(gmp.cpu_alloc), "MiB/s", "0", GE(0), NULL,
      "allocated by each CPU-bound goroutine per second of CPU it gets (gc = heap: drives the pacer)"},
     {"gmp", "host_cpus", T_INT, AT(gmp.host_cpus), "CPUs", "0", IN(0, 4096), NULL,
-     "CPUs the process's threads share (a woken thread waits busy_wakeup when all are busy, running Ps share "
-     "them equally); 0 = a CPU for every thread"},
+     "CPUs the process's threads share: a thread woken while all run Ps waits busy_wakeup, more Ps share "
+     "them; 0 = one per thread"},
     {"gmp", "busy_wakeup", T_DIST, AT(gmp.busy_wakeup), "", "lognormal(500us, 3)", ANY, NULL,
      "extra wait of a thread woken while every host CPU runs a P's thread (host_cpus > 0)"},
 
