@@ -1,6 +1,6 @@
 /*
  * gmp: the Go scheduler on the client side (see gmp.h for the rules and
- * their sources in the Go runtime, and ../shared/research/go-runtime.md).
+ * their sources in the Go runtime, and docs/go-runtime.md).
  *
  * A P runs one G at a time for a CPU burst; the burst's end is an engine
  * event. Every other transition is an engine event too: an OS thread waking

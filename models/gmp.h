@@ -4,7 +4,7 @@
  * network poller and GC pauses), so that a backoff sleep wakes when a real
  * Go process would wake it rather than when it is due.
  *
- * Rules (see ../shared/research/go-runtime.md for figures and measurements):
+ * Rules (docs/go-runtime.md has the figures and the comparison with real Go):
  *   src/runtime/proc.go     schedule/findRunnable: own timers first, one
  *                           global G every 61 schedticks, runnext, local
  *                           queue, global batch, steal (runqs, then the due
