@@ -190,7 +190,7 @@ go-probe: $(BIN)
 	@command -v go >/dev/null 2>&1 || { echo "make go-probe: no Go toolchain: apt-get install golang-go" >&2; exit 1; }
 	@mkdir -p $(BUILD)
 	@cd tools/go-timer && go build -o ../../$(BUILD)/go-timer .
-	@$(CC) -std=c11 -O2 -Wall -Wextra -pthread -o $(BUILD)/go-wake tools/go-timer/wake.c
+	@$(CC) -std=c11 -O2 -Wall -Wextra -pthread -o $(BUILD)/go-wake tools/go-timer/wake/wake.c
 	@sh tools/go-timer/grid.sh $(BUILD)/go-timer $(GO_PROBE_DATA)
 	@./$(BUILD)/go-wake > $(GO_PROBE_DATA)/wake.csv
 	@$(MAKE) --no-print-directory go-probe-load

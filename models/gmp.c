@@ -197,7 +197,7 @@ void gmp_defaults(gmp_cfg_t *c)
     c->gc_workers = 0.25;
     c->cpu_alloc = 0;
     c->host_cpus = 0;
-    c->busy_wakeup = dist_of("lognormal(500us, 3)"); /* tools/go-timer/wake.c on a 2-CPU VM */
+    c->busy_wakeup = dist_of("lognormal(500us, 3)"); /* tools/go-timer/wake/wake.c on a 2-CPU VM */
 }
 
 int gmp_validate(const gmp_cfg_t *c, const char **key, char *err, size_t errlen)

@@ -50,7 +50,7 @@
  * thread that wakes (a P started by wakep or startIdle, the poller
  * returning from epoll, sysmon) while every CPU runs a P's thread waits
  * busy_wakeup more (the rest of a running thread's time slice, measured on
- * the machine by tools/go-timer/wake.c); when more Ps run than there are
+ * the machine by tools/go-timer/wake/wake.c); when more Ps run than there are
  * CPUs they share them equally: a burst is stretched by running/host_cpus
  * (the ratio when it starts), and a sysmon preemption finds the thread off
  * its CPU with probability 1 - host_cpus/running and then lands

@@ -19,7 +19,8 @@
 #                ci95 (Student t), as retrysim writes it
 #   histogram    timer_lateness (ns), per run
 #   go_probe     every column the probe printed, per run (documented in
-#                docs/go-runtime.md): loadavg1, alloc_mib_per_cpu_s, GC pauses
+#                docs/go-runtime.md): loadavg1, other_cpu_s, alloc_mib_per_cpu_s,
+#                GC pauses
 # Loading again replaces the experiment's rows. A new database gets the
 # schema (results/schema.sql) and user_version 2, as retrysim would.
 set -eu
@@ -40,6 +41,9 @@ for c in lateness_mean_s lateness_p50_s lateness_p90_s lateness_p99_s lateness_m
         sqlite3 "$db" "ALTER TABLE scalars ADD COLUMN $c REAL"
     fi
 done
+# probes before other_cpu_s was measured: the column is NULL
+other=other_cpu_s
+head -n 1 "$dir/runs.csv" | grep -q other_cpu_s || other=NULL
 sqlite3 "$db" <<SQL
 PRAGMA foreign_keys = ON;
 CREATE TEMP TABLE m (key TEXT, value TEXT);
@@ -63,6 +67,7 @@ CREATE TABLE go_probe (
     alloc_mib REAL, alloc_mib_per_cpu_s REAL, cpu_s REAL,
     loadavg1 REAL,                 -- the machine's 1-minute load average at the end
     go_version TEXT, ncpu INTEGER,
+    other_cpu_s REAL,              -- CPU time every other process used meanwhile (/proc/stat); NULL: not measured
     PRIMARY KEY (sweep, point, replication)
 );
 DELETE FROM summary WHERE experiment = 'timer-slop-go';
@@ -87,7 +92,7 @@ SELECT (SELECT id FROM s), 'timer-slop-go', CAST(run AS INTEGER), CAST(point AS 
 CREATE TEMP TABLE rid AS SELECT id, sweep_run FROM run WHERE sweep = (SELECT id FROM s);
 INSERT INTO go_probe SELECT (SELECT id FROM s), (SELECT id FROM rid WHERE sweep_run = CAST(r.run AS INTEGER)), point, rep,
   procs, sleep_ns, k, alloc, sleepers, duration_s, samples, p50_ns, p90_ns, p99_ns, mean_ns, max_ns, gc_cycles, gc_pauses,
-  gc_pause_p50_ns, gc_pause_max_ns, alloc_mib, alloc_mib_per_cpu_s, cpu_s, loadavg1, go_version, ncpu FROM r;
+  gc_pause_p50_ns, gc_pause_max_ns, alloc_mib, alloc_mib_per_cpu_s, cpu_s, loadavg1, go_version, ncpu, $other FROM r;
 INSERT INTO scalars (run, lateness_mean_s, lateness_p50_s, lateness_p90_s, lateness_p99_s, lateness_max_s, timer_wakeups, gc_cycles)
 SELECT run, mean_ns / 1e9, p50_ns / 1e9, p90_ns / 1e9, p99_ns / 1e9, max_ns / 1e9, samples, gc_cycles FROM go_probe;
 CREATE TEMP TABLE v (point INTEGER, name TEXT, value REAL);

@@ -14,7 +14,9 @@
 // lateness quantiles (ns), GC cycles and pauses, the allocation rate per
 // CPU-second, the Go version and the CPUs; with -hist, the lateness
 // histogram as lines "hist,LOWER,UPPER,COUNT" (ns, 8 buckets per power
-// of 2, the buckets of the simulator's histograms with 3 bits).
+// of 2, the buckets of the simulator's histograms with 3 bits). other_cpu_s
+// is the CPU time every other process on the machine used meanwhile
+// (/proc/stat): a measurement made next to other work is marked so.
 //
 // Build: go build -o build/go-timer ./tools/go-timer (make go-probe).
 package main
@@ -108,6 +110,28 @@ func cpuSeconds() float64 {
 	return tv(ru.Utime) + tv(ru.Stime)
 }
 
+// hostBusySeconds: CPU-seconds every process on the machine has used
+// (/proc/stat's first line: all but idle and iowait), or -1.
+func hostBusySeconds() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
+	if len(f) < 8 || f[0] != "cpu" {
+		return -1
+	}
+	var busy float64
+	for i, v := range f[1:] {
+		var x float64
+		fmt.Sscan(v, &x)
+		if i != 3 && i != 4 { // idle, iowait
+			busy += x
+		}
+	}
+	return busy / 100 // USER_HZ
+}
+
 func readMetrics() (cycles, allocBytes uint64, pauses *metrics.Float64Histogram) {
 	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/pauses:seconds"}}
 	metrics.Read(s)
@@ -186,10 +210,10 @@ func main() {
 	}
 	time.Sleep(*warm)
 	c0, a0, p0 := readMetrics()
-	cpu0 := cpuSeconds()
+	cpu0, host0 := cpuSeconds(), hostBusySeconds()
 	wg.Wait()
 	c1, a1, p1 := readMetrics()
-	cpu1 := cpuSeconds()
+	cpu1, host1 := cpuSeconds(), hostBusySeconds()
 	atomic.StoreInt32(&stop, 1)
 
 	var all []int64
@@ -207,6 +231,13 @@ func main() {
 	}
 	np, pp50, pmax := pauseStats(p0, p1)
 	cpu := cpu1 - cpu0
+	other := -1.0 // CPU-seconds of every other process during the measurement
+	if host0 >= 0 && host1 >= 0 {
+		other = host1 - host0 - cpu
+		if other < 0 {
+			other = 0
+		}
+	}
 	rate := -1.0
 	if cpu > 0 {
 		rate = float64(a1-a0) / (1 << 20) / cpu
@@ -215,16 +246,17 @@ func main() {
 	la := strings.Fields(string(load) + " -1")[0]
 	if *header {
 		fmt.Println("procs,sleep_ns,k,alloc,sleepers,duration_s,samples,p50_ns,p90_ns,p99_ns,mean_ns,max_ns," +
-			"gc_cycles,gc_pauses,gc_pause_p50_ns,gc_pause_max_ns,alloc_mib,alloc_mib_per_cpu_s,cpu_s,loadavg1,go_version,ncpu")
+			"gc_cycles,gc_pauses,gc_pause_p50_ns,gc_pause_max_ns,alloc_mib,alloc_mib_per_cpu_s,cpu_s,loadavg1,go_version,ncpu," +
+			"other_cpu_s")
 	}
 	max := int64(-1)
 	if len(all) > 0 {
 		max = all[len(all)-1]
 	}
-	fmt.Printf("%d,%d,%d,%d,%d,%.3f,%d,%d,%d,%d,%.0f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%s,%s,%d\n",
+	fmt.Printf("%d,%d,%d,%d,%d,%.3f,%d,%d,%d,%d,%.0f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%s,%s,%d,%.2f\n",
 		*procs, int64(*d), *k, *alloc, *s, dur.Seconds(), len(all),
 		quantile(all, 0.5), quantile(all, 0.9), quantile(all, 0.99), mean, max,
-		c1-c0, np, pp50, pmax, float64(a1-a0)/(1<<20), rate, cpu, la, runtime.Version(), runtime.NumCPU())
+		c1-c0, np, pp50, pmax, float64(a1-a0)/(1<<20), rate, cpu, la, runtime.Version(), runtime.NumCPU(), other)
 	if *hist {
 		for i := 0; i < len(all); {
 			v := all[i]

@@ -14,7 +14,7 @@
  *          (Go's notewakeup is a futex wake).
  * Output: CSV "kind,busy,samples,p50_ns,p90_ns,p99_ns,max_ns".
  *
- * Build: cc -O2 -pthread -o build/go-wake tools/go-timer/wake.c
+ * Build: cc -O2 -pthread -o build/go-wake tools/go-timer/wake/wake.c
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
