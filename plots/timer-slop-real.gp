@@ -42,6 +42,18 @@ set key top left box opaque font ",9" width 1 spacing 1.1
 set style fill transparent solid 0.12 noborder
 
 set output outfile('timer-slop-real')
+if (one("SELECT count(*) FROM summary WHERE experiment = 'timer-slop-go'") + 0 == 0) {
+  # the simulated sweep alone (make experiments): nothing to compare yet
+  unset logscale
+  set xrange [0:1]
+  set yrange [0:1]
+  unset border
+  unset tics
+  unset key
+  set label 1 "No real Go measurements in this database: make go-probe-load (or make go-probe) loads them" at 0.5, 0.5 center font ",14"
+  plot NaN notitle
+  exit
+}
 set multiplot layout 2,3 title sprintf("Timer lateness: GMP model vs real Go (%s); 10 sleepers, k = 0, 1, 2, 4, 8 CPU-bound goroutines", \
     machine) font ",13"
 do for [row = 1:2] {
