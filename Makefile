@@ -6,6 +6,7 @@
 #   make asan       make test SANITIZE=1
 #   make bench      build and run the benchmarks (prints tables)
 #   make deps       install the Debian packages (apt-get)
+#   make go-probe   measure real Go timer lateness (needs golang-go), compare with the GMP model
 
 CC      ?= cc
 SANITIZE ?= 0
@@ -83,7 +84,7 @@ BENCH_AUX := $(filter-out $(BENCH_MAIN),$(wildcard bench/*.c))
 BENCH_AUX_OBJ := $(BENCH_AUX:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_MAIN:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run experiments plots test asan bench deps clean help FORCE
+.PHONY: all run experiments plots test asan bench deps clean help go-probe go-probe-load FORCE
 # Keep the objects of test and benchmark programs (no "rm ..." after a build).
 .SECONDARY:
 all: $(BIN)
@@ -181,11 +182,33 @@ plots:
 deps:
 	sh tools/deps.sh install
 
+# The real Go probe (tools/go-timer; Go only for this target: Debian's
+# golang-go): build it and the thread wake-up probe, run the grid of
+# experiments/timer-slop-real.ini on this machine (~7 minutes, one
+# configuration at a time: run it on an otherwise idle machine) into
+# $(GO_PROBE_DATA), then go-probe-load.
+GO_PROBE_DATA ?= tools/go-timer/data
+go-probe: $(BIN)
+	@command -v go >/dev/null 2>&1 || { echo "make go-probe: no Go toolchain: apt-get install golang-go" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	@cd tools/go-timer && go build -o ../../$(BUILD)/go-timer .
+	@$(CC) -std=c11 -O2 -Wall -Wextra -pthread -o $(BUILD)/go-wake tools/go-timer/wake/wake.c
+	@sh tools/go-timer/grid.sh $(BUILD)/go-timer $(GO_PROBE_DATA)
+	@./$(BUILD)/go-wake > $(GO_PROBE_DATA)/wake.csv
+	@$(MAKE) --no-print-directory go-probe-load
+
+# The simulated grid, the probe's data (as committed, or just measured)
+# beside it in results/timer-slop-real.db, and the chart; no Go needed.
+go-probe-load: $(BIN)
+	@./$(BIN) sweep experiments/timer-slop-real.ini --db results/timer-slop-real.db
+	@sh tools/go-timer/load.sh $(GO_PROBE_DATA) results/timer-slop-real.db
+	@sh tools/plot.sh results/timer-slop-real.db timer-slop-real plots/out && echo plots/out/timer-slop-real.png
+
 clean:
 	rm -rf build build-san build-ladder build-san-ladder build-mpi retrysim
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,9p' Makefile
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -74,6 +74,11 @@ typedef struct {
     simtime_t sm_when;       /* ns, when sysmon saw it change (pd.schedwhen) */
     simtime_t run_start;     /* ns, start of the current burst or GC work */
     eng_ev_t ev;             /* the burst's end, or the thread's wake-up while P_WAKING */
+    eng_ev_t pre_ev;         /* a sysmon preemption landing on a thread off its CPU (host_cpus) */
+    uint32_t pre_tick;       /* schedtick when that preemption was sent */
+    uint32_t pre_g;          /* the G it was sent to (gp.preempt is per G) */
+    double stretch;          /* wall ns per CPU ns of the current burst (host CPUs shared), >= 1 */
+    uint8_t os_waited;       /* its thread's wake-up already waited for a busy host CPU */
     uint8_t state;           /* P_* */
     uint8_t spinning;        /* woken by wakep: counted in nmspinning */
     uint8_t drained;         /* GC worker whose queue was kicked to the global queue */
@@ -104,21 +109,25 @@ struct gmp {
     simtime_t poll_until;    /* ns, its deadline (sched.pollUntil); SIMTIME_NEVER = none */
     simtime_t poll_wake_at;  /* ns, when its pending event fires */
     eng_ev_t poll_ev;
+    int poll_os_waited;      /* its return already waited for a busy host CPU */
 
     simtime_t sm_delay;      /* ns, sysmon's current sleep */
     int64_t sm_idle;         /* sysmon's idle rounds */
     int sm_waiting;          /* in its long sleep while every P is idle */
+    int sm_os_waited;        /* this round already waited for a busy host CPU */
     eng_ev_t sm_ev;
 
     int stw;                 /* the world is stopped */
     int mark;                /* concurrent mark running */
     int gc_active;           /* a cycle is in progress */
     int gc_pending;          /* a trigger event is queued at the current time */
+    int gc_owner;            /* P whose allocating CPU-bound G stops the world and keeps running, -1 */
     simtime_t stw_start;     /* ns */
     simtime_t cycle_start;   /* ns */
     eng_ev_t gc_ev;          /* the next trigger */
     double heap_mib;         /* heap at heap_t */
     simtime_t heap_t;
+    double heap_rate;        /* MiB/s the heap grows at from heap_t: background + running CPU-bound Gs */
 
     uint32_t in_cont;        /* G whose continuation is running, NONE */
 
@@ -142,6 +151,8 @@ static void on_bucket(eng_t *e, void *ctx, uint64_t b);
 static void cpu_loop(eng_t *e, void *ctx, uint64_t gi);
 static void sleeper_wake(eng_t *e, void *ctx, uint64_t gi);
 static void sleeper_sleep(eng_t *e, void *ctx, uint64_t gi);
+static void on_preempt_land(eng_t *e, void *ctx, uint64_t pi);
+static void heap_note(gmp_t *m);
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                        */
@@ -201,6 +212,29 @@ static inline void rec(gmp_t *m, int id, simtime_t t, int64_t v)
 }
 
 static inline int64_t to_us(simtime_t ns) { return (ns + 500) / 1000; }
+
+/* ---- the host's CPUs (host_cpus; see gmp.h) ---- */
+
+/* Threads of the process that want a CPU now: one per P running a G or a
+ * GC worker (a waking or idle P's thread is not running). */
+static int running_ps(const gmp_t *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->np; i++)
+        n += m->p[i].state == P_RUNNING || m->p[i].state == P_GCWORK;
+    return n;
+}
+
+/* Every host CPU runs a P's thread: a thread waking now waits for one. */
+static int cpus_full(const gmp_t *m) { return m->c.host_cpus > 0 && running_ps(m) >= m->c.host_cpus; }
+
+/* A P's thread's share of a CPU: 1, or host_cpus / running when more Ps
+ * run than there are CPUs (equal sharing). */
+static double cpu_share(const gmp_t *m)
+{
+    int n = m->c.host_cpus > 0 ? running_ps(m) : 0;
+    return n > m->c.host_cpus ? (double)m->c.host_cpus / n : 1.0;
+}
 
 static void account_cpu(gmp_t *m, const gmp_g_t *g, simtime_t ran)
 {
@@ -502,6 +536,7 @@ static void start_p(gmp_t *m, int spinning)
     int pi = idle_pop(m);
     gmp_p_t *p = &m->p[pi];
     p->state = P_WAKING;
+    p->os_waited = 0;
     p->spinning = (uint8_t)spinning;
     m->nmspinning += spinning;
     m->tot.thread_wakes++;
@@ -530,6 +565,7 @@ static void poll_sleep(gmp_t *m, simtime_t until)
     simtime_t now = now_of(m);
     m->poll_active = 1;
     m->poll_breaking = 0;
+    m->poll_os_waited = 0;
     m->poll_until = until;
     m->poll_ev = 0;
     if (until == SIMTIME_NEVER)
@@ -539,10 +575,12 @@ static void poll_sleep(gmp_t *m, simtime_t until)
         t = 0;
     else if (!m->c.epoll_rounding)
         t = delay;
-    else if (delay < SIMTIME_MS)
+    else if (delay <= SIMTIME_MS)
         t = SIMTIME_MS;
-    else
-        t = delay / SIMTIME_MS * SIMTIME_MS;
+    else /* delay - 1: the M reads the clock after the timer's when was set
+          * (time.Sleep: when = nanotime() + d), so a whole-ms delay is really
+          * a hair under it and waitms = int32(delay / 1e6) one ms less */
+        t = (delay - 1) / SIMTIME_MS * SIMTIME_MS;
     simtime_t slack = 0;
     if (t > 0) {
         slack = t / 1000 > m->c.timer_slack ? t / 1000 : m->c.timer_slack;
@@ -565,6 +603,7 @@ static void poll_break(gmp_t *m)
         return;
     eng_cancel(m->e, m->poll_ev);
     m->poll_breaking = 1;
+    m->poll_os_waited = 0;
     m->poll_wake_at = t;
     m->poll_ev = eng_at(m->e, t, on_poll_wake, m, 0);
 }
@@ -582,11 +621,18 @@ static void wake_netpoller(gmp_t *m, simtime_t when)
 
 static void on_poll_wake(eng_t *e, void *ctx, uint64_t arg)
 {
-    (void)e;
     (void)arg;
     gmp_t *m = ctx;
+    if (!m->poll_os_waited && cpus_full(m)) {
+        /* the thread is runnable, every host CPU is taken: it waits its turn */
+        m->poll_os_waited = 1;
+        m->poll_wake_at = eng_now(e) + dist_draw(&m->c.busy_wakeup, m->r);
+        m->poll_ev = eng_at(e, m->poll_wake_at, on_poll_wake, m, 0);
+        return;
+    }
     m->poll_active = 0;
     m->poll_breaking = 0;
+    m->poll_os_waited = 0;
     m->poll_ev = 0;
     m->tot.poller_wakes++;
     if (m->stw || m->nidle == 0)
@@ -598,12 +644,16 @@ static void on_poll_wake(eng_t *e, void *ctx, uint64_t arg)
 
 static void on_p_wake(eng_t *e, void *ctx, uint64_t pi)
 {
-    (void)e;
     gmp_t *m = ctx;
     gmp_p_t *p = &m->p[pi];
     p->ev = 0;
     if (p->state != P_WAKING)
         return;
+    if (!p->os_waited && cpus_full(m)) {
+        p->os_waited = 1;
+        p->ev = eng_after(e, dist_draw(&m->c.busy_wakeup, m->r), on_p_wake, m, pi);
+        return;
+    }
     schedule(m, (int)pi);
 }
 
@@ -721,12 +771,20 @@ static int run_g(gmp_t *m, int pi)
         if (g->state != G_RUNNING)
             break; /* slept or yielded in its continuation */
         if (g->burst > 0) {
+            /* on a shared host the burst takes longer: CPU ns / share */
+            double sh = cpu_share(m);
+            simtime_t wall = g->burst;
+            p->stretch = 1.0 / sh;
+            if (sh < 1.0 && g->burst < FOREVER)
+                wall = (simtime_t)((double)g->burst / sh + 0.5);
             p->run_start = now_of(m);
-            p->ev = eng_after(m->e, g->burst, on_burst_end, m, (uint64_t)pi);
+            p->ev = eng_after(m->e, wall, on_burst_end, m, (uint64_t)pi);
             return 1;
         }
         if (!g->fn) {
             g->state = G_BLOCKED;
+            if (g->kind == K_CPU)
+                heap_note(m);
             break;
         }
         eng_fn fn = g->fn;
@@ -762,6 +820,8 @@ static void start_g(gmp_t *m, int pi, uint32_t gi, int inherit)
     g->lastp = (uint16_t)pi;
     p->cur = gi;
     p->state = P_RUNNING;
+    if (g->kind == K_CPU)
+        heap_note(m);
 }
 
 /* P pi has no G: find one and run it, until a G is in a burst (an event is
@@ -800,7 +860,7 @@ static void on_burst_end(eng_t *e, void *ctx, uint64_t pi)
     gmp_p_t *p = &m->p[pi];
     gmp_g_t *g = &m->g[p->cur];
     p->ev = 0;
-    account_cpu(m, g, eng_now(e) - p->run_start);
+    account_cpu(m, g, (simtime_t)((double)(eng_now(e) - p->run_start) / p->stretch + 0.5));
     g->burst = 0;
     if (!run_g(m, (int)pi))
         schedule(m, (int)pi);
@@ -813,14 +873,20 @@ static void preempt(gmp_t *m, int pi)
     gmp_p_t *p = &m->p[pi];
     uint32_t gi = p->cur;
     gmp_g_t *g = &m->g[gi];
-    simtime_t ran = now_of(m) - p->run_start;
+    simtime_t ran = (simtime_t)((double)(now_of(m) - p->run_start) / p->stretch + 0.5); /* CPU ns */
     account_cpu(m, g, ran);
     g->burst -= ran;
     if (g->burst < 0)
         g->burst = 0;
     eng_cancel(m->e, p->ev);
     p->ev = 0;
+    if (p->pre_ev) {
+        eng_cancel(m->e, p->pre_ev);
+        p->pre_ev = 0;
+    }
     p->cur = NONE;
+    if (g->kind == K_CPU)
+        heap_note(m);
     if (g->dead) {
         g_release(m, gi);
         return;
@@ -859,10 +925,33 @@ static void retake(gmp_t *m, simtime_t now)
             }
             continue;
         }
+        if (p->pre_ev)
+            continue; /* sent, not landed yet */
+        double sh = cpu_share(m);
+        if (sh < 1.0 && gsl_rng_uniform(m->r) >= sh) {
+            /* the thread is off its CPU: the signal is handled when it runs again */
+            p->pre_tick = p->schedtick;
+            p->pre_g = p->cur;
+            p->pre_ev = eng_after(m->e, dist_draw(&m->c.busy_wakeup, m->r), on_preempt_land, m, (uint64_t)pi);
+            continue;
+        }
         m->tot.preemptions++;
         preempt(m, pi);
         schedule(m, pi);
     }
+}
+
+static void on_preempt_land(eng_t *e, void *ctx, uint64_t pi)
+{
+    (void)e;
+    gmp_t *m = ctx;
+    gmp_p_t *p = &m->p[pi];
+    p->pre_ev = 0;
+    if (p->state != P_RUNNING || p->cur != p->pre_g || p->schedtick != p->pre_tick || m->stw)
+        return; /* the G left on its own meanwhile */
+    m->tot.preemptions++;
+    preempt(m, (int)pi);
+    schedule(m, (int)pi);
 }
 
 /* usleep(delay) takes the delay, the task's timer slack (nanosleep) and a
@@ -878,6 +967,13 @@ static void on_sysmon(eng_t *e, void *ctx, uint64_t waited)
     gmp_t *m = ctx;
     simtime_t now = eng_now(e);
     m->sm_ev = 0;
+    if (!m->sm_os_waited && cpus_full(m)) {
+        /* sysmon's thread is runnable, every host CPU is taken */
+        m->sm_os_waited = 1;
+        m->sm_ev = eng_after(e, dist_draw(&m->c.busy_wakeup, m->r), on_sysmon, m, waited);
+        return;
+    }
+    m->sm_os_waited = 0;
     if (!waited && (m->stw || m->nidle == m->np)) {
         /* every P idle (or GC waiting): sleep until the next timer */
         simtime_t next = earliest_timer(m);
@@ -902,15 +998,49 @@ static void on_sysmon(eng_t *e, void *ctx, uint64_t waited)
 /* GC (mgc.go, mgcpacer.go)                                             */
 /* ------------------------------------------------------------------ */
 
+/* The pacer (mgcpacer.go, go1.19.8: commit, trigger), heap sizes in MiB.
+ * Goal: live x (1 + GOGC/100), at least heapMinimum = 4 MiB x GOGC/100
+ * (defaultHeapMinimum scaled by setGCPercent); stacks and globals are not
+ * modelled. */
 static double heap_goal(const gmp_t *m)
 {
-    double g = m->c.heap_live * (1.0 + m->c.gogc / 100.0);
-    return g < 4.0 ? 4.0 : g;
+    double g = m->c.heap_live * (1.0 + m->c.gogc / 100.0), min = 4.0 * m->c.gogc / 100.0;
+    return g < min ? min : g;
+}
+
+/* Trigger: the runway the pacer wants (cons/mark x scan work) is clamped to
+ * [45/64, 61/64] of the way from the live heap to the goal
+ * (minTriggerRatioNum, maxTriggerRatioNum over triggerRatioDen), the upper
+ * bound raised to goal - 4 MiB for a large heap. The scan work of the heaps
+ * modelled here (a few MiB) gives a runway below the upper bound, so the
+ * trigger is that bound. */
+static double heap_trigger(const gmp_t *m)
+{
+    double live = m->c.heap_live, goal = heap_goal(m);
+    double t = live + (goal - live) * 61.0 / 64.0;
+    if (goal > 4.0 && goal - 4.0 > t)
+        t = goal - 4.0;
+    return t;
 }
 
 static double heap_now(const gmp_t *m)
 {
-    return m->heap_mib + m->c.alloc_rate * simtime_to_sec(now_of(m) - m->heap_t);
+    return m->heap_mib + m->heap_rate * simtime_to_sec(now_of(m) - m->heap_t);
+}
+
+/* The heap grows at the background rate plus cpu_alloc per CPU-second of
+ * every CPU-bound goroutine on a P (times its thread's share of a CPU). */
+static double heap_rate_now(const gmp_t *m)
+{
+    double r = m->c.alloc_rate;
+    if (m->c.cpu_alloc > 0 && !m->stw) {
+        int n = 0;
+        for (int i = 0; i < m->np; i++)
+            n += m->p[i].state == P_RUNNING && m->p[i].cur != NONE && m->g[m->p[i].cur].kind == K_CPU &&
+                 m->g[m->p[i].cur].state == G_RUNNING;
+        r += m->c.cpu_alloc * n * cpu_share(m);
+    }
+    return r;
 }
 
 static void gc_arm(gmp_t *m)
@@ -922,16 +1052,37 @@ static void gc_arm(gmp_t *m)
         t = m->cycle_start + m->c.gc_period;
     } else {
         t = now + m->c.gc_period; /* forcegcperiod */
-        double left = heap_goal(m) - heap_now(m);
-        if (m->c.alloc_rate > 0) {
-            simtime_t tt = now + (left > 0 ? simtime_from_sec(left / m->c.alloc_rate) : 0);
-            if (tt < t)
-                t = tt;
+        double left = heap_trigger(m) - heap_now(m);
+        if (left <= 0) {
+            t = now;
+        } else if (m->heap_rate > 0) {
+            double s = left / m->heap_rate;
+            if (s < simtime_to_sec(t - now))
+                t = now + simtime_from_sec(s);
         }
     }
     if (t < now)
         t = now;
+    m->gc_pending = t == now;
     m->gc_ev = eng_at(m->e, t, on_gc_trigger, m, 0);
+}
+
+/* A CPU-bound goroutine started or stopped running: the heap's growth rate
+ * changes, and with it when the trigger is reached. */
+static void heap_note(gmp_t *m)
+{
+    if (m->c.gc != GMP_GC_HEAP || m->c.cpu_alloc <= 0)
+        return;
+    double r = heap_rate_now(m);
+    if (r == m->heap_rate)
+        return;
+    m->heap_mib = heap_now(m);
+    m->heap_t = now_of(m);
+    m->heap_rate = r;
+    if (m->gc_active || m->gc_pending)
+        return;
+    eng_cancel(m->e, m->gc_ev);
+    gc_arm(m);
 }
 
 static void add_alloc(gmp_t *m, double kib)
@@ -940,7 +1091,7 @@ static void add_alloc(gmp_t *m, double kib)
         return;
     m->heap_mib = heap_now(m) + kib / 1024.0;
     m->heap_t = now_of(m);
-    if (!m->gc_active && !m->gc_pending && m->heap_mib >= heap_goal(m)) {
+    if (!m->gc_active && !m->gc_pending && m->heap_mib >= heap_trigger(m)) {
         eng_cancel(m->e, m->gc_ev);
         m->gc_pending = 1;
         m->gc_ev = eng_at(m->e, now_of(m), on_gc_trigger, m, 0);
@@ -958,6 +1109,29 @@ static int dedicated_workers(const gmp_t *m)
     return d;
 }
 
+/* Who stops the world. A cycle starts in mallocgc of the goroutine whose
+ * allocation crossed the trigger (mgc.go, go1.19.8: gcStart), and without
+ * dedicated workers its mark ends in that goroutine's assist (mgcmark.go:
+ * gcAssistAlloc -> gcMarkDone); the goroutine runs the pause on its own M
+ * and goes on running after startTheWorld: its P has no scheduling point
+ * there, only the other Ps' goroutines are preempted (preemptall). With
+ * CPU-bound goroutines allocating (cpu_alloc) that is one of those running
+ * (never yielding: the rule needs their endless burst), drawn uniformly;
+ * otherwise (client or background allocation) every P is preempted. */
+static int pick_gc_owner(gmp_t *m)
+{
+    int cand[GMP_MAX_PROCS], n = 0;
+    if (m->c.cpu_alloc <= 0 || m->c.cpu_yield != GMP_YIELD_NEVER)
+        return -1;
+    for (int pi = 0; pi < m->np; pi++) {
+        const gmp_p_t *p = &m->p[pi];
+        if (p->state == P_RUNNING && p->cur != NONE && m->g[p->cur].kind == K_CPU &&
+            m->g[p->cur].state == G_RUNNING && m->g[p->cur].burst >= FOREVER / 2)
+            cand[n++] = pi;
+    }
+    return n == 0 ? -1 : cand[n == 1 ? 0 : gsl_rng_uniform_int(m->r, (unsigned long)n)];
+}
+
 static void stw_begin(gmp_t *m, int phase)
 {
     simtime_t now = now_of(m);
@@ -966,7 +1140,10 @@ static void stw_begin(gmp_t *m, int phase)
     for (int pi = 0; pi < m->np; pi++) {
         gmp_p_t *p = &m->p[pi];
         switch (p->state) {
-        case P_RUNNING: preempt(m, pi); break;
+        case P_RUNNING:
+            if (pi != m->gc_owner)
+                preempt(m, pi); /* the owner's G stays on its P, its burst goes on after */
+            break;
         case P_WAKING:
             eng_cancel(m->e, p->ev);
             p->ev = 0;
@@ -995,6 +1172,7 @@ static void on_gc_trigger(eng_t *e, void *ctx, uint64_t arg)
     m->gc_active = 1;
     m->tot.gc_cycles++;
     m->cycle_start = eng_now(e);
+    m->gc_owner = pick_gc_owner(m);
     stw_begin(m, 1);
 }
 
@@ -1008,8 +1186,11 @@ static void on_stw_end(eng_t *e, void *ctx, uint64_t phase)
     if (phase == 1) {
         m->mark = 1;
         int nd = dedicated_workers(m);
-        for (int pi = 0; pi < nd && pi < m->np; pi++) {
+        for (int pi = 0; pi < m->np && nd > 0; pi++) {
             gmp_p_t *p = &m->p[pi];
+            if (pi == m->gc_owner)
+                continue;
+            nd--;
             p->state = P_GCWORK;
             p->schedtick++; /* the worker G was started */
             p->run_start = now;
@@ -1021,9 +1202,16 @@ static void on_stw_end(eng_t *e, void *ctx, uint64_t phase)
         m->gc_active = 0;
         m->heap_mib = m->c.heap_live;
         m->heap_t = now;
+        m->heap_rate = heap_rate_now(m);
         gc_arm(m);
     }
-    /* startTheWorld: every P back to its scheduler (timers first) */
+    /* startTheWorld: the owner's G goes on; every other P back to its
+     * scheduler (timers first) */
+    if (m->gc_owner >= 0) {
+        m->p[m->gc_owner].state = P_RUNNING;
+        m->gc_owner = -1;
+        heap_note(m);
+    }
     for (int pi = 0; pi < m->np; pi++)
         if (m->p[pi].state == P_STOPPED && !m->stw)
             schedule(m, pi);
@@ -1038,7 +1226,11 @@ static void on_mark_end(eng_t *e, void *ctx, uint64_t arg)
 {
     (void)e;
     (void)arg;
-    stw_begin((gmp_t *)ctx, 2);
+    gmp_t *m = ctx;
+    /* a dedicated worker ends the mark (its P schedules after); without
+     * one, an allocating goroutine's assist does */
+    m->gc_owner = dedicated_workers(m) > 0 ? -1 : pick_gc_owner(m);
+    stw_begin(m, 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1064,8 +1256,9 @@ static eng_ev_t sleep_on(gmp_t *m, uint32_t gi, simtime_t d, int measure, eng_fn
     g->state = G_WAITING;
     if (heap_push(m, g->lastp, gi) < 0)
         return h;
-    if (m->g[gi].hidx == 0)
-        wake_netpoller(m, m->g[gi].when);
+    /* every new sleep, earliest on its P or not (time.go, go1.19.8: modtimer
+     * -> doaddtimer, then wakeNetPoller(when) unconditionally) */
+    wake_netpoller(m, m->g[gi].when);
     return h;
 }
 
@@ -1164,6 +1357,7 @@ gmp_t *gmp_new(const gmp_cfg_t *c, eng_t *e, gsl_rng *r, const gmp_sinks_t *sink
     m->hb_bucket = -1;
     m->in_cont = NONE;
     m->poll_until = SIMTIME_NEVER;
+    m->gc_owner = -1;
     m->tot.procs = m->np;
     for (int i = 0; i < m->np; i++) {
         m->p[i].runnext = NONE;
@@ -1175,14 +1369,50 @@ gmp_t *gmp_new(const gmp_cfg_t *c, eng_t *e, gsl_rng *r, const gmp_sinks_t *sink
     return m;
 }
 
+/* A sleeper's first run: its random phase, U(0, d) drawn when it was
+ * created (aux[0]), not measured. */
+static void sleeper_first(eng_t *e, void *ctx, uint64_t gi)
+{
+    (void)e;
+    gmp_t *m = ctx;
+    sleep_on(m, (uint32_t)gi, (simtime_t)m->g[gi].aux[0], 0, sleeper_wake, m, gi);
+}
+
+/* `go f()` from the main goroutine on P0 (proc.go, go1.19.8: newproc): the
+ * new G goes to P0's runnext, the one there before to the tail of P0's
+ * local queue (runqput with next = true), and a spinning P is woken
+ * (wakep, main has started). Creation takes no simulated time. */
+static void go_from_main(gmp_t *m, uint32_t gi)
+{
+    runnable(m, gi);
+    runq_put(m, &m->p[0], gi, 1);
+    wakep(m);
+}
+
 void gmp_start(gmp_t *m)
 {
     simtime_t now = now_of(m);
     m->heap_mib = m->c.heap_live;
     m->heap_t = now;
+    m->heap_rate = m->c.alloc_rate;
     m->cycle_start = now;
     m->sm_delay = m->c.sysmon_min;
     m->sm_ev = eng_after(m->e, sysmon_sleep(m), on_sysmon, m, 0);
+    /* the main goroutine runs on P0 (the top of the idle stack) */
+    int p0 = idle_pop(m);
+    m->p[p0].state = P_RUNNING;
+    m->p[p0].schedtick++;
+    /* it starts the sleepers, then the CPU-bound goroutines */
+    for (int i = 0; i < m->c.sleepers; i++) {
+        uint32_t gi = g_alloc(m, K_SLEEPER);
+        if (gi == NONE)
+            return;
+        m->g[gi].aux[0] = (int64_t)(gsl_rng_uniform(m->r) * (double)m->c.sleep);
+        m->g[gi].fn = sleeper_first;
+        m->g[gi].ctx = m;
+        m->g[gi].arg = gi;
+        go_from_main(m, gi);
+    }
     for (int i = 0; i < m->c.cpu_goroutines; i++) {
         uint32_t gi = g_alloc(m, K_CPU);
         if (gi == NONE)
@@ -1190,25 +1420,15 @@ void gmp_start(gmp_t *m)
         cpu_wake(m->e, m, gi);
         if (m->c.cpu_yield == GMP_YIELD_NEVER)
             m->g[gi].burst = FOREVER;
-        runnable(m, gi);
-        gq_push(m, gi);
-        start_idle(m);
+        go_from_main(m, gi);
     }
-    for (int i = 0; i < m->c.sleepers; i++) {
-        uint32_t gi = g_alloc(m, K_SLEEPER);
-        if (gi == NONE)
-            return;
-        /* random phase: the first sleep is U(0, d), not measured */
-        m->g[gi].lastp = (uint16_t)(i % m->np);
-        simtime_t phase = (simtime_t)(gsl_rng_uniform(m->r) * (double)m->c.sleep);
-        sleep_on(m, gi, phase, 0, sleeper_wake, m, gi);
-    }
-    if (!m->poll_active && m->nidle > 0)
-        poll_sleep(m, earliest_timer(m)); /* the main thread sleeps in the poller */
     gc_arm(m);
     if (m->sk.series)
         eng_at(m->e, now / m->bucket_ns * m->bucket_ns + m->bucket_ns, on_bucket, m,
                (uint64_t)(now / m->bucket_ns + 1));
+    /* then main blocks (it waits for the end): P0 schedules, runnext first;
+     * with nothing to run it goes idle and its thread sleeps in the poller */
+    schedule(m, p0);
 }
 
 void gmp_finish(gmp_t *m)
@@ -1233,6 +1453,22 @@ void gmp_free(gmp_t *m)
 gmp_totals_t gmp_totals(const gmp_t *m) { return m->tot; }
 
 const char *gmp_error(const gmp_t *m) { return m->failed ? m->err : NULL; }
+
+int gmp_inspect_p(const gmp_t *m, int pi, uint32_t *runnext, uint32_t *q, int max)
+{
+    const gmp_p_t *p = &m->p[pi];
+    *runnext = p->runnext == NONE ? 0 : p->runnext + 1;
+    int n = (int)(p->tail - p->head);
+    for (int i = 0; i < n && i < max; i++)
+        q[i] = p->runq[(p->head + (uint32_t)i) % GMP_RUNQ] + 1;
+    return n;
+}
+
+void gmp_inspect_heap(const gmp_t *m, double *trigger, double *goal)
+{
+    *trigger = heap_trigger(m);
+    *goal = heap_goal(m);
+}
 
 /* ------------------------------------------------------------------ */
 /* The client's layer                                                   */
@@ -1363,8 +1599,8 @@ static const key_row_t keys[] = {
     {"sleeper_cpu", KEY_DIST, KEY_AT(gmp_cfg_t, sleeper_cpu), "", "const(1us)", KEY_ANY, NULL,
      "CPU a sleeper spends between sleeps"},
     {"gc", KEY_ENUM, KEY_AT(gmp_cfg_t, gc), "", "none", KEY_ANY, gmp_gcs,
-     "GC cycles (two STW pauses around a concurrent mark): none, every gc_period, or when the heap reaches "
-     "heap_live x (1 + gogc/100) (4 MiB minimum)"},
+     "GC cycles (two STW pauses around a mark): none, every gc_period, or heap: at the pacer's trigger, "
+     "61/64 of the way from heap_live to the goal heap_live x (1 + gogc/100), >= 4 MiB x gogc/100"},
     {"gc_period", KEY_DURATION, KEY_AT(gmp_cfg_t, gc_period), "", "2m", KEY_GT(0), NULL,
      "periodic: interval between cycle starts; heap: a cycle is forced after this long"},
     {"gogc", KEY_INT, KEY_AT(gmp_cfg_t, gogc), "percent", "100", KEY_IN(1, 100000), NULL, "GOGC"},
@@ -1379,6 +1615,14 @@ static const key_row_t keys[] = {
      "concurrent mark between the pauses"},
     {"gc_workers", KEY_DOUBLE, KEY_AT(gmp_cfg_t, gc_workers), "per P", "0.25", KEY_IN(0, 1), NULL,
      "dedicated non-preemptible mark workers per P: int(x P + 0.5), less one if 30% above x P"},
+    {"cpu_alloc", KEY_DOUBLE, KEY_AT(gmp_cfg_t, cpu_alloc), "MiB/s", "0", KEY_GE(0), NULL,
+     "allocated by each CPU-bound goroutine per second of CPU it gets (gc = heap: drives the pacer)"},
+    {"host_cpus", KEY_INT, KEY_AT(gmp_cfg_t, host_cpus), "CPUs", "0", KEY_IN(0, 4096), NULL,
+     "CPUs the process's threads share: a thread woken while all run Ps waits busy_wakeup, more Ps share "
+     "them; 0 = one per thread"},
+    {"busy_wakeup", KEY_DIST, KEY_AT(gmp_cfg_t, busy_wakeup), "", "lognormal(500us, 3)", KEY_ANY, NULL,
+     "extra wait of a thread woken while every host CPU runs a P's thread (host_cpus > 0); measured by "
+     "tools/go-timer/wake/wake.c on a 2-CPU VM"},
     {NULL, 0, 0, 0, NULL, NULL, KEY_ANY, NULL, NULL}};
 
 static const metrics_def_t series[] = {

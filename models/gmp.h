@@ -31,8 +31,33 @@
  *                           workers (dropped to 0 when that is more than
  *                           30% off 0.25 P, as gcControllerState.startCycle
  *                           does; fractional workers are not modelled), STW;
- *                           trigger at live x (1 + GOGC/100) (4 MiB
- *                           minimum) or every 2 minutes.
+ *                           the pacer (go1.19.8: commit, trigger): goal =
+ *                           live x (1 + GOGC/100), at least heapMinimum =
+ *                           4 MiB x GOGC/100; the cycle starts when the
+ *                           heap reaches the trigger, 61/64 of the way from
+ *                           live to goal (maxTriggerRatioNum / triggerRatioDen:
+ *                           a small heap's runway is below it), or goal -
+ *                           4 MiB for a large heap; or every 2 minutes.
+ *                           The heap grows by the background rate, the
+ *                           client's allocations and cpu_alloc per
+ *                           CPU-second of each running CPU-bound goroutine.
+ *   src/runtime/proc.go, go1.19.8: newproc  a goroutine started with `go f()`
+ *                           goes to its creator's P's runnext (the old
+ *                           runnext to that P's local queue's tail) and a
+ *                           spinning P is woken (wakep): the timer-slop
+ *                           workload's main goroutine starts the sleepers,
+ *                           then the CPU-bound goroutines, on P0 so.
+ *
+ * The host (host_cpus > 0): the process's threads share host_cpus CPUs.
+ * Linux's scheduler (CFS, EEVDF since 6.6) is reduced to two rules: a
+ * thread that wakes (a P started by wakep or startIdle, the poller
+ * returning from epoll, sysmon) while every CPU runs a P's thread waits
+ * busy_wakeup more (the rest of a running thread's time slice, measured on
+ * the machine by tools/go-timer/wake/wake.c); when more Ps run than there are
+ * CPUs they share them equally: a burst is stretched by running/host_cpus
+ * (the ratio when it starts), and a sysmon preemption finds the thread off
+ * its CPU with probability 1 - host_cpus/running and then lands
+ * busy_wakeup later. host_cpus = 0: a CPU for every thread.
  *   https://github.com/golang/go/issues/38860,
  *   https://github.com/golang/go/issues/44343 and
  *   https://go.dev/cl/232298 (Go 1.16: sysmon no longer runs timers; a new
@@ -98,6 +123,9 @@ typedef struct {
     dist_t stw;               /* ns, each of a cycle's two stop-the-world pauses */
     dist_t mark;              /* ns, concurrent mark between them */
     double gc_workers;        /* dedicated mark workers per P (Go: 0.25), [0, 1] */
+    double cpu_alloc;         /* MiB allocated per CPU-second by each CPU-bound goroutine (gc = heap), >= 0 */
+    int host_cpus;            /* CPUs the process's threads share; 0 = one per thread (no contention) */
+    dist_t busy_wakeup;       /* ns, extra wait of a thread woken while every host CPU is busy */
 } gmp_cfg_t;
 
 /* What a CPU burst of a client goroutine is for (its cost distribution). */
@@ -149,6 +177,13 @@ void gmp_free(gmp_t *m);
 gmp_totals_t gmp_totals(const gmp_t *m);
 /* Non-NULL after a failure (out of memory); the engine was stopped. */
 const char *gmp_error(const gmp_t *m);
+
+/* For tests: P pi's runnext and local run queue (head first) as goroutine
+ * numbers in creation order (sleepers 1..S, then the CPU-bound goroutines
+ * S+1..S+k; 0 = none), at most max of the queue into q; returns the queue's
+ * length. The GC pacer's trigger and goal (MiB) go to *trigger, *goal. */
+int gmp_inspect_p(const gmp_t *m, int pi, uint32_t *runnext, uint32_t *q, int max);
+void gmp_inspect_heap(const gmp_t *m, double *trigger, double *goal);
 
 /* ---- the client's layer ------------------------------------------------ */
 

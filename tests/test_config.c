@@ -177,7 +177,7 @@ static const char *const all_keys[] = {
     "gmp.timer_slack", "gmp.wakeup", "gmp.send_cpu", "gmp.response_cpu", "gmp.cpu_goroutines", "gmp.cpu_yield",
     "gmp.cpu_burst", "gmp.cpu_sleep", "gmp.sleepers", "gmp.sleep", "gmp.sleeper_cpu", "gmp.gc", "gmp.gc_period",
     "gmp.gogc", "gmp.heap_live", "gmp.alloc_rate", "gmp.alloc_per_attempt", "gmp.stw", "gmp.mark",
-    "gmp.gc_workers",
+    "gmp.gc_workers", "gmp.cpu_alloc", "gmp.host_cpus", "gmp.busy_wakeup",
     "layers.count", "layers.max_attempts", "layers.attempt_timeout", "layers.workers", "layers.service",
     "layers.retries_enabled", "layers.deadline_propagation",
     "output.db", "output.experiment", "output.keep",

@@ -1,0 +1,3 @@
+module retrysim/tools/go-timer
+
+go 1.19
