@@ -201,6 +201,7 @@ static int fixture_teardown(void **state)
     stats_series_free(&f->res.series);
     for (int i = 0; i < f->res.nhists; i++)
         stats_hist_free(&f->res.hists[i].h);
+    free(f->res.scalar);
     pack_buf_free(&f->buf);
     remove_db(f->path);
     free(f);
