@@ -52,8 +52,11 @@ typedef enum {
 } key_type_t;
 
 /* Range flags: KEY_R_LO value >= lo (KEY_R_LOX: > lo), KEY_R_HI value <= hi
- * (KEY_R_HIX: < hi); KEY_F_NONEMPTY: a string must not be empty. */
-enum { KEY_R_LO = 1u, KEY_R_LOX = 2u, KEY_R_HI = 4u, KEY_R_HIX = 8u, KEY_F_NONEMPTY = 16u };
+ * (KEY_R_HIX: < hi); KEY_F_NONEMPTY: a string must not be empty;
+ * KEY_F_UNLIMITED: a KEY_INT (or each item of a KEY_INT_LIST) also takes
+ * "unlimited", stored as the type's largest value (INT_MAX, INT64_MAX) and
+ * written back as "unlimited"; the range applies to the numbers only. */
+enum { KEY_R_LO = 1u, KEY_R_LOX = 2u, KEY_R_HI = 4u, KEY_R_HIX = 8u, KEY_F_NONEMPTY = 16u, KEY_F_UNLIMITED = 32u };
 
 typedef struct {
     const char *name;
