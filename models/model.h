@@ -118,6 +118,11 @@ struct run_result;
  * call (a model's own, from its series base). */
 #define MODEL_PASS (-1)
 
+/* What on_send answers when the model holds the request (a send-rate
+ * limiter's wait for a token): the models after it are not called until
+ * it sends the request on (client_send_held, world.h). */
+#define MODEL_SEND_HELD SIMTIME_NEVER
+
 /* Flags of attempt_end. */
 enum {
     MODEL_RETRYABLE = 1, /* the outcome is in the policy's retry_on set */
@@ -172,7 +177,9 @@ struct model_desc {
     int (*call_start)(struct world *w, void *state, uint32_t call);      /* -1: out of memory */
     int (*before_send)(struct world *w, void *state, uint32_t call);     /* MODEL_PASS or a failure */
     void (*send_cancelled)(struct world *w, void *state, uint32_t call); /* passed, but a later model refused */
-    simtime_t (*on_send)(struct world *w, void *state, uint32_t call, uint32_t req); /* extra ns; < 0: reset */
+    /* extra ns before the request leaves; < 0: reset; MODEL_SEND_HELD: the
+     * model keeps it and sends it on later (client_send_held) */
+    simtime_t (*on_send)(struct world *w, void *state, uint32_t call, uint32_t req);
     void (*attempt_end)(struct world *w, void *state, uint32_t call, outcome_t o, unsigned flags);
     int (*may_retry)(struct world *w, void *state, uint32_t call, outcome_t o); /* MODEL_PASS or a failure */
     void (*retry_granted)(struct world *w, void *state, uint32_t call, outcome_t o);

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "metrics.h"
+#include "stats.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -729,7 +731,14 @@ static void test_err_run_horizon(void **state)
                  "exp.ini:4: [run] duration: duration + drain", "beyond", NULL);
     run_cfg_t c;
     apply_ok("[run]\nbucket = 1h\nrecovery_hold = 1h\nduration = 1000000h\ndrain = 1000h\n", &c);
-    apply_ok("[run]\nduration = 1500h\n", &c); /* 5.4 million 1 s buckets */
+    /* the most 1 s buckets the series hold (their cells over the columns
+     * every model's series take), and one more */
+    long long most = (long long)(STATS_SERIES_MAX_CELLS / metrics_nseries());
+    char text[128];
+    snprintf(text, sizeof text, "[run]\nduration = %llds\ndrain = 0\n", most);
+    apply_ok(text, &c);
+    snprintf(text, sizeof text, "[run]\nduration = %llds\ndrain = 0\n", most + 1);
+    expect_error(text, "exp.ini:2: [run] duration: ", "buckets", NULL);
 }
 
 /* Combinations cfg.c checks itself so that it can name the key. */
