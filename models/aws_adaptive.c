@@ -281,11 +281,21 @@ static int enabled(const void *cfg, const run_cfg_t *run)
     return ((const aws_adaptive_cfg_t *)cfg)->enabled;
 }
 
+#define AWS_MEMORY_MAX ((size_t)1 << 30) /* bytes of limiters refused beyond */
+
 static int validate(const void *cfg, const run_cfg_t *run, const char **key, char *err, size_t errlen)
 {
-    (void)run;
     const aws_adaptive_cfg_t *c = cfg;
-    if (c->enabled && c->cost > c->min_capacity) {
+    if (!c->enabled)
+        return 0;
+    size_t bytes = (size_t)instances(c, run) * sizeof(aws_lim_t);
+    if (bytes > AWS_MEMORY_MAX) {
+        *key = "aws_adaptive.scope";
+        snprintf(err, errlen, "per-client limiters would take %zu MiB (limit %zu MiB); use scope = shared",
+                 bytes >> 20, AWS_MEMORY_MAX >> 20);
+        return -1;
+    }
+    if (c->cost > c->min_capacity) {
         *key = "aws_adaptive.cost";
         snprintf(err, errlen, "cost (%g tokens) is above min_capacity (%g tokens): a bucket that small could never "
                               "pay for an attempt", c->cost, c->min_capacity);

@@ -324,7 +324,8 @@ static void test_adaptive_quota(void **state)
     }
 }
 
-/* cost above min_capacity is refused, naming the key. */
+/* cost above min_capacity is refused, naming the key; so are per-client
+ * limiters beyond a GiB. */
 static void test_bad_cost(void **state)
 {
     (void)state;
@@ -335,6 +336,14 @@ static void test_bad_cost(void **state)
     assert_int_equal(cfg_doc_load_string(&d, "aws.ini", "[aws_adaptive]\nenabled = true\ncost = 2\n", err, sizeof err), 0);
     assert_int_equal(cfg_apply(&d, &c, err, sizeof err), -1);
     assert_non_null(strstr(err, "aws.ini:3: [aws_adaptive] cost: "));
+    cfg_doc_free(&d);
+    /* ten million per-client limiters: over a GiB */
+    memset(&d, 0, sizeof d);
+    assert_int_equal(cfg_doc_load_string(&d, "aws.ini", "[arrivals]\nclients = 10000000\n[aws_adaptive]\nenabled = true\n",
+                                         err, sizeof err),
+                     0);
+    assert_int_equal(cfg_apply(&d, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "scope = shared"));
     cfg_doc_free(&d);
 }
 
