@@ -159,8 +159,8 @@ static const krow_t core_keys[] = {
     {"arrivals", "think", KEY_DIST, AT(arrivals.think), "", "exp(1s)", ANY, NULL,
      "closed: think time between a call's end and the client's next call"},
 
-    {"retry", "max_attempts", KEY_INT, AT(retry.max_attempts), "attempts", "3", IN(1, 1000), NULL,
-     "attempts per call, the first one included"},
+    {"retry", "max_attempts", KEY_INT, AT(retry.max_attempts), "attempts", "3", KEY_F_UNLIMITED | KEY_R_LO | KEY_R_HI,
+     1, 1000, NULL, "attempts per call, the first one included; unlimited = until success, a deadline or a model ends it"},
     {"retry", "attempt_timeout", KEY_DURATION, AT(retry.attempt_timeout), "", "1s", ANY, NULL,
      "timeout of each attempt; 0 = none"},
     {"retry", "deadline", KEY_DURATION, AT(retry.deadline), "", "0", ANY, NULL,
@@ -866,6 +866,8 @@ static int parse_value(const krow_t *k, const char *v, run_cfg_t *c, char *m, si
         long long x = 0;
         if (k->type == KEY_QUEUE && strcmp(v, "unlimited") == 0) {
             x = SERVER_QUEUE_UNLIMITED;
+        } else if ((k->flags & KEY_F_UNLIMITED) && strcmp(v, "unlimited") == 0) {
+            x = k->size == sizeof(int) ? INT_MAX : INT64_MAX;
         } else {
             if (parse_ll(v, &x, m, ml) < 0 || check_range(k, (double)x, v, m, ml) < 0)
                 return -1;
@@ -1015,12 +1017,14 @@ static int format_value(const krow_t *k, const run_cfg_t *c, char *buf, size_t l
         if (k->size == sizeof(int)) {
             int i;
             memcpy(&i, f, sizeof i);
-            if (k->type == KEY_QUEUE && i == SERVER_QUEUE_UNLIMITED)
+            if ((k->type == KEY_QUEUE && i == SERVER_QUEUE_UNLIMITED) || ((k->flags & KEY_F_UNLIMITED) && i == INT_MAX))
                 return append(buf, len, &at, "unlimited");
             return append(buf, len, &at, "%d", i);
         } else {
             int64_t i;
             memcpy(&i, f, sizeof i);
+            if ((k->flags & KEY_F_UNLIMITED) && i == INT64_MAX)
+                return append(buf, len, &at, "unlimited");
             return append(buf, len, &at, "%" PRId64, i);
         }
     case KEY_UINT:
@@ -1917,7 +1921,7 @@ static void range_text(const krow_t *k, char *buf, size_t len)
         append(buf, len, &at, ">= 0");
     else
         append(buf, len, &at, "any");
-    if (k->type == KEY_QUEUE)
+    if (k->type == KEY_QUEUE || (k->flags & KEY_F_UNLIMITED))
         append(buf, len, &at, ", or unlimited");
 }
 

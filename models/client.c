@@ -14,7 +14,10 @@
  * of a stale one); attempt_end; may_retry, then retry_granted when every
  * model allowed it (a retry quota or budget may deny it, which ends the
  * call); response (a model may consume a response and send on, as the
- * contention model's read then write). A runtime model (the Go runtime)
+ * contention model's read then write). An on_send hook may also hold the
+ * request (MODEL_SEND_HELD: a client-side rate limiter's wait for a
+ * token) and send it on later with client_send_held, which runs the later
+ * models' on_send then. A runtime model (the Go runtime)
  * may carry the call's CPU work and sleeps (world_runtime_t).
  *
  * Event arguments pack (call index << 32 | attempt sequence or generation),
@@ -152,15 +155,18 @@ static int hooks_before_send(world_t *w, uint32_t ci)
     return MODEL_PASS;
 }
 
-/* Extra ns before the request leaves, or < 0 when the attempt is reset. */
-static simtime_t hooks_on_send(world_t *w, uint32_t ci, uint32_t ri)
+/* The on_send hooks of the models from the on-list index `from` on: the
+ * extra ns before the request leaves, < 0 when the attempt is reset, or
+ * MODEL_SEND_HELD when a model holds the request (the models after it hear
+ * of it when that model sends it on, client_send_held). */
+static simtime_t hooks_on_send(world_t *w, int from, uint32_t ci, uint32_t ri)
 {
     simtime_t extra = 0;
-    for (int i = 0; i < w->non; i++) {
+    for (int i = from; i < w->non; i++) {
         if (!w->on[i].d->on_send)
             continue;
         simtime_t d = w->on[i].d->on_send(w, w->on[i].state, ci, ri);
-        if (d < 0)
+        if (d < 0 || d == MODEL_SEND_HELD)
             return d;
         extra += d;
     }
@@ -287,6 +293,27 @@ static uint32_t new_request(world_t *w, uint32_t ci)
     return ri;
 }
 
+/* Request ri of call ci leaves the client: the on_send hooks of the
+ * models from the on-list index `from` on, then the network; unless a
+ * model holds it, or resets the attempt (a pooled connection the server
+ * had closed: the RST comes back after a round trip, nothing reaches the
+ * server). */
+static void dispatch(world_t *w, uint32_t ci, uint32_t ri, int from)
+{
+    const call_t *c = world_call(w, ci);
+    simtime_t extra = !c->hop && w->non ? hooks_on_send(w, from, ci, ri) : 0;
+    if (extra == MODEL_SEND_HELD)
+        return;
+    if (extra < 0) {
+        world_req(w, ri)->outcome = OUT_CONNERR;
+        eng_after(&w->eng,
+                  dist_draw(&w->cfg->network.request, w->r_net_req) + dist_draw(&w->cfg->network.response, w->r_net_resp),
+                  on_reset, w, ri);
+        return;
+    }
+    client_send_to_hop(w, ri, c->hop, extra + dist_draw(&w->cfg->network.request, w->r_net_req));
+}
+
 static void send_attempt(world_t *w, uint32_t ci)
 {
     call_t *c = world_call(w, ci);
@@ -318,21 +345,10 @@ static void send_attempt(world_t *w, uint32_t ci)
         world_count(w, first ? M_ATTEMPTS_FIRST : M_ATTEMPTS_RETRY, 1);
     if (c->caller_gone)
         world_count(w, M_ORPHAN_ATTEMPTS, 1);
-    req_t *r = world_req(w, ri);
     c->timeout_ev = pc->attempt_timeout > 0
                         ? eng_after(&w->eng, pc->attempt_timeout, on_timeout, w, PACK(ci, c->attempt_seq))
                         : 0;
-    simtime_t extra = !c->hop && w->non ? hooks_on_send(w, ci, ri) : 0;
-    if (extra < 0) {
-        /* a pooled connection the server had closed: the attempt is reset
-         * (the RST comes back after a round trip), nothing reaches the server */
-        r->outcome = OUT_CONNERR;
-        eng_after(&w->eng,
-                  dist_draw(&w->cfg->network.request, w->r_net_req) + dist_draw(&w->cfg->network.response, w->r_net_resp),
-                  on_reset, w, ri);
-        return;
-    }
-    client_send_to_hop(w, ri, c->hop, extra + dist_draw(&w->cfg->network.request, w->r_net_req));
+    dispatch(w, ci, ri, 0);
 }
 
 void client_send_copy(world_t *w, uint32_t ci, int series)
@@ -345,15 +361,15 @@ void client_send_copy(world_t *w, uint32_t ci, int series)
     world_count(w, series, 1);
     if (c->caller_gone)
         world_count(w, M_ORPHAN_ATTEMPTS, 1);
-    simtime_t extra = !c->hop && w->non ? hooks_on_send(w, ci, ri) : 0;
-    if (extra < 0) {
-        world_req(w, ri)->outcome = OUT_CONNERR;
-        eng_after(&w->eng,
-                  dist_draw(&w->cfg->network.request, w->r_net_req) + dist_draw(&w->cfg->network.response, w->r_net_resp),
-                  on_reset, w, ri);
-        return;
-    }
-    client_send_to_hop(w, ri, c->hop, extra + dist_draw(&w->cfg->network.request, w->r_net_req));
+    dispatch(w, ci, ri, 0);
+}
+
+void client_send_held(world_t *w, uint32_t ri, const model_info_t *m)
+{
+    int from = 0;
+    while (from < w->non && w->on[from].d->info != m)
+        from++;
+    dispatch(w, world_req(w, ri)->call, ri, from + 1);
 }
 
 int client_retry_allowed(world_t *w, uint32_t ci, outcome_t o)

@@ -30,8 +30,10 @@ static const key_row_t keys[] = {
     {"count", KEY_INT, KEY_AT(layers_cfg_t, count), "tiers", "1", KEY_IN(1, LAYERS_MAX), NULL,
      "tiers in the chain: callers ([retry]) call tier 0, the last tier is [server], the lists below describe "
      "tiers 0..count-2 (item i: tier i); 1 = off"},
-    {"max_attempts", KEY_INT_LIST, KEY_AT(layers_cfg_t, max_attempts), "attempts", "3", KEY_IN(1, 1000), NULL,
-     "per upper tier: attempts of its call to the next tier (its retry loop follows [retry] otherwise)"},
+    {"max_attempts", KEY_INT_LIST, KEY_AT(layers_cfg_t, max_attempts), "attempts", "3",
+     KEY_F_UNLIMITED | KEY_R_LO | KEY_R_HI, 1, 1000, NULL,
+     "per upper tier: attempts of its call to the next tier (its retry loop follows [retry] otherwise); unlimited = "
+     "until success or the propagated deadline"},
     {"attempt_timeout", KEY_DURATION_LIST, KEY_AT(layers_cfg_t, attempt_timeout), "", "1s", KEY_ANY, NULL,
      "per upper tier: timeout of each attempt to the next tier; 0 = none"},
     {"workers", KEY_INT_LIST, KEY_AT(layers_cfg_t, workers), "workers", "100", KEY_IN(1, 1000000), NULL,

@@ -23,7 +23,7 @@
 
 typedef struct {
     int count;                              /* tiers, 1..LAYERS_MAX; 1 = only [server] */
-    int max_attempts[LAYERS_MAX];           /* tier i's attempts per call to tier i+1 */
+    int max_attempts[LAYERS_MAX];           /* tier i's attempts per call to tier i+1, 1..1000 or POLICY_ATTEMPTS_UNLIMITED */
     simtime_t attempt_timeout[LAYERS_MAX];  /* ns, tier i's per-attempt timeout; 0 = none */
     int workers[LAYERS_MAX];                /* tier i's concurrent requests */
     simtime_t service[LAYERS_MAX];          /* ns, tier i's own work per request (after its call) */

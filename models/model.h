@@ -52,8 +52,11 @@ typedef enum {
 } key_type_t;
 
 /* Range flags: KEY_R_LO value >= lo (KEY_R_LOX: > lo), KEY_R_HI value <= hi
- * (KEY_R_HIX: < hi); KEY_F_NONEMPTY: a string must not be empty. */
-enum { KEY_R_LO = 1u, KEY_R_LOX = 2u, KEY_R_HI = 4u, KEY_R_HIX = 8u, KEY_F_NONEMPTY = 16u };
+ * (KEY_R_HIX: < hi); KEY_F_NONEMPTY: a string must not be empty;
+ * KEY_F_UNLIMITED: a KEY_INT (or each item of a KEY_INT_LIST) also takes
+ * "unlimited", stored as the type's largest value (INT_MAX, INT64_MAX) and
+ * written back as "unlimited"; the range applies to the numbers only. */
+enum { KEY_R_LO = 1u, KEY_R_LOX = 2u, KEY_R_HI = 4u, KEY_R_HIX = 8u, KEY_F_NONEMPTY = 16u, KEY_F_UNLIMITED = 32u };
 
 typedef struct {
     const char *name;
@@ -115,6 +118,11 @@ struct run_result;
  * call (a model's own, from its series base). */
 #define MODEL_PASS (-1)
 
+/* What on_send answers when the model holds the request (a send-rate
+ * limiter's wait for a token): the models after it are not called until
+ * it sends the request on (client_send_held, world.h). */
+#define MODEL_SEND_HELD SIMTIME_NEVER
+
 /* Flags of attempt_end. */
 enum {
     MODEL_RETRYABLE = 1, /* the outcome is in the policy's retry_on set */
@@ -169,7 +177,9 @@ struct model_desc {
     int (*call_start)(struct world *w, void *state, uint32_t call);      /* -1: out of memory */
     int (*before_send)(struct world *w, void *state, uint32_t call);     /* MODEL_PASS or a failure */
     void (*send_cancelled)(struct world *w, void *state, uint32_t call); /* passed, but a later model refused */
-    simtime_t (*on_send)(struct world *w, void *state, uint32_t call, uint32_t req); /* extra ns; < 0: reset */
+    /* extra ns before the request leaves; < 0: reset; MODEL_SEND_HELD: the
+     * model keeps it and sends it on later (client_send_held) */
+    simtime_t (*on_send)(struct world *w, void *state, uint32_t call, uint32_t req);
     void (*attempt_end)(struct world *w, void *state, uint32_t call, outcome_t o, unsigned flags);
     int (*may_retry)(struct world *w, void *state, uint32_t call, outcome_t o); /* MODEL_PASS or a failure */
     void (*retry_granted)(struct world *w, void *state, uint32_t call, outcome_t o);

@@ -13,6 +13,7 @@
 #ifndef RETRYSIM_POLICY_H
 #define RETRYSIM_POLICY_H
 
+#include <limits.h>
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
@@ -56,8 +57,14 @@ typedef enum {
     RETRY_AFTER_MAX     /* wait max(server's value, own backoff) (capped) */
 } retry_after_mode_t;
 
+/* max_attempts = unlimited ([retry] max_attempts, KEY_F_UNLIMITED): the
+ * largest int, so "attempts < max_attempts" holds for every count a call
+ * can reach and the attempt counter (an int) cannot pass it. Nothing is
+ * ever sized by max_attempts. */
+#define POLICY_ATTEMPTS_UNLIMITED INT_MAX
+
 typedef struct {
-    int max_attempts;            /* attempts per call, first try included, 1..1000 */
+    int max_attempts;            /* attempts per call, first try included, 1..1000 or POLICY_ATTEMPTS_UNLIMITED */
     simtime_t attempt_timeout;   /* ns, per attempt; 0 = none */
     simtime_t deadline;          /* ns, the caller's overall deadline from the call's start; 0 = none */
     int ignore_deadline;         /* 1: retries go on after the caller gave up (orphans, docs/failure-modes.md §2.1) */

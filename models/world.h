@@ -244,6 +244,11 @@ static inline uint32_t world_waiting(const world_t *w)
  * a copy that ended without ending the attempt, for the models that count
  * attempts (a retry token bucket). */
 void client_send_copy(world_t *w, uint32_t ci, int series);
+/* Request ri, which model m's on_send held (MODEL_SEND_HELD), leaves now:
+ * the on_send hooks of the models after m, then the network. A model
+ * holding a request whose attempt has ended (client_request_alive is 0)
+ * frees it instead (world_req_free). */
+void client_send_held(world_t *w, uint32_t ri, const model_info_t *m);
 int client_retry_allowed(world_t *w, uint32_t ci, outcome_t o);
 void client_copy_ended(world_t *w, uint32_t ci, outcome_t o);
 

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "metrics.h"
+#include "stats.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -729,7 +731,14 @@ static void test_err_run_horizon(void **state)
                  "exp.ini:4: [run] duration: duration + drain", "beyond", NULL);
     run_cfg_t c;
     apply_ok("[run]\nbucket = 1h\nrecovery_hold = 1h\nduration = 1000000h\ndrain = 1000h\n", &c);
-    apply_ok("[run]\nduration = 1500h\n", &c); /* 5.4 million 1 s buckets */
+    /* the most 1 s buckets the series hold (their cells over the columns
+     * every model's series take), and one more */
+    long long most = (long long)(STATS_SERIES_MAX_CELLS / metrics_nseries());
+    char text[128];
+    snprintf(text, sizeof text, "[run]\nduration = %llds\ndrain = 0\n", most);
+    apply_ok(text, &c);
+    snprintf(text, sizeof text, "[run]\nduration = %llds\ndrain = 0\n", most + 1);
+    expect_error(text, "exp.ini:2: [run] duration: ", "buckets", NULL);
 }
 
 /* Combinations cfg.c checks itself so that it can name the key. */
@@ -979,6 +988,27 @@ static void test_params_round_trip(void **state)
     assert_int_equal(LAYERS_CFG(&c)->workers[LAYERS_MAX - 1], 7);
     round_trip(&c);
     expect_error("[layers]\nmax_attempts = 3, 0\n", "exp.ini:2", "item 2", NULL);
+
+    /* max_attempts = unlimited: the largest int, written back as the word;
+     * numbers keep their range, and only the whole word is taken */
+    apply_ok("[retry]\nmax_attempts = unlimited\n[layers]\ncount = 3\nmax_attempts = 2, unlimited\n", &c);
+    assert_int_equal(c.retry.max_attempts, POLICY_ATTEMPTS_UNLIMITED);
+    assert_int_equal(LAYERS_CFG(&c)->max_attempts[0], 2);
+    assert_int_equal(LAYERS_CFG(&c)->max_attempts[1], POLICY_ATTEMPTS_UNLIMITED);
+    round_trip(&c);
+    {
+        rec_param_t *up;
+        int un;
+        char uerr[256];
+        assert_int_equal(cfg_params(&c, &up, &un, uerr, sizeof uerr), 0);
+        assert_string_equal(param(up, un, "retry.max_attempts"), "unlimited");
+        assert_string_equal(param(up, un, "layers.max_attempts"), "2, unlimited");
+        cfg_params_free(up, un);
+    }
+    expect_error("[retry]\nmax_attempts = unlimitedx\n", "exp.ini:2", "max_attempts", NULL);
+    expect_error("[retry]\nmax_attempts = 1001\n", "exp.ini:2", "above the maximum 1000", NULL);
+    expect_error("[retry]\nattempt_timeout = unlimited\n", "exp.ini:2", "attempt_timeout", NULL);
+    expect_error("[server]\nworkers = unlimited\n", "exp.ini:2", "workers", NULL);
     expect_error("[layers]\nmax_attempts = 1, 2, 3, 4, 5, 6, 7, 8, 9\n", "exp.ini:2", "more than 8 items", NULL);
 
     /* the longest lists: 64 schedule steps and 16 outages, through --set */
