@@ -38,6 +38,7 @@
 #include <ini.h>
 
 #include "dist.h"
+#include "expand.h"
 #include "model.h"
 #include "simtime.h"
 
@@ -1729,11 +1730,77 @@ int cfg_defaults(run_cfg_t *c, char *err, size_t errlen)
     return 0;
 }
 
+static const cfg_expander_t *expander_of(const cfg_entry_t *e)
+{
+    for (const cfg_expander_t *x = cfg_expanders; x->section; x++)
+        if (!strcmp(x->section, e->section) && !strcmp(x->key, e->key))
+            return x;
+    return NULL;
+}
+
+/* Apply one expansion's entries. They name their origin ("preset grpc",
+ * "svc.json: methodConfig[0]...") besides the key that expanded. */
+static int apply_xlist(const cfg_entry_t *e, const cfg_xlist_t *l, run_cfg_t *out, char *err,
+                       size_t errlen)
+{
+    char m[512], loc[300];
+    for (int i = 0; i < l->n; i++) {
+        const cfg_xentry_t *x = &l->e[i];
+        const krow_t *k = find_key(x->section, x->key);
+        where(e, loc, sizeof loc);
+        if (!k)
+            return cfg_seterr(err, errlen, "%s: [%s] %s: %s sets [%s] %s, which is not a key (internal error)", loc,
+                              e->section, e->key, x->origin, x->section, x->key);
+        if (parse_value(k, x->value, out, m, sizeof m) < 0)
+            return cfg_seterr(err, errlen, "%s: [%s] %s: %s: [%s] %s = %s: %s", loc, e->section, e->key, x->origin,
+                              x->section, x->key, x->value, m);
+    }
+    return 0;
+}
+
+/* Keys that stand for other keys (expand.h) are applied first, so every
+ * key the document writes itself overrides what they supply. */
+static int apply_expansions(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
+{
+    const cfg_entry_t *seen[8] = {0}; /* the expanding entry used, per section met */
+    int nseen = 0;
+    for (int i = 0; i < d->n; i++) {
+        const cfg_entry_t *e = &d->entries[i];
+        const cfg_expander_t *x = expander_of(e);
+        if (!x)
+            continue;
+        for (int j = 0; j < nseen; j++)
+            if (!strcmp(seen[j]->section, e->section) && strcmp(seen[j]->key, e->key)) {
+                char loc[300];
+                where(e, loc, sizeof loc);
+                return cfg_seterr(err, errlen, "%s: [%s] %s: [%s] %s is set too; each supplies the whole policy, "
+                                               "set one of them",
+                                  loc, e->section, e->key, seen[j]->section, seen[j]->key);
+            }
+        if (nseen < (int)(sizeof seen / sizeof seen[0]))
+            seen[nseen++] = e;
+        cfg_xlist_t l = {0};
+        char m[512];
+        int rc = x->fn(d, e, &l, m, sizeof m);
+        if (rc < 0) {
+            cfg_xlist_free(&l);
+            return fail_at(d, e, e->section, e->key, m, err, errlen);
+        }
+        rc = apply_xlist(e, &l, out, err, errlen);
+        cfg_xlist_free(&l);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int cfg_apply(const cfg_doc_t *d, run_cfg_t *out, char *err, size_t errlen)
 {
     if (cfg_defaults(out, err, errlen) < 0)
         return -1;
     if (default_experiment(d, out, err, errlen) < 0)
+        return -1;
+    if (apply_expansions(d, out, err, errlen) < 0)
         return -1;
     char m[512];
     for (int i = 0; i < d->n; i++) {

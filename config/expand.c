@@ -42,6 +42,11 @@ int cfg_xlist_add(cfg_xlist_t *l, const char *section, const char *key, const ch
     return 0;
 }
 
+/* The expanding keys. A new preset source or client file format adds one
+ * row here and one key row (a KEY_STRING that records the value). */
+const cfg_expander_t cfg_expanders[] = {
+    {NULL, NULL, NULL}};
+
 void cfg_xlist_free(cfg_xlist_t *l)
 {
     for (int i = 0; i < l->n; i++) {
