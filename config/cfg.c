@@ -80,9 +80,10 @@ static const key_name_t backoffs[] = {
     {"exponential", BACKOFF_EXPONENTIAL}, {"memoryless", BACKOFF_MEMORYLESS}, {NULL, 0}};
 static const key_name_t jitters[] = {
     {"none", JITTER_NONE}, {"full", JITTER_FULL}, {"equal", JITTER_EQUAL},
-    {"decorrelated", JITTER_DECORRELATED}, {"proportional", JITTER_PROPORTIONAL}, {NULL, 0}};
+    {"decorrelated", JITTER_DECORRELATED}, {"proportional", JITTER_PROPORTIONAL}, {"upward", JITTER_UPWARD},
+    {"additive", JITTER_ADDITIVE}, {"decorrelated_v2", JITTER_DECORRELATED_V2}, {NULL, 0}};
 static const key_name_t retry_after_modes[] = {
-    {"ignore", RETRY_AFTER_IGNORE}, {"honour", RETRY_AFTER_HONOUR}, {"max", RETRY_AFTER_MAX}, {NULL, 0}};
+    {"ignore", RETRY_AFTER_IGNORE}, {"honour", RETRY_AFTER_HONOUR}, {"max", RETRY_AFTER_MAX}, {"add", RETRY_AFTER_ADD}, {NULL, 0}};
 static const key_name_t limiter_kinds[] = {
     {"none", LIMITER_NONE}, {"token_bucket", LIMITER_TOKEN_BUCKET}, {"nginx", LIMITER_NGINX}, {NULL, 0}};
 static const key_name_t queue_full_statuses[] = {{"429", 429}, {"503", 503}, {"504", 504}, {NULL, 0}};
@@ -177,13 +178,21 @@ static const krow_t core_keys[] = {
     {"retry", "cap", KEY_DURATION, AT(retry.cap), "", "20s", ANY, NULL,
      "upper bound of every backoff delay; 0 = none"},
     {"retry", "jitter", KEY_ENUM, AT(retry.jitter), "", "full", ANY, jitters,
-     "randomisation of the delay (Brooker 2015; proportional: delay * (1 +- jitter_fraction))"},
+     "randomisation of the delay (docs/retry-policies.md: Brooker 2015; proportional, upward, additive; Polly v8's)"},
     {"retry", "jitter_fraction", KEY_DOUBLE, AT(retry.jitter_fraction), "fraction", "0.2", IN(0, 1), NULL,
-     "proportional jitter's f"},
+     "proportional and upward jitter's f"},
+    {"retry", "jitter_max", KEY_DURATION, AT(retry.jitter_max), "", "1s", ANY, NULL,
+     "additive jitter's upper end: delay + U(0, jitter_max)"},
+    {"retry", "granularity", KEY_DURATION, AT(retry.granularity), "", "0", ANY, NULL,
+     "backoff delays are cut down to a whole multiple of it (Envoy: 1ms); 0 = exact"},
+    {"retry", "throttle_base", KEY_DURATION, AT(retry.throttle_base), "", "0", ANY, NULL,
+     "base of the backoff schedule after a 429 (AWS SDKs' throttling errors); 0 = base"},
     {"retry", "retry_on", KEY_RETRY_ON, AT(retry.retry_on), "", "429, 503, timeout, connection", ANY, NULL,
      "outcomes that are retried (others end the call)"},
+    {"retry", "retry_on_with_retry_after", KEY_RETRY_ON, AT(retry.retry_on_ra), "", "none", ANY, NULL,
+     "outcomes retried only when the response carries a Retry-After (urllib3: 413, 429, 503)"},
     {"retry", "retry_after", KEY_ENUM, AT(retry.retry_after), "", "honour", ANY, retry_after_modes,
-     "Retry-After header: ignore it, wait exactly it, or wait max(it, own backoff)"},
+     "Retry-After header: ignore it, wait exactly it, wait max(it, own backoff), or own backoff + it"},
     {"retry", "retry_after_cap", KEY_DURATION, AT(retry.retry_after_cap), "", "60s", ANY, NULL,
      "upper bound of a Retry-After wait; 0 = none"},
     {"retry", "nonreplayable", KEY_DOUBLE, AT(retry.nonreplayable), "fraction", "0", IN(0, 1), NULL,

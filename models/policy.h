@@ -48,13 +48,21 @@ typedef enum { BACKOFF_CONSTANT, BACKOFF_LINEAR, BACKOFF_EXPONENTIAL, BACKOFF_ME
 
 /* On the nominal delay v: none v; full U(0, v); equal v/2 + U(0, v/2);
  * proportional v(1 + f U(-1, 1)), capped; decorrelated (Brooker) ignores v:
- * s = min(cap, U(base, 3 s_prev)), s_prev kept in policy_state_t.sleep. */
-typedef enum { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED, JITTER_PROPORTIONAL } jitter_kind_t;
+ * s = min(cap, U(base, 3 s_prev)), s_prev kept in policy_state_t.j.sleep;
+ * upward v(1 + f U(0, 1)) (aws-sdk-go v1: 2^(n-1) U(base, 2 base));
+ * additive v + U(0, jitter_max), capped (tenacity's wait_exponential_jitter);
+ * decorrelated_v2: Polly v8's DecorrelatedJitterBackoffV2, whose delays sum
+ * to a smooth exponential curve (policy.c). */
+typedef enum {
+    JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED, JITTER_PROPORTIONAL,
+    JITTER_UPWARD, JITTER_ADDITIVE, JITTER_DECORRELATED_V2
+} jitter_kind_t;
 
 typedef enum {
     RETRY_AFTER_IGNORE, /* the header is not looked at */
     RETRY_AFTER_HONOUR, /* wait exactly the server's value (capped) */
-    RETRY_AFTER_MAX     /* wait max(server's value, own backoff) (capped) */
+    RETRY_AFTER_MAX,    /* wait max(server's value, own backoff) (capped) */
+    RETRY_AFTER_ADD     /* wait own backoff + server's value (capped): aws-sdk-go v1 */
 } retry_after_mode_t;
 
 /* max_attempts = unlimited ([retry] max_attempts, KEY_F_UNLIMITED): the
@@ -73,8 +81,12 @@ typedef struct {
     double multiplier;           /* exponential growth per retry, >= 1 */
     simtime_t cap;               /* ns, upper bound of every backoff delay; 0 = none */
     jitter_kind_t jitter;
-    double jitter_fraction;      /* proportional jitter f in [0, 1]: delay * (1 ± f) */
+    double jitter_fraction;      /* proportional and upward jitter's f in [0, 1] */
+    simtime_t jitter_max;        /* ns, additive jitter's upper end: delay + U(0, jitter_max) */
+    simtime_t granularity;       /* ns, backoff delays are cut down to a multiple of it; 0 = none */
+    simtime_t throttle_base;     /* ns, base of the schedule after a 429; 0 = base */
     unsigned retry_on;           /* bit set of POLICY_RETRY_BIT(outcome) */
+    unsigned retry_on_ra;        /* outcomes retried only when they carry a Retry-After (urllib3) */
     retry_after_mode_t retry_after;
     simtime_t retry_after_cap;   /* ns, upper bound of a Retry-After wait; 0 = none */
     double nonreplayable;        /* fraction of calls whose retries fail at the client, [0, 1] (docs/failure-modes.md §1.1) */
@@ -83,7 +95,10 @@ typedef struct {
 /* Per-call state the policy keeps between attempts. */
 typedef struct {
     int attempts;      /* attempts made so far, >= 1 when deciding */
-    simtime_t sleep;   /* ns, the previous decorrelated-jitter delay (its state; base at start) */
+    union {
+        simtime_t sleep; /* ns, the previous decorrelated-jitter delay (its state; base at start) */
+        double prev;     /* decorrelated_v2: the curve's previous value (0 at start) */
+    } j;
 } policy_state_t;
 
 typedef enum {

@@ -519,7 +519,7 @@ static void test_set_overrides(void **state)
     assert_int_equal(cfg_doc_set(&d, "retry.jitter=fuzzy", err, sizeof err), 0);
     assert_int_equal(cfg_apply(&d, &c, err, sizeof err), -1);
     assert_string_equal(err, "--set: [retry] jitter: 'fuzzy' is not one of: none, full, equal, decorrelated, "
-                             "proportional");
+                             "proportional, upward, additive, decorrelated_v2");
     assert_int_equal(cfg_doc_set(&d, "retry.jitter=none", err, sizeof err), 0);
     assert_int_equal(cfg_doc_set(&d, "retry.bsae=1s", err, sizeof err), 0);
     assert_int_equal(cfg_apply(&d, &c, err, sizeof err), -1);

@@ -111,10 +111,10 @@ static void test_defaults_and_names(void **state)
     assert_int_equal(c.retry_after_cap, 60000000000);
     assert_true(c.nonreplayable == 0.0);
 
-    policy_state_t s = {77, 0};
+    policy_state_t s = {77, {0}};
     policy_start(&c, &s);
     assert_int_equal(s.attempts, 0);
-    assert_int_equal(s.sleep, 100000000);
+    assert_int_equal(s.j.sleep, 100000000);
 
     static const char *const outcomes[] = {"ok", "429", "500", "502", "503", "504", "timeout", "connection",
                                            "409"};
@@ -345,13 +345,13 @@ static void test_decorrelated_jitter(void **state)
     policy_state_t s;
     for (int call = 0; call < NDRAWS / 10; call++) { /* 10,000 calls x 10 retries */
         policy_start(&c, &s);
-        assert_int_equal(s.sleep, 5 * SIMTIME_MS);
+        assert_int_equal(s.j.sleep, 5 * SIMTIME_MS);
         for (int n = 1; n <= 10; n++) {
-            simtime_t prev = s.sleep;
+            simtime_t prev = s.j.sleep;
             simtime_t hi = 3 * prev < c.cap ? 3 * prev : c.cap;
             simtime_t d = decide_after(&c, &s, n, r).delay;
             assert_true(d >= c.base && d <= hi);
-            assert_int_equal(s.sleep, d); /* the state is the last delay */
+            assert_int_equal(s.j.sleep, d); /* the state is the last delay */
         }
     }
     /* first retry: U(base, 3 base), mean 2 base = 10 ms, sd 2 base/sqrt(12) */
@@ -364,7 +364,7 @@ static void test_decorrelated_jitter(void **state)
     /* from s_prev = 1 s: min(2 s, U(5 ms, 3 s)), a capped uniform */
     acc_t b = {0, 0};
     for (int i = 0; i < NDRAWS; i++) {
-        s.sleep = SIMTIME_S;
+        s.j.sleep = SIMTIME_S;
         acc_add(&b, (double)decide_after(&c, &s, 4, r).delay);
     }
     double m1 = capped_uniform_moment(5e6, 3e9, 2e9, 1), m2 = capped_uniform_moment(5e6, 3e9, 2e9, 2);
@@ -627,6 +627,163 @@ static void test_independent_failures(void **state)
     gsl_rng_free(jit);
 }
 
+/* ---- the forms real libraries need (docs/clients.md) -------------------- */
+
+/* upward, f = 1: aws-sdk-go v1's 2^(n-1) U(base, 2 base); mean 1.5 v. */
+static void test_upward_jitter(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_UPWARD);
+    c.base = 30 * SIMTIME_MS;
+    c.jitter_fraction = 1.0;
+    gsl_rng *r = new_rng(SEED);
+    for (int n = 1; n <= 3; n++) {
+        double v = 30e6 * pow(2.0, n - 1);
+        acc_t a = {0, 0};
+        policy_state_t s;
+        policy_start(&c, &s);
+        for (int i = 0; i < NDRAWS; i++) {
+            simtime_t d = decide_after(&c, &s, n, r).delay;
+            assert_true((double)d >= v && (double)d <= 2.0 * v);
+            acc_add(&a, (double)d);
+        }
+        check_mean("upward", a.mean, 1.5 * v, v / sqrt(12.0), a.n);
+    }
+    gsl_rng_free(r);
+}
+
+/* additive: tenacity's wait_exponential_jitter(initial 1 s, jitter 1 s):
+ * retry k waits 2^(k-1) + U(0, 1) s, capped at max after the jitter. */
+static void test_additive_jitter(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_ADDITIVE);
+    c.base = SIMTIME_S;
+    c.jitter_max = SIMTIME_S;
+    c.cap = 5 * SIMTIME_S;
+    gsl_rng *r = new_rng(SEED);
+    for (int n = 1; n <= 4; n++) {
+        double lo = 1e9 * pow(2.0, n - 1), hi = lo + 1e9;
+        acc_t a = {0, 0};
+        policy_state_t s;
+        policy_start(&c, &s);
+        for (int i = 0; i < NDRAWS; i++) {
+            simtime_t d = decide_after(&c, &s, n, r).delay;
+            assert_true(d <= c.cap);
+            if (hi <= 5e9)
+                assert_true((double)d >= lo && (double)d <= hi);
+            acc_add(&a, (double)d);
+        }
+        if (hi <= 5e9)
+            check_mean("additive", a.mean, lo + 0.5e9, 1e9 / sqrt(12.0), a.n);
+        else /* 8 s + U: always above the 5 s cap */
+            assert_true(a.mean == 5e9);
+    }
+    gsl_rng_free(r);
+}
+
+/* decorrelated_v2 (Polly v8, base 2 s): the delays' running sum after
+ * retry k is 2^t tanh(sqrt(4 t)) / 1.4 x 2 s with t in [k-1, k): after one
+ * retry in [0, 2.7544], after two in [2.7544, 5.6745], after three in
+ * [5.6745, 11.4062] (docs/clients.md, reference values). */
+static void test_decorrelated_v2(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_DECORRELATED_V2);
+    c.base = 2 * SIMTIME_S;
+    c.cap = 0;
+    const double bound[4] = {0.0, 2.7544, 5.6745, 11.4062}; /* s */
+    gsl_rng *r = new_rng(SEED);
+    for (int i = 0; i < 20000; i++) {
+        policy_state_t s;
+        policy_start(&c, &s);
+        double sum = 0;
+        for (int k = 1; k <= 3; k++) {
+            sum += (double)decide_after(&c, &s, k, r).delay / 1e9;
+            if (sum < bound[k - 1] - 1e-3 || sum > bound[k] + 1e-3)
+                fail_msg("sum after retry %d: %.4f s, outside [%.4f, %.4f]", k, sum, bound[k - 1], bound[k]);
+        }
+    }
+    gsl_rng_free(r);
+}
+
+/* granularity: Envoy's whole-millisecond full jitter U{0 .. interval - 1}. */
+static void test_granularity(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_FULL);
+    c.base = 25 * SIMTIME_MS;
+    c.cap = 250 * SIMTIME_MS;
+    c.granularity = SIMTIME_MS;
+    gsl_rng *r = new_rng(SEED);
+    int seen_top = 0;
+    policy_state_t s;
+    policy_start(&c, &s);
+    for (int i = 0; i < NDRAWS; i++) {
+        simtime_t d = decide_after(&c, &s, 1, r).delay;
+        assert_int_equal(d % SIMTIME_MS, 0);
+        assert_true(d <= 24 * SIMTIME_MS);
+        seen_top |= d == 24 * SIMTIME_MS;
+    }
+    assert_true(seen_top);
+    gsl_rng_free(r);
+}
+
+/* throttle_base: after a 429 the schedule starts from it (AWS: 1 s for
+ * throttling errors, 50 ms otherwise, in the 2026 standard mode). */
+static void test_throttle_base(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_NONE);
+    c.base = 50 * SIMTIME_MS;
+    c.throttle_base = SIMTIME_S;
+    c.retry_on = POLICY_RETRY_BIT(OUT_429) | POLICY_RETRY_BIT(OUT_503);
+    policy_state_t s;
+    policy_start(&c, &s);
+    s.attempts = 2;
+    assert_int_equal(policy_decide(&c, &s, OUT_503, -1, NULL).delay, 100 * SIMTIME_MS);
+    assert_int_equal(policy_decide(&c, &s, OUT_429, -1, NULL).delay, 2 * SIMTIME_S);
+}
+
+/* retry_after = add: aws-sdk-go v1 adds the server's value to its backoff. */
+static void test_retry_after_add(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_NONE);
+    c.retry_after = RETRY_AFTER_ADD;
+    c.retry_after_cap = 0;
+    policy_state_t s;
+    policy_start(&c, &s);
+    s.attempts = 3;
+    policy_decision_t d = policy_decide(&c, &s, OUT_503, 2 * SIMTIME_S, NULL);
+    assert_int_equal(d.verdict, POLICY_RETRY);
+    assert_int_equal(d.delay, 400 * SIMTIME_MS + 2 * SIMTIME_S);
+    c.retry_after_cap = SIMTIME_S;
+    assert_int_equal(policy_decide(&c, &s, OUT_503, 2 * SIMTIME_S, NULL).delay, SIMTIME_S);
+    /* no header: the backoff alone */
+    assert_int_equal(policy_decide(&c, &s, OUT_503, -1, NULL).delay, 400 * SIMTIME_MS);
+}
+
+/* retry_on_with_retry_after: urllib3 retries 429 and 503 only when they
+ * carry Retry-After. */
+static void test_retry_on_with_retry_after(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_NONE);
+    c.retry_on = POLICY_RETRY_BIT(OUT_TIMEOUT);
+    c.retry_on_ra = POLICY_RETRY_BIT(OUT_429) | POLICY_RETRY_BIT(OUT_503);
+    c.retry_after = RETRY_AFTER_HONOUR;
+    policy_state_t s;
+    policy_start(&c, &s);
+    s.attempts = 1;
+    assert_int_equal(policy_decide(&c, &s, OUT_503, -1, NULL).verdict, POLICY_GIVEUP_NOT_RETRYABLE);
+    policy_decision_t d = policy_decide(&c, &s, OUT_503, 3 * SIMTIME_S, NULL);
+    assert_int_equal(d.verdict, POLICY_RETRY);
+    assert_int_equal(d.delay, 3 * SIMTIME_S);
+    assert_int_equal(policy_decide(&c, &s, OUT_500, 3 * SIMTIME_S, NULL).verdict, POLICY_GIVEUP_NOT_RETRYABLE);
+    assert_int_equal(policy_decide(&c, &s, OUT_TIMEOUT, -1, NULL).verdict, POLICY_RETRY);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -638,6 +795,10 @@ int main(void)
         cmocka_unit_test(test_proportional_jitter),  cmocka_unit_test(test_memoryless),
         cmocka_unit_test(test_retry_after),          cmocka_unit_test(test_retry_predicate),
         cmocka_unit_test(test_exhausted),            cmocka_unit_test(test_independent_failures),
+        cmocka_unit_test(test_upward_jitter),        cmocka_unit_test(test_additive_jitter),
+        cmocka_unit_test(test_decorrelated_v2),      cmocka_unit_test(test_granularity),
+        cmocka_unit_test(test_throttle_base),        cmocka_unit_test(test_retry_after_add),
+        cmocka_unit_test(test_retry_on_with_retry_after),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
