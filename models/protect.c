@@ -346,6 +346,16 @@ protect_verdict_t protect_admit(protect_t *p, uint32_t client, simtime_t now, pr
     return PROTECT_PASS;
 }
 
+/* aws: what a retry after outcome o costs. */
+static int64_t aws_cost(const protect_quota_cfg_t *q, outcome_t o)
+{
+    if (o == OUT_TIMEOUT)
+        return q->timeout_cost;
+    if (o == OUT_429 && q->throttle_cost >= 0)
+        return q->throttle_cost;
+    return q->retry_cost;
+}
+
 void protect_attempt_end(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o,
                          int retryable)
 {
@@ -353,8 +363,10 @@ void protect_attempt_end(protect_t *p, uint32_t client, simtime_t now, protect_c
         int64_t *t = &p->tokens[inst(p->nq, client)];
         if (p->cfg.quota.kind == QUOTA_AWS) {
             if (o == OUT_OK) {
-                int64_t refund = pc->quota_cost == 0 ? p->cfg.quota.success_refund
-                                                     : (p->cfg.quota.refund_retry ? (int64_t)pc->quota_cost : 0);
+                const protect_quota_cfg_t *q = &p->cfg.quota;
+                int64_t refund = pc->quota_cost == 0 ? q->success_refund
+                                                     : (q->refund_retry ? (int64_t)pc->quota_cost : 0) +
+                                                           (q->increment_retried ? q->success_refund : 0);
                 *t = *t + refund > p->q_max ? p->q_max : *t + refund;
             }
         } else if (o == OUT_OK) {
@@ -378,8 +390,7 @@ protect_verdict_t protect_may_retry(protect_t *p, uint32_t client, simtime_t now
     if (p->nq) {
         int64_t t = p->tokens[inst(p->nq, client)];
         if (p->cfg.quota.kind == QUOTA_AWS) {
-            int64_t cost = o == OUT_TIMEOUT ? p->cfg.quota.timeout_cost : p->cfg.quota.retry_cost;
-            if (t < cost)
+            if (t < aws_cost(&p->cfg.quota, o))
                 return PROTECT_DENY_QUOTA;
         } else if (!(2 * t > p->q_max)) { /* tokens > max_tokens / 2, exactly */
             return PROTECT_DENY_QUOTA;
@@ -398,7 +409,7 @@ protect_verdict_t protect_may_retry(protect_t *p, uint32_t client, simtime_t now
 void protect_retry_granted(protect_t *p, uint32_t client, simtime_t now, protect_call_t *pc, outcome_t o)
 {
     if (p->nq && p->cfg.quota.kind == QUOTA_AWS) {
-        int64_t cost = o == OUT_TIMEOUT ? p->cfg.quota.timeout_cost : p->cfg.quota.retry_cost;
+        int64_t cost = aws_cost(&p->cfg.quota, o);
         p->tokens[inst(p->nq, client)] -= cost;
         pc->quota_cost = (uint32_t)cost;
     }

@@ -51,6 +51,8 @@ typedef struct {
     int timeout_cost;   /* aws: tokens a retry after a timeout withdraws, 0 .. 10^9 */
     int success_refund; /* aws: tokens a call that succeeds at its first attempt returns, 0 .. 10^9 */
     int refund_retry;   /* aws: 1 = a call that succeeds after retries returns its last retry's cost */
+    int throttle_cost;  /* aws: tokens a retry after a 429 withdraws, 0 .. 10^9; -1 = retry_cost */
+    int increment_retried; /* aws: 1 = a successful retry also adds success_refund (aws-sdk-go-v2, pre-2026) */
     double max_tokens;  /* grpc: tokens, bucket size and initial content, (0, 1000], 3 decimals */
     double token_ratio; /* grpc: tokens a successful attempt adds, >= 0.001, 3 decimals */
 } protect_quota_cfg_t;

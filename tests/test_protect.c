@@ -242,6 +242,50 @@ static void successes(protect_t *p, int n)
     }
 }
 
+/* The 2026 AWS rules: a retry after a throttling error (429) costs
+ * throttle_cost (5) instead of retry_cost (14); and the pre-2026 Go SDK's
+ * +1 on a successful retry besides the refund (increment_retried). */
+static void test_aws_throttle_cost_and_increment(void **state)
+{
+    (void)state;
+    protect_cfg_t c = aws_cfg(500);
+    c.quota.retry_cost = 14;
+    c.quota.throttle_cost = 5;
+    c.quota.timeout_cost = 14;
+    protect_t p;
+    init(&p, &c, 1);
+    protect_call_t a;
+    protect_call_start(&p, 0, 0, &a);
+    attempt(&p, 0, 0, &a, OUT_429, 1);
+    assert_int_equal(protect_retry(&p, 0, 0, &a, OUT_429), PROTECT_PASS);
+    assert_tokens(&p, 0, 495);
+    attempt(&p, 0, 0, &a, OUT_503, 1);
+    assert_int_equal(protect_retry(&p, 0, 0, &a, OUT_503), PROTECT_PASS);
+    assert_tokens(&p, 0, 481);
+    attempt(&p, 0, 0, &a, OUT_OK, 0);
+    assert_tokens(&p, 0, 495); /* the last retry's 14 back, no +1 */
+    protect_free(&p);
+
+    c = aws_cfg(500);
+    c.quota.increment_retried = 1;
+    init(&p, &c, 1);
+    protect_call_start(&p, 0, 0, &a);
+    attempt(&p, 0, 0, &a, OUT_503, 1);
+    assert_int_equal(protect_retry(&p, 0, 0, &a, OUT_503), PROTECT_PASS);
+    assert_tokens(&p, 0, 495);
+    attempt(&p, 0, 0, &a, OUT_OK, 0);
+    assert_tokens(&p, 0, 500); /* 5 back + 1, capped at 500 */
+    protect_call_start(&p, 0, 0, &a);
+    attempt(&p, 0, 0, &a, OUT_503, 1);
+    assert_int_equal(protect_retry(&p, 0, 0, &a, OUT_503), PROTECT_PASS);
+    attempt(&p, 0, 0, &a, OUT_503, 1);
+    assert_int_equal(protect_retry(&p, 0, 0, &a, OUT_503), PROTECT_PASS);
+    assert_tokens(&p, 0, 490);
+    attempt(&p, 0, 0, &a, OUT_OK, 0);
+    assert_tokens(&p, 0, 496); /* the last retry's 5 + 1 */
+    protect_free(&p);
+}
+
 static void test_grpc_tokens(void **state)
 {
     (void)state;
@@ -967,7 +1011,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_off),
-        cmocka_unit_test(test_aws_arithmetic),
+        cmocka_unit_test(test_aws_arithmetic), cmocka_unit_test(test_aws_throttle_cost_and_increment),
         cmocka_unit_test(test_grpc_tokens),
         cmocka_unit_test(test_scope),
         cmocka_unit_test(test_budget_counts),
