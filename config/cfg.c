@@ -179,6 +179,8 @@ static const krow_t core_keys[] = {
      "upper bound of every backoff delay; 0 = none"},
     {"retry", "jitter", KEY_ENUM, AT(retry.jitter), "", "full", ANY, jitters,
      "randomisation of the delay (docs/retry-policies.md: Brooker 2015; proportional, upward, additive; Polly v8's)"},
+    {"retry", "cap_schedule_only", KEY_BOOL, AT(retry.cap_schedule_only), "", "false", ANY, NULL,
+     "true: cap bounds the schedule before jitter, so a jittered delay may exceed it (gRPC, cenkalti/backoff)"},
     {"retry", "jitter_fraction", KEY_DOUBLE, AT(retry.jitter_fraction), "fraction", "0.2", IN(0, 1), NULL,
      "proportional and upward jitter's f"},
     {"retry", "jitter_max", KEY_DURATION, AT(retry.jitter_max), "", "1s", ANY, NULL,

@@ -127,7 +127,7 @@ static simtime_t decorrelated_v2(const policy_cfg_t *c, policy_state_t *s, gsl_r
  * none, which draws nothing. */
 static simtime_t jittered(const policy_cfg_t *c, policy_state_t *s, simtime_t v, gsl_rng *r)
 {
-    simtime_t limit = delay_limit(c);
+    simtime_t limit = c->cap_schedule_only ? DELAY_MAX : delay_limit(c);
     double dv = (double)v;
     switch (c->jitter) {
     case JITTER_NONE:

@@ -81,6 +81,7 @@ typedef struct {
     double multiplier;           /* exponential growth per retry, >= 1 */
     simtime_t cap;               /* ns, upper bound of every backoff delay; 0 = none */
     jitter_kind_t jitter;
+    int cap_schedule_only;       /* 1: cap bounds the schedule, jitter may go above it (gRPC, cenkalti/backoff) */
     double jitter_fraction;      /* proportional and upward jitter's f in [0, 1] */
     simtime_t jitter_max;        /* ns, additive jitter's upper end: delay + U(0, jitter_max) */
     simtime_t granularity;       /* ns, backoff delays are cut down to a multiple of it; 0 = none */

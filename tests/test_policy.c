@@ -652,6 +652,33 @@ static void test_upward_jitter(void **state)
     gsl_rng_free(r);
 }
 
+/* cap_schedule_only: cenkalti/backoff's interval is capped at 60 s and then
+ * randomised by +-50%: [30, 90] s; with the cap on the delay, [30, 60]. */
+static void test_cap_schedule_only(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_PROPORTIONAL);
+    c.base = 500 * SIMTIME_MS;
+    c.multiplier = 1.5;
+    c.cap = 60 * SIMTIME_S;
+    c.jitter_fraction = 0.5;
+    c.cap_schedule_only = 1;
+    gsl_rng *r = new_rng(SEED);
+    policy_state_t s;
+    policy_start(&c, &s);
+    simtime_t hi = 0;
+    for (int i = 0; i < 10000; i++) {
+        simtime_t d = decide_after(&c, &s, 13, r).delay;
+        assert_true(d >= 30 * SIMTIME_S && d <= 90 * SIMTIME_S);
+        hi = d > hi ? d : hi;
+    }
+    assert_true(hi > 85 * SIMTIME_S);
+    c.cap_schedule_only = 0;
+    for (int i = 0; i < 10000; i++)
+        assert_true(decide_after(&c, &s, 13, r).delay <= 60 * SIMTIME_S);
+    gsl_rng_free(r);
+}
+
 /* additive: tenacity's wait_exponential_jitter(initial 1 s, jitter 1 s):
  * retry k waits 2^(k-1) + U(0, 1) s, capped at max after the jitter. */
 static void test_additive_jitter(void **state)
@@ -798,7 +825,7 @@ int main(void)
         cmocka_unit_test(test_upward_jitter),        cmocka_unit_test(test_additive_jitter),
         cmocka_unit_test(test_decorrelated_v2),      cmocka_unit_test(test_granularity),
         cmocka_unit_test(test_throttle_base),        cmocka_unit_test(test_retry_after_add),
-        cmocka_unit_test(test_retry_on_with_retry_after),
+        cmocka_unit_test(test_retry_on_with_retry_after), cmocka_unit_test(test_cap_schedule_only),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
