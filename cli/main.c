@@ -20,6 +20,7 @@
 #include "stats.h"
 #include "sweep_cmd.h"
 #include "pes.h"
+#include "presets.h"
 #include "rec.h"
 #include "run.h"
 
@@ -41,6 +42,7 @@ static void usage(FILE *f)
             "  report DB -o DIR         static HTML pages: charts, summary, search answers, the file\n"
             "  keys [--markdown]        every configuration key: unit, default, range\n"
             "  metrics [--markdown]     every recorded series column and scalar: unit, meaning\n"
+            "  presets [--markdown] [NAME]  client library presets, or the keys one sets\n"
             "  version                  the version and the engine design\n"
             "  help [COMMAND]           this text, or a command's\n"
             "\n"
@@ -328,6 +330,24 @@ static int cmd_metrics(int argc, char **argv)
     return 0;
 }
 
+static int cmd_presets(int argc, char **argv)
+{
+    static const struct option longs[] = {{"markdown", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    opts_cmd_t oc = {"presets", "usage: retrysim presets [--markdown] [NAME]\n\nThe client library presets "
+                                "([retry] preset = NAME), or the keys one of them sets (docs/clients.md).\n",
+                     "", longs, 0, 1, 0};
+    const char *arg;
+    int code, markdown = 0, n;
+    while ((code = opts_next(&oc, argc, argv, &arg)) >= 0)
+        markdown = 1;
+    if (code == OPTS_HELP)
+        return 0;
+    char **args;
+    if (code != OPTS_END || !(args = opts_args(&oc, argc, argv, &n)))
+        return EXIT_BAD_INPUT;
+    return presets_print(stdout, n ? args[0] : NULL, markdown) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
 static int cmd_version(int argc, char **argv)
 {
     opts_cmd_t oc = {"version", "usage: retrysim version\n\nThe version and the pending event set compiled in.\n", "",
@@ -351,7 +371,7 @@ static const command_t commands[] = {
     {"run", cmd_run},         {"sweep", sweep_cmd},         {"search", search_cmd},
     {"merge", cmd_merge},     {"summary", inspect_summary}, {"export", inspect_export},
     {"compare", inspect_compare}, {"report", report_cmd},   {"keys", cmd_keys},
-    {"metrics", cmd_metrics}, {"version", cmd_version},
+    {"metrics", cmd_metrics}, {"presets", cmd_presets}, {"version", cmd_version},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

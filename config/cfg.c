@@ -161,6 +161,9 @@ static const krow_t core_keys[] = {
     {"arrivals", "think", KEY_DIST, AT(arrivals.think), "", "exp(1s)", ANY, NULL,
      "closed: think time between a call's end and the client's next call"},
 
+    {"retry", "preset", KEY_STRING, AT(retry_src.preset), "", "", ANY, NULL,
+     "a client library's defaults for every retry key (retrysim presets lists them; docs/clients.md); "
+     "keys written in the file override it"},
     {"retry", "max_attempts", KEY_INT, AT(retry.max_attempts), "attempts", "3", KEY_F_UNLIMITED | KEY_R_LO | KEY_R_HI,
      1, 1000, NULL, "attempts per call, the first one included; unlimited = until success, a deadline or a model ends it"},
     {"retry", "attempt_timeout", KEY_DURATION, AT(retry.attempt_timeout), "", "1s", ANY, NULL,

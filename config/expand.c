@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "presets.h"
 
 static char *dup(const char *s)
 {
@@ -45,6 +46,7 @@ int cfg_xlist_add(cfg_xlist_t *l, const char *section, const char *key, const ch
 /* The expanding keys. A new preset source or client file format adds one
  * row here and one key row (a KEY_STRING that records the value). */
 const cfg_expander_t cfg_expanders[] = {
+    {"retry", "preset", presets_expand},
     {NULL, NULL, NULL}};
 
 void cfg_xlist_free(cfg_xlist_t *l)

@@ -46,10 +46,17 @@ typedef struct {
  * places each model's structure in it, and a test checks they fit. */
 #define RUN_EXT_BYTES 4096
 
+/* Where the retry policy's keys came from (config/expand.h): recorded with
+ * the run's parameters so results can be told apart by it; read by no model. */
+typedef struct {
+    char preset[48];           /* [retry] preset name, "" = none */
+} retry_source_t;
+
 typedef struct run_cfg {
     run_params_t run;
     arrivals_cfg_t arrivals;
     policy_cfg_t retry;
+    retry_source_t retry_src;
     server_cfg_t server;
     limiter_cfg_t limiter;
     network_cfg_t network;
