@@ -1781,7 +1781,7 @@ static int apply_expansions(const cfg_doc_t *d, run_cfg_t *out, char *err, size_
     for (int i = 0; i < d->n; i++) {
         const cfg_entry_t *e = &d->entries[i];
         const cfg_expander_t *x = expander_of(e);
-        if (!x)
+        if (!x || !*e->value) /* an empty value sets nothing (a run's parameters write it so) */
             continue;
         for (int j = 0; j < nseen; j++)
             if (!strcmp(seen[j]->section, e->section) && strcmp(seen[j]->key, e->key)) {
