@@ -95,11 +95,21 @@ static const char *const grpc[] = {
  * source/common/common/backoff_strategy.cc, config_impl.h: a route
  * retry_policy with retry_on 5xx and every other field at its default:
  * 1 retry, whole-ms U{0 .. 25 x 2^(n-1) - 1} ms up to 250 ms, the route's
- * 15 s timeout over all attempts. */
+ * 15 s timeout over all attempts; the cluster's circuit breaker allows 3
+ * retries outstanding (upstream_impl.cc), one Envoy for all callers. */
 static const char *const envoy[] = {
     "retry.max_attempts = 2", "retry.deadline = 15s", "retry.base = 25ms", "retry.cap = 250ms",
     "retry.jitter = full", "retry.granularity = 1ms", "retry.retry_on = 500, 502, 503, 504, timeout, connection",
-    NULL};
+    "retry_concurrency.enabled = true", "retry_concurrency.scope = shared", "retry_concurrency.max_retries = 3",
+    "retry_concurrency.budget_percent = 0", NULL};
+
+/* The same with the cluster's retry_budget message at its defaults
+ * (resource_manager_impl.h: 20% of active + pending requests, at least 3). */
+static const char *const envoy_retry_budget[] = {
+    "retry.max_attempts = 2", "retry.deadline = 15s", "retry.base = 25ms", "retry.cap = 250ms",
+    "retry.jitter = full", "retry.granularity = 1ms", "retry.retry_on = 500, 502, 503, 504, timeout, connection",
+    "retry_concurrency.enabled = true", "retry_concurrency.scope = shared", "retry_concurrency.budget_percent = 20",
+    "retry_concurrency.min_retry_concurrency = 3", NULL};
 
 /* Finagle 24.5.0 finagle-core .../service/RetryBudget.scala,
  * RequeueFilter.scala: a default client requeues only failures that never
@@ -190,6 +200,8 @@ static const preset_t presets[] = {
     {"aws-legacy", "AWS SDK legacy DefaultRetryer (aws-sdk-go v1.55.6)", aws_legacy},
     {"grpc", "gRPC retryPolicy + retryThrottling, gRFC A6's example (grpc-go v1.83.1)", grpc},
     {"envoy", "Envoy route retry_policy, retry_on 5xx, defaults (v1.37.0)", envoy},
+    {"envoy-retry-budget", "Envoy, as envoy, with the cluster's retry_budget at its defaults (v1.37.0)",
+     envoy_retry_budget},
     {"finagle", "Finagle client requeues within RetryBudget() (finagle-24.5.0)", finagle},
     {"finagle-tries", "Finagle RetryPolicy.tries(3) within RetryBudget() (finagle-24.5.0)", finagle_tries},
     {"go-retryablehttp", "hashicorp/go-retryablehttp NewClient (v0.7.8)", go_retryablehttp},
@@ -289,7 +301,8 @@ static void print_one(FILE *f, const preset_t *p)
     fprintf(f, "; preset %s: %s\n; every key below is what [retry] preset = %s sets (docs/clients.md)\n", p->name,
             p->imitates, p->name);
     const char *const *lists[2] = {common, p->keys};
-    const char *sections[] = {"retry", "retry_quota", "retry_budget", "retry_bucket", "aws_adaptive", NULL};
+    const char *sections[] = {"retry", "retry_quota", "retry_budget", "retry_bucket", "retry_concurrency",
+                              "aws_adaptive", NULL};
     for (int si = 0; sections[si]; si++) {
         int header = 0;
         for (int li = 0; li < 2; li++)

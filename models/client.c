@@ -255,6 +255,9 @@ static void end_loop(world_t *w, uint32_t ci, int reason)
     w->n_active--;
     if (w->rt)
         w->rt->call_end(w, w->rt_state, ci);
+    for (int i = 0; i < w->non; i++)
+        if (w->on[i].d->call_end)
+            w->on[i].d->call_end(w, w->on[i].state, ci);
     call_free(w, ci);
     if (caller_was_waiting)
         arrivals_on_call_end(w, client);

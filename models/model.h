@@ -181,6 +181,7 @@ struct model_desc {
      * model keeps it and sends it on later (client_send_held) */
     simtime_t (*on_send)(struct world *w, void *state, uint32_t call, uint32_t req);
     void (*attempt_end)(struct world *w, void *state, uint32_t call, outcome_t o, unsigned flags);
+    void (*call_end)(struct world *w, void *state, uint32_t call);      /* the retry loop is over */
     int (*may_retry)(struct world *w, void *state, uint32_t call, outcome_t o); /* MODEL_PASS or a failure */
     void (*retry_granted)(struct world *w, void *state, uint32_t call, outcome_t o);
     int (*response)(struct world *w, void *state, uint32_t req);         /* 1: consumed (sent on) */

@@ -79,6 +79,7 @@ static const row_t rows[] = {
     {"grpc", OUT_503, 2, UNIFORM, 0.16, 0.24},
     {"grpc", OUT_503, 3, UNIFORM, 0.32, 0.48},
     {"envoy", OUT_503, 1, INT_MS, 0, 0.024},
+    {"envoy-retry-budget", OUT_503, 1, INT_MS, 0, 0.024},
     {"finagle", OUT_CONNERR, 1, FIXED, 0, 0},
     {"finagle", OUT_CONNERR, 7, FIXED, 0, 0},
     {"go-retryablehttp", OUT_503, 1, FIXED, 1, 1},
@@ -165,6 +166,7 @@ typedef struct {
 static const pred_t preds[] = {
     {"aws-standard", "yyyyyyy", 3},      {"aws-standard-2026", "yyyyyyy", 3}, {"aws-adaptive", "yyyyyyy", 3},
     {"aws-legacy", "yyyyyyy", 4},        {"grpc", "ynyyyny", 4},              {"envoy", "nyyyyyy", 2},
+    {"envoy-retry-budget", "nyyyyyy", 2},
     {"finagle", "nnnnnny", 21},          {"finagle-tries", "nnnnnyy", 3},     {"go-retryablehttp", "yyyyyyy", 5},
     {"cenkalti-backoff", "yyyyyyy", POLICY_ATTEMPTS_UNLIMITED},
     {"urllib3", "nnnnnyy", 4},           {"requests", "nnnnnnn", 1},          {"tenacity", "yyyyyyy", 4},
@@ -267,6 +269,11 @@ static void test_protections(void **state)
 
     c = preset_cfg("brooker-2022");
     assert_int_equal(*(const int *)model_cfg(&c, "retry_bucket"), 1);
+
+    c = preset_cfg("envoy");
+    const int *rcc = model_cfg(&c, "retry_concurrency"); /* enabled, max_retries */
+    assert_int_equal(rcc[0], 1);
+    assert_int_equal(rcc[1], 3);
 
     c = preset_cfg("cenkalti-backoff");
     assert_int_equal(c.retry.deadline, 900 * SIMTIME_S);
