@@ -230,10 +230,10 @@ static const krow_t core_keys[] = {
      "which waiting request a free worker takes: the oldest (fifo) or the newest (lifo); a full queue still "
      "rejects the arriving request"},
     {"server", "retry_after_mode", KEY_ENUM, AT(server.ra_mode), "", "constant", ANY, server_ra_modes,
-     "Retry-After of queue-full and shed 503s: constant (retry_after) or queue: max(1, queue length) x mean "
-     "service / workers available, capped at retry_after_cap (the limiter keeps its own)"},
+     "Retry-After of the server's 503s (queue full, shed, outage): constant (retry_after) or queue: "
+     "max(1, queue length) x mean service / free workers, capped (the limiter keeps its own)"},
     {"server", "retry_after", KEY_DURATION, AT(server.retry_after), "", "0", ANY, NULL,
-     "constant mode: Retry-After of queue-full and shed 503s; 0 = none"},
+     "constant mode: Retry-After of the server's 503s; 0 = none"},
     {"server", "retry_after_cap", KEY_DURATION, AT(server.retry_after_cap), "", "10s", ANY, NULL,
      "queue mode: upper bound of the computed Retry-After; 0 = none"},
 

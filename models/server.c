@@ -244,7 +244,7 @@ void server_on_arrival(eng_t *e, void *ctx, uint64_t arg)
     world_count(w, M_ARRIVALS, 1);
     if (w->outage_mode == OUTAGE_REJECT) {
         world_count(w, M_REJ_OUTAGE, 1);
-        server_respond(w, ri, OUT_503, -1);
+        server_respond(w, ri, OUT_503, retry_after_now(w));
         return;
     }
     if (w->outage_mode == OUTAGE_DROP) {

@@ -107,6 +107,31 @@ static void retry_after_cfg(run_cfg_t *c, retry_after_mode_t mode, simtime_t cap
     c->retry.retry_after_cap = cap;
 }
 
+/* A reject outage answers 503 with the server's Retry-After: one call at
+ * t = 0 into [0, 3.5 s) of rejections, Retry-After 1 s honoured: attempts
+ * at 0, 1, 2, 3 s are rejected, the one at 4 s succeeds. Without a
+ * Retry-After the 100 ms backoff spends the 5 attempts in 0.4 s. */
+static void test_outage_retry_after(void **state)
+{
+    (void)state;
+    run_cfg_t c;
+    retry_after_cfg(&c, RETRY_AFTER_HONOUR, 60 * SIMTIME_S);
+    c.arrivals.spike_calls = 1;
+    c.limiter.kind = LIMITER_NONE;
+    c.server.noutages = 1;
+    c.server.outages[0] = (outage_t){.start = 0, .end = 3500 * SIMTIME_MS, .kind = OUTAGE_REJECT};
+    c.server.retry_after = SIMTIME_S;
+    run_result_t r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_ok") == 1);
+    assert_true(run_scalar(&r, "attempts") == 5);
+    assert_true(fabs(run_scalar(&r, "latency_p99_s") - 4.001) < 0.05);
+    run_result_free(&r);
+    c.server.retry_after = 0;
+    r = run_ok(&c);
+    assert_true(run_scalar(&r, "calls_exhausted") == 1);
+    run_result_free(&r);
+}
+
 static void test_retry_after(void **state)
 {
     (void)state;
@@ -528,7 +553,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deadline_cuts_attempts), cmocka_unit_test(test_orphans),
-        cmocka_unit_test(test_retry_after),            cmocka_unit_test(test_nonreplayable),
+        cmocka_unit_test(test_retry_after), cmocka_unit_test(test_outage_retry_after),            cmocka_unit_test(test_nonreplayable),
         cmocka_unit_test(test_wasted_and_expired),     cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_orphan_work_is_wasted),
         cmocka_unit_test(test_layers_multiply),
