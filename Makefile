@@ -34,7 +34,7 @@ WARN     = -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -Wshadow -Wstrict-p
            -Wundef -Wwrite-strings -Wdouble-promotion -Wsign-compare -Wredundant-decls
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L $(CFLAGS_OPT) $(WARN) -MMD -MP -Isim -Imodels -Iresults -Iconfig -Icli \
            -I$(BUILD)/gen
-PKGS    := gsl sqlite3 inih
+PKGS    := gsl sqlite3 inih jansson yaml-0.1
 
 # Stop with one line naming the apt-get command when a package is missing
 # (as root, tools/deps.sh installs it instead), before any compiler error.

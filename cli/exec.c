@@ -4,6 +4,8 @@
  * failure recorded.
  */
 #include "exec.h"
+
+#include "clientconf.h"
 #include "hash.h"
 #include "pack.h"
 
@@ -177,48 +179,64 @@ static uint64_t hash_file(uint64_t h, const char *path)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* The distinct trace paths of the sweep's points, sorted, into *paths
- * (each malloc'ed). Returns how many. */
-static int trace_paths(const cfg_doc_t *doc, const sweep_plan_t *plan, char ***paths)
+/* The files a run reads, by key: their contents belong to its identity.
+ * A trace is named relative to the working directory, a client's
+ * configuration file relative to the experiment file (clientconf.h). */
+static const struct {
+    const char *section, *key;
+    int doc_relative;
+} input_keys[] = {
+    {"arrivals", "trace", 0},
+    {"retry", "grpc_service_config", 1},
+    {"retry", "envoy_retry_policy", 1},
+};
+
+/* Append path to the set *paths (n entries, cap slots) unless it is there. */
+static void add_path(char ***paths, int *n, int *cap, const char *path)
 {
-    const cfg_entry_t *e = cfg_doc_find(doc, "arrivals", "trace");
+    for (int k = 0; k < *n; k++)
+        if (!strcmp((*paths)[k], path))
+            return;
+    if (*n == *cap) {
+        int c = *cap ? 2 * *cap : 8;
+        char **q = realloc(*paths, (size_t)c * sizeof *q);
+        if (!q)
+            return;
+        *paths = q;
+        *cap = c;
+    }
+    if (((*paths)[*n] = strdup(path)))
+        (*n)++;
+}
+
+/* The distinct input files of the sweep's points (input_keys), sorted,
+ * into *paths (each malloc'ed). Returns how many. */
+static int input_paths(const cfg_doc_t *doc, const sweep_plan_t *plan, char ***paths)
+{
     int n = 0, cap = 0;
     *paths = NULL;
-    if (!e || !e->value[0])
-        return 0;
-    int swept = plan && strstr(e->value, "${") != NULL;
-    int np = swept ? sweep_points(plan) : 1, rep = plan ? sweep_repeat(plan) : 1;
-    for (int p = 0; p < np; p++) {
-        cfg_doc_t d;
-        char err[256];
-        const char *v = e->value;
-        memset(&d, 0, sizeof d);
-        if (swept) {
-            const cfg_entry_t *de;
-            if (sweep_run(plan, p * rep, &d, NULL, NULL, NULL, err, sizeof err) < 0 ||
-                !(de = cfg_doc_find(&d, "arrivals", "trace"))) {
+    for (size_t ik = 0; ik < sizeof input_keys / sizeof input_keys[0]; ik++) {
+        const cfg_entry_t *e = cfg_doc_find(doc, input_keys[ik].section, input_keys[ik].key);
+        if (!e || !e->value[0])
+            continue;
+        int swept = plan && strstr(e->value, "${") != NULL;
+        int np = swept ? sweep_points(plan) : 1, rep = plan ? sweep_repeat(plan) : 1;
+        for (int p = 0; p < np; p++) {
+            cfg_doc_t d;
+            char err[256], path[1024];
+            const cfg_entry_t *de = e;
+            memset(&d, 0, sizeof d);
+            if (swept && (sweep_run(plan, p * rep, &d, NULL, NULL, NULL, err, sizeof err) < 0 ||
+                          !(de = cfg_doc_find(&d, input_keys[ik].section, input_keys[ik].key)))) {
                 cfg_doc_free(&d);
                 continue;
             }
-            v = de->value;
+            if (!input_keys[ik].doc_relative)
+                add_path(paths, &n, &cap, de->value);
+            else if (clientconf_resolve(e->line > 0 ? e->file : NULL, de->value, path, sizeof path) == 0)
+                add_path(paths, &n, &cap, path);
+            cfg_doc_free(&d);
         }
-        int seen = 0;
-        for (int k = 0; k < n && !seen; k++)
-            seen = strcmp((*paths)[k], v) == 0;
-        if (!seen) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 8;
-                char **q = realloc(*paths, (size_t)cap * sizeof *q);
-                if (!q) {
-                    cfg_doc_free(&d);
-                    break;
-                }
-                *paths = q;
-            }
-            if (((*paths)[n] = strdup(v)))
-                n++;
-        }
-        cfg_doc_free(&d);
     }
     if (n > 1)
         qsort(*paths, (size_t)n, sizeof **paths, cmp_str);
@@ -243,7 +261,7 @@ void exec_identity(const cfg_doc_t *doc, const cfg_doc_t *extra, const sweep_pla
 {
     uint64_t h = hash_entries(hash_entries(HASH_FNV_OFFSET, doc), extra);
     char **paths;
-    int n = trace_paths(doc, plan, &paths);
+    int n = input_paths(doc, plan, &paths);
     for (int k = 0; k < n; k++) {
         h = hash_file(h, paths[k]);
         free(paths[k]);

@@ -164,6 +164,13 @@ static const krow_t core_keys[] = {
     {"retry", "preset", KEY_STRING, AT(retry_src.preset), "", "", ANY, NULL,
      "a client library's defaults for every retry key (retrysim presets lists them; docs/clients.md); "
      "keys written in the file override it"},
+    {"retry", "grpc_service_config", KEY_STRING, AT(retry_src.grpc_service_config), "path", "", ANY, NULL,
+     "a gRPC service config (JSON) whose retryPolicy or hedgingPolicy and retryThrottling set the retry keys; "
+     "relative to the experiment file"},
+    {"retry", "grpc_method", KEY_STRING, AT(retry_src.grpc_method), "", "", ANY, NULL,
+     "service/method whose methodConfig applies (gRPC's matching: method, service, default)"},
+    {"retry", "envoy_retry_policy", KEY_STRING, AT(retry_src.envoy_retry_policy), "path", "", ANY, NULL,
+     "an Envoy route retry_policy (JSON or YAML) that sets the retry keys; relative to the experiment file"},
     {"retry", "max_attempts", KEY_INT, AT(retry.max_attempts), "attempts", "3", KEY_F_UNLIMITED | KEY_R_LO | KEY_R_HI,
      1, 1000, NULL, "attempts per call, the first one included; unlimited = until success, a deadline or a model ends it"},
     {"retry", "attempt_timeout", KEY_DURATION, AT(retry.attempt_timeout), "", "1s", ANY, NULL,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "clientconf.h"
 #include "presets.h"
 
 static char *dup(const char *s)
@@ -47,6 +48,8 @@ int cfg_xlist_add(cfg_xlist_t *l, const char *section, const char *key, const ch
  * row here and one key row (a KEY_STRING that records the value). */
 const cfg_expander_t cfg_expanders[] = {
     {"retry", "preset", presets_expand},
+    {"retry", "grpc_service_config", clientconf_grpc_expand},
+    {"retry", "envoy_retry_policy", clientconf_envoy_expand},
     {NULL, NULL, NULL}};
 
 void cfg_xlist_free(cfg_xlist_t *l)

@@ -50,6 +50,9 @@ typedef struct {
  * the run's parameters so results can be told apart by it; read by no model. */
 typedef struct {
     char preset[48];           /* [retry] preset name, "" = none */
+    char grpc_service_config[512]; /* a gRPC service config (JSON) file, "" = none */
+    char grpc_method[256];     /* "service/method" choosing its methodConfig, "" = the default */
+    char envoy_retry_policy[512]; /* an Envoy route retry_policy (JSON or YAML) file, "" = none */
 } retry_source_t;
 
 typedef struct run_cfg {

@@ -7,13 +7,14 @@
 #   deps.sh install  apt-get install everything (root, or through sudo)
 #   deps.sh install-mpi  apt-get install OpenMPI, for make MPI=1 (optional)
 #   deps.sh install-browser  apt-get install Chromium, for the report page's test (optional)
-PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev gnuplot-nox"
+PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libinih-dev libcmocka-dev libjansson-dev libyaml-dev gnuplot-nox"
 MPI_PKGS="libopenmpi-dev openmpi-bin"
 
 missing() {
     if ! command -v dpkg-query >/dev/null 2>&1; then
         # Not Debian: trust pkg-config and the tools on PATH instead.
-        pkg-config --exists gsl sqlite3 inih cmocka 2>/dev/null || echo "libgsl-dev libsqlite3-dev libinih-dev libcmocka-dev"
+        pkg-config --exists gsl sqlite3 inih cmocka jansson yaml-0.1 2>/dev/null ||
+            echo "libgsl-dev libsqlite3-dev libinih-dev libcmocka-dev libjansson-dev libyaml-dev"
         command -v gnuplot >/dev/null 2>&1 || echo "gnuplot-nox"
         command -v sqlite3 >/dev/null 2>&1 || echo "sqlite3"
         return
