@@ -1660,6 +1660,9 @@ static int check_combinations(const cfg_doc_t *d, const run_cfg_t *c, char *err,
     char m[256];
     if (check_horizon(d, c, err, errlen) < 0)
         return -1;
+    if (c->retry_src.grpc_method[0] && !c->retry_src.grpc_service_config[0])
+        return fail_at(d, cfg_doc_find(d, "retry", "grpc_method"), "retry", "grpc_method",
+                       "names a method of a gRPC service config: set grpc_service_config too", err, errlen);
     const server_cfg_t *s = &c->server;
     double sum = s->error_500 + s->error_502 + s->error_drop;
     if (sum > 1 + 1e-9) {
