@@ -454,6 +454,32 @@ static void test_trace_edit_is_a_new_sweep(void **state)
     unlink(db);
 }
 
+/* A client configuration file is part of the identity too, found relative
+ * to the experiment file, also when it is swept; a bad one is exit 2 with
+ * nothing written. */
+static void test_client_file_edit_is_a_new_sweep(void **state)
+{
+    (void)state;
+    char err[2048], args[512], path[160];
+    snprintf(path, sizeof path, "%s/policy.yaml", dir);
+    write_file(path, "retry_on: 5xx\nnum_retries: 1\n");
+    write_file(ini, "[sweep]\nrepeat = 2\n[run]\nduration = 5s\n[retry]\nenvoy_retry_policy = ${f=policy.yaml}\n");
+    snprintf(args, sizeof args, "sweep %s --db %s", ini, db);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "2 to run"));
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "0 to run"));
+    write_file(path, "retry_on: 5xx\nnum_retries: 2\n");
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "2 to run"));
+    assert_int_equal(query_int("SELECT count(*) FROM sweep"), 2);
+    write_file(path, "retry_on: 5xx\nnum_retries: 2\nhedge: yes\n");
+    assert_int_equal(run(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "policy.yaml: hedge"));
+    assert_int_equal(query_int("SELECT count(*) FROM run"), 4);
+    unlink(db);
+}
+
 /* A results path that cannot be a database, or another program's
  * database: exit 2 before anything runs, the file left as it was. And a
  * sweep whose stderr is a file still shows its progress. */
@@ -844,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_kill_and_resume),
         cmocka_unit_test(test_concurrent_sweeps),
         cmocka_unit_test(test_trace_edit_is_a_new_sweep),
+        cmocka_unit_test(test_client_file_edit_is_a_new_sweep),
         cmocka_unit_test(test_results_path_and_progress),
         cmocka_unit_test(test_plot_paths),
         cmocka_unit_test(test_shards_merge),
