@@ -7,7 +7,8 @@
 # Harnesses: config (INI -> cfg_apply -> cfg_params round trip), sweep
 # (sweep_plan, sweep_run, sweep_parse_selection), expr (the constraint
 # language), trace (arrivals_trace_check and a run that loads the trace),
-# run (run_execute under a small event budget).
+# run (run_execute under a small event budget), clientconf (gRPC service
+# configs and Envoy retry policies, JSON and YAML, mapped and applied).
 #
 # Needs clang with libFuzzer: Debian's clang and libclang-rt-14-dev (through
 # libclang-rt-dev); fuzz/deps.sh installs them when run as root, otherwise
@@ -27,7 +28,7 @@ FUZZ_PREV_GOAL := $(.DEFAULT_GOAL)
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := config sweep expr trace run
+FUZZ_NAMES   := config sweep expr trace run clientconf
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_SAN     := -fsanitize=address,undefined -fsanitize=float-cast-overflow -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
@@ -43,6 +44,7 @@ FUZZ_DICT_sweep  := -dict=fuzz/config.dict
 FUZZ_DICT_run    := -dict=fuzz/config.dict
 FUZZ_DICT_expr   := -dict=fuzz/expr.dict
 FUZZ_DICT_trace  :=
+FUZZ_DICT_clientconf :=
 
 .PHONY: fuzz-build fuzz fuzz-ci fuzz-deps fuzz-clean
 
