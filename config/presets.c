@@ -25,6 +25,7 @@ typedef struct {
     const char *name;
     const char *imitates;            /* the library, with the release read */
     const char *const *keys;         /* "section.key = value", NULL-terminated */
+    const char *const *base;         /* another preset's keys applied before keys; NULL = none */
 } preset_t;
 
 /* The [retry] keys every preset sets first, to their "nothing" value. */
@@ -62,16 +63,11 @@ static const char *const aws_standard_2026[] = {
     NULL};
 
 /* aws-sdk-go-v2 v1.43.6 aws/retry/adaptive.go, adaptive_ratelimit.go,
- * adaptive_token_bucket.go: the standard retryer with a quota that only
+ * adaptive_token_bucket.go: aws-standard's retryer with a quota that only
  * refunds (no +1), and the CUBIC client send-rate limiter ([aws_adaptive],
  * whose defaults are the SDK's constants). */
 static const char *const aws_adaptive[] = {
-    "retry.max_attempts = 3", "retry.base = 2s", "retry.cap = 20s", "retry.jitter = full",
-    "retry.retry_on = 429, 500, 502, 503, 504, timeout, connection",
-    "retry_quota.kind = aws", "retry_quota.scope = client", "retry_quota.capacity = 500",
-    "retry_quota.retry_cost = 5", "retry_quota.timeout_cost = 10", "retry_quota.throttle_cost = -1",
-    "retry_quota.success_refund = 0", "retry_quota.refund_retry = true", "retry_quota.increment_retried = false",
-    "aws_adaptive.enabled = true", NULL};
+    "retry_quota.success_refund = 0", "retry_quota.increment_retried = false", "aws_adaptive.enabled = true", NULL};
 
 /* aws-sdk-go v1.55.6 aws/client/default_retryer.go: 3 retries; retry n
  * waits 2^(n-1) x U[30 ms, 60 ms) (throttles: 500 ms .. 1 s), at most
@@ -103,13 +99,10 @@ static const char *const envoy[] = {
     "retry_concurrency.enabled = true", "retry_concurrency.scope = shared", "retry_concurrency.max_retries = 3",
     "retry_concurrency.budget_percent = 0", NULL};
 
-/* The same with the cluster's retry_budget message at its defaults
+/* envoy with the cluster's retry_budget message at its defaults
  * (resource_manager_impl.h: 20% of active + pending requests, at least 3). */
 static const char *const envoy_retry_budget[] = {
-    "retry.max_attempts = 2", "retry.deadline = 15s", "retry.base = 25ms", "retry.cap = 250ms",
-    "retry.jitter = full", "retry.granularity = 1ms", "retry.retry_on = 500, 502, 503, 504, timeout, connection",
-    "retry_concurrency.enabled = true", "retry_concurrency.scope = shared", "retry_concurrency.budget_percent = 20",
-    "retry_concurrency.min_retry_concurrency = 3", NULL};
+    "retry_concurrency.budget_percent = 20", "retry_concurrency.min_retry_concurrency = 3", NULL};
 
 /* Finagle 24.5.0 finagle-core .../service/RetryBudget.scala,
  * RequeueFilter.scala: a default client requeues only failures that never
@@ -193,27 +186,27 @@ static const char *const brooker_2022[] = {
     "retry_bucket.enabled = true", NULL};
 
 static const preset_t presets[] = {
-    {"aws-standard", "AWS SDK standard retry mode (aws-sdk-go-v2 v1.43.6)", aws_standard},
+    {"aws-standard", "AWS SDK standard retry mode (aws-sdk-go-v2 v1.43.6)", aws_standard, NULL},
     {"aws-standard-2026", "AWS SDK standard mode, AWS_NEW_RETRIES_2026=true (aws-sdk-go-v2 v1.43.6)",
-     aws_standard_2026},
-    {"aws-adaptive", "AWS SDK adaptive retry mode (aws-sdk-go-v2 v1.43.6)", aws_adaptive},
-    {"aws-legacy", "AWS SDK legacy DefaultRetryer (aws-sdk-go v1.55.6)", aws_legacy},
-    {"grpc", "gRPC retryPolicy + retryThrottling, gRFC A6's example (grpc-go v1.83.1)", grpc},
-    {"envoy", "Envoy route retry_policy, retry_on 5xx, defaults (v1.37.0)", envoy},
+     aws_standard_2026, NULL},
+    {"aws-adaptive", "AWS SDK adaptive retry mode (aws-sdk-go-v2 v1.43.6)", aws_adaptive, aws_standard},
+    {"aws-legacy", "AWS SDK legacy DefaultRetryer (aws-sdk-go v1.55.6)", aws_legacy, NULL},
+    {"grpc", "gRPC retryPolicy + retryThrottling, gRFC A6's example (grpc-go v1.83.1)", grpc, NULL},
+    {"envoy", "Envoy route retry_policy, retry_on 5xx, defaults (v1.37.0)", envoy, NULL},
     {"envoy-retry-budget", "Envoy, as envoy, with the cluster's retry_budget at its defaults (v1.37.0)",
-     envoy_retry_budget},
-    {"finagle", "Finagle client requeues within RetryBudget() (finagle-24.5.0)", finagle},
-    {"finagle-tries", "Finagle RetryPolicy.tries(3) within RetryBudget() (finagle-24.5.0)", finagle_tries},
-    {"go-retryablehttp", "hashicorp/go-retryablehttp NewClient (v0.7.8)", go_retryablehttp},
-    {"cenkalti-backoff", "cenkalti/backoff ExponentialBackOff (v4.3.0)", cenkalti_backoff},
-    {"urllib3", "urllib3 Retry.DEFAULT (2.7.0)", urllib3},
-    {"requests", "requests' default adapter (v2.34.2): no retries", requests},
-    {"tenacity", "tenacity stop_after_attempt(4) + wait_exponential_jitter() (9.1.4)", tenacity},
-    {"polly", "Polly v8 retry strategy defaults (8.7.0)", polly},
-    {"polly-exponential-jitter", "Polly v8, exponential backoff with jitter (8.7.0)", polly_exponential_jitter},
-    {"resilience4j", "Resilience4j RetryConfig defaults (v2.4.0)", resilience4j},
-    {"curl", "curl --retry 5 (8.21.0)", curl},
-    {"brooker-2022", "Brooker's 2022 retry simulator: adaptive token bucket, unbounded retries", brooker_2022},
+     envoy_retry_budget, envoy},
+    {"finagle", "Finagle client requeues within RetryBudget() (finagle-24.5.0)", finagle, NULL},
+    {"finagle-tries", "Finagle RetryPolicy.tries(3) within RetryBudget() (finagle-24.5.0)", finagle_tries, NULL},
+    {"go-retryablehttp", "hashicorp/go-retryablehttp NewClient (v0.7.8)", go_retryablehttp, NULL},
+    {"cenkalti-backoff", "cenkalti/backoff ExponentialBackOff (v4.3.0)", cenkalti_backoff, NULL},
+    {"urllib3", "urllib3 Retry.DEFAULT (2.7.0)", urllib3, NULL},
+    {"requests", "requests' default adapter (v2.34.2): no retries", requests, NULL},
+    {"tenacity", "tenacity stop_after_attempt(4) + wait_exponential_jitter() (9.1.4)", tenacity, NULL},
+    {"polly", "Polly v8 retry strategy defaults (8.7.0)", polly, NULL},
+    {"polly-exponential-jitter", "Polly v8, exponential backoff with jitter (8.7.0)", polly_exponential_jitter, NULL},
+    {"resilience4j", "Resilience4j RetryConfig defaults (v2.4.0)", resilience4j, NULL},
+    {"curl", "curl --retry 5 (8.21.0)", curl, NULL},
+    {"brooker-2022", "Brooker's 2022 retry simulator: adaptive token bucket, unbounded retries", brooker_2022, NULL},
 };
 #define NPRESETS ((int)(sizeof presets / sizeof presets[0]))
 
@@ -279,7 +272,7 @@ int presets_expand(const cfg_doc_t *doc, const cfg_entry_t *e, cfg_xlist_t *out,
     }
     char origin[96];
     snprintf(origin, sizeof origin, "preset %s", p->name);
-    if (add_all(out, common, origin, err, errlen) < 0)
+    if (add_all(out, common, origin, err, errlen) < 0 || (p->base && add_all(out, p->base, origin, err, errlen) < 0))
         return -1;
     return add_all(out, p->keys, origin, err, errlen);
 }
@@ -300,18 +293,21 @@ static void print_one(FILE *f, const preset_t *p)
 {
     fprintf(f, "; preset %s: %s\n; every key below is what [retry] preset = %s sets (docs/clients.md)\n", p->name,
             p->imitates, p->name);
-    const char *const *lists[2] = {common, p->keys};
+    const char *const *lists[3] = {common, p->base, p->keys};
     const char *sections[] = {"retry", "retry_quota", "retry_budget", "retry_bucket", "retry_concurrency",
                               "aws_adaptive", NULL};
     for (int si = 0; sections[si]; si++) {
         int header = 0;
-        for (int li = 0; li < 2; li++)
-            for (const char *const *kv = lists[li]; *kv; kv++) {
+        for (int li = 0; li < 3; li++)
+            for (const char *const *kv = lists[li]; kv && *kv; kv++) {
                 char s[64], k[64], v[128];
                 if (split(*kv, s, k, v, sizeof s) < 0 || strcmp(s, sections[si]))
                     continue;
-                if (li == 0 && find_key_in(p->keys, s, k))
-                    continue; /* the preset's own value follows */
+                int later = 0; /* a later list sets it: its value is the one printed */
+                for (int lj = li + 1; lj < 3 && !later; lj++)
+                    later = lists[lj] && find_key_in(lists[lj], s, k);
+                if (later)
+                    continue;
                 if (!header)
                     fprintf(f, "\n[%s]\n", s);
                 header = 1;
