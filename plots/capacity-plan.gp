@@ -52,6 +52,9 @@ set logscale x
 XMIN = real(word(STALLS, 1)); XMAX = real(word(STALLS, words(STALLS)))
 set xrange [XMIN / 1.6 : XMAX * 1.6]
 set yrange [HMIN - 0.08 * (HMAX - HMIN) : HMAX + 0.12 * (HMAX - HMIN)]
+# the markers' rows that are not markers sit below the axis (valid, not drawn): a
+# marker series with nothing to show then draws nothing without a warning
+OFF = HMIN - 10 * (HMAX - HMIN)
 set xtics () font ",10"
 do for [d in STALLS] { set xtics add (sprintf("%g", real(d)) real(d)) }
 set ytics 50 font ",10"
@@ -68,7 +71,7 @@ do for [p = 1:5] {
        '' using 1:($4 == 0 ? $2 : 1/0) with lines ls p lw 1.5 dt 2, \
        '' using 1:($4 == 0 ? $2 : 1/0):(lbl = ($2 == last ? "" : sprintf("%.3g%%", $2)), last = $2, lbl) \
           with labels offset 0, 1.1 font ",9", \
-       '' using 1:($4 == 1 ? HMIN : 1/0) with points ls p pt 11 ps 1.8, \
-       '' using 1:($4 == 2 ? HMAX : 1/0) with points ls p pt 9 ps 1.8
+       '' using 1:($4 == 1 ? HMIN : OFF) with points ls p pt 11 ps 1.8, \
+       '' using 1:($4 == 2 ? HMAX : OFF) with points ls p pt 9 ps 1.8
 }
 unset multiplot
