@@ -34,6 +34,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,9 +110,9 @@ static json_t *plain_scalar(const char *s)
     if (*end == 0 && errno == 0 && (isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '+'))
         return json_integer(i);
     double d = strtod(s, &end);
-    if (*end == 0 && (isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '+' || s[0] == '.'))
+    if (*end == 0 && isfinite(d) && (isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '+' || s[0] == '.'))
         return json_real(d);
-    return json_string(s);
+    return json_string(s); /* NULL for text that is not UTF-8 */
 }
 
 typedef struct {
@@ -196,7 +197,10 @@ static json_t *ynode(yread_t *y, yaml_event_t *ev, int depth)
             yfail(y, ev, "a NUL byte in a value");
             return NULL;
         }
-        return ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(s) : json_string(s);
+        json_t *j = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(s) : json_string(s);
+        if (!j)
+            yfail(y, ev, "a value that is not UTF-8 text");
+        return j;
     }
     case YAML_SEQUENCE_START_EVENT:
         return ycontainer(y, 0, depth);
@@ -214,6 +218,7 @@ static json_t *ynode(yread_t *y, yaml_event_t *ev, int depth)
 static json_t *yaml_tree(const char *name, const char *text, size_t len, char *err, size_t errlen)
 {
     yread_t y = {.name = name, .err = err, .errlen = errlen};
+    err[0] = 0;
     if (!yaml_parser_initialize(&y.p)) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -255,6 +260,8 @@ static json_t *yaml_tree(const char *name, const char *text, size_t len, char *e
     }
     json_decref(root);
     yaml_parser_delete(&y.p);
+    if (!err[0]) /* every message-less failure is an allocation */
+        snprintf(err, errlen, "%s: out of memory", name);
     return NULL;
 }
 
