@@ -226,6 +226,7 @@ static void test_errors(void **state)
          {"per_try_timeout", "not a duration"}},
         {"k.yaml", "- 1\n- 2\n", "envoy_retry_policy", {"must hold an object"}},
         {"l.yaml", "retry_on: 5xx\nnum_retries: -1\n", "envoy_retry_policy", {"num_retries", "out of range"}},
+        {"m.yaml", "retry_on: 5xx\nnum_retries: +inf\n", "envoy_retry_policy", {"'+inf' is not an integer"}},
         {NULL, NULL, "grpc_service_config = missing.json", {"exp.ini:4", "missing.json", "No such file"}},
         {NULL, NULL, "grpc_method = a.B/C", {"exp.ini:4", "set grpc_service_config too"}},
         {NULL, NULL, "preset = grpc\nenvoy_retry_policy = x.yaml", {"exp.ini:5", "preset is set too"}},
