@@ -74,7 +74,8 @@ typedef struct {
 static const variant_t VARIANTS[] = {
     {"4ary-lazy", pes_lazy_init, pes_lazy_free, pes_lazy_push, pes_lazy_pop,
      pes_lazy_cancel, pes_lazy_design, 4, 0},
-    {"4ary-eager", pes_init, pes_free, pes_push, pes_pop, pes_cancel, pes_design, 4, 1},
+    {"4ary-eager", pes_heap_init, pes_heap_free, pes_heap_push, pes_heap_pop, pes_heap_cancel, pes_heap_design,
+     4, 1},
     {"2ary-lazy", pes_binary_init, pes_binary_free, pes_binary_push, pes_binary_pop,
      pes_binary_cancel, pes_binary_design, 2, 0},
     {"2ary-eager", pes_binary_eager_init, pes_binary_eager_free, pes_binary_eager_push,
@@ -83,7 +84,10 @@ static const variant_t VARIANTS[] = {
      pes_ladder_cancel, pes_ladder_design, 0, 0},
 };
 enum { NV = sizeof VARIANTS / sizeof VARIANTS[0] };
-enum { V_LIB = 1, V_LADDER = 4 }; /* the library's design (sim/pes.c), the ladder */
+enum { V_LIB = 1, V_LADDER = 4 }; /* the heap (make PES=heap's design), the ladder */
+
+/* 1 if variant v is the design the library was built with (its pes_*). */
+static int is_library(int v) { return strcmp(VARIANTS[v].design(), pes_design()) == 0; }
 
 /* ---- increments ---------------------------------------------------------- */
 
@@ -566,7 +570,7 @@ static void print_hold_tables(void)
         if (!vsel[v])
             continue;
         printf("\nHold model, %s (%s%s): M holds/s (ns/hold), median of %d\n", VARIANTS[v].name,
-               VARIANTS[v].design(), v == V_LIB ? ", the library default" : "", REPS);
+               VARIANTS[v].design(), is_library(v) ? ", the library default" : "", REPS);
         printf("%8s", "n");
         for (int d = 0; d < ND; d++)
             printf(" | %16s", DNAME[d]);
@@ -625,7 +629,7 @@ static void print_ladder_vs_heap(void)
 {
     if (!vsel[V_LIB] || !vsel[V_LADDER])
         return;
-    printf("\nLadder vs the library heap (%s), hold model: M holds/s heap -> ladder,\n"
+    printf("\nLadder vs the heap (%s), hold model: M holds/s heap -> ladder,\n"
            "x = ladder/heap\n", VARIANTS[V_LIB].name);
     printf("%8s", "n");
     for (int d = 0; d < ND; d++)
@@ -814,7 +818,7 @@ int main(int argc, char **argv)
     for (int v = 0; v < NV; v++)
         if (vsel[v])
             printf("  %-10s %s%s\n", VARIANTS[v].name, VARIANTS[v].design(),
-                   v == V_LIB ? " (the library's pes_*)" : " (bench/ wrapper)");
+                   is_library(v) ? " (the library's design)" : "");
     printf("increments: integer ns, unit = 1 ms; Exp(1); U(0,2); Bimodal = engine.md formula\n"
            "  (mean 1.43 ms, not rescaled); Pareto shape 1.5 scale 1/3 (mean 1 ms, infinite variance)\n");
     printf("method: fill to n from time 0; warm up %d*n holds, capped at %u holds for runtime (so\n"

@@ -1,9 +1,9 @@
 /*
  * pes_variants: the pending-event-set designs that bench/bench_hold measures
- * side by side in one binary. The library (sim/pes.c) carries the default
- * design under the plain pes_* names; each other design is sim/pes.c compiled
- * again by a wrapper in bench/ with its PES_ARITY / PES_CANCEL_EAGER settings
- * and every public function renamed with a prefix (pes_lazy_*, ...).
+ * side by side in one binary, whichever design the library carries under the
+ * plain pes_* names: each is compiled again by a wrapper in bench/ (sim/pes.c
+ * with its PES_ARITY / PES_CANCEL_EAGER settings, or the ladder) with every
+ * public function renamed with a prefix (pes_heap_*, pes_lazy_*, ...).
  * pes_t, pes_event_t and pes_handle_t are the same types for all designs; a
  * pes_t must only ever be used with the functions of the design that
  * initialised it.
@@ -12,6 +12,16 @@
 #define RETRYSIM_BENCH_PES_VARIANTS_H
 
 #include "../sim/pes.h"
+
+/* bench/pes_heap.c: 4-ary heap, eager cancellation: sim/pes.c as make PES=heap builds it. */
+int pes_heap_init(pes_t *q, size_t cap_hint);
+void pes_heap_free(pes_t *q);
+pes_handle_t pes_heap_push(pes_t *q, simtime_t t, const pes_event_t *ev);
+int pes_heap_pop(pes_t *q, simtime_t *t, pes_event_t *ev);
+simtime_t pes_heap_peek(pes_t *q);
+int pes_heap_cancel(pes_t *q, pes_handle_t h);
+int pes_heap_pending(const pes_t *q, pes_handle_t h);
+const char *pes_heap_design(void);
 
 /* bench/pes_lazy.c: 4-ary heap, lazy cancellation (PES_CANCEL_EAGER=0). */
 int pes_lazy_init(pes_t *q, size_t cap_hint);

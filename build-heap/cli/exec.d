@@ -1,0 +1,29 @@
+build-heap/cli/exec.o: cli/exec.c cli/exec.h config/cfg.h results/rec.h \
+ models/metrics.h models/model.h models/policy.h sim/simtime.h sim/rng.h \
+ models/run.h models/arrivals.h models/dist.h models/limiter.h \
+ models/metrics.h models/network.h models/server.h sim/stats.h \
+ config/sweep.h config/cfg.h config/clientconf.h config/expand.h \
+ sim/hash.h results/pack.h results/rec.h
+cli/exec.h:
+config/cfg.h:
+results/rec.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+sim/simtime.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/server.h:
+sim/stats.h:
+config/sweep.h:
+config/cfg.h:
+config/clientconf.h:
+config/expand.h:
+sim/hash.h:
+results/pack.h:
+results/rec.h:

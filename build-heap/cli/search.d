@@ -1,0 +1,25 @@
+build-heap/cli/search.o: cli/search.c cli/search.h config/cfg.h \
+ results/rec.h models/metrics.h models/model.h models/policy.h \
+ sim/simtime.h sim/rng.h models/run.h models/arrivals.h models/dist.h \
+ models/limiter.h models/metrics.h models/network.h models/server.h \
+ sim/stats.h config/sweep.h config/cfg.h config/expr.h sim/seqtest.h
+cli/search.h:
+config/cfg.h:
+results/rec.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+sim/simtime.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/server.h:
+sim/stats.h:
+config/sweep.h:
+config/cfg.h:
+config/expr.h:
+sim/seqtest.h:

@@ -1,0 +1,23 @@
+build-heap/config/cfg.o: config/cfg.c config/cfg.h results/rec.h \
+ models/metrics.h models/model.h models/policy.h sim/simtime.h sim/rng.h \
+ models/run.h models/arrivals.h models/dist.h models/limiter.h \
+ models/metrics.h models/network.h models/server.h sim/stats.h \
+ models/dist.h config/expand.h models/model.h
+config/cfg.h:
+results/rec.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+sim/simtime.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/server.h:
+sim/stats.h:
+models/dist.h:
+config/expand.h:
+models/model.h:

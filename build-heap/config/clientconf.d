@@ -1,0 +1,22 @@
+build-heap/config/clientconf.o: config/clientconf.c config/clientconf.h \
+ config/expand.h config/cfg.h results/rec.h models/metrics.h \
+ models/model.h models/policy.h sim/simtime.h sim/rng.h models/run.h \
+ models/arrivals.h models/dist.h models/limiter.h models/metrics.h \
+ models/network.h models/server.h sim/stats.h
+config/clientconf.h:
+config/expand.h:
+config/cfg.h:
+results/rec.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+sim/simtime.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/server.h:
+sim/stats.h:

@@ -1,0 +1,22 @@
+build-heap/config/presets.o: config/presets.c config/presets.h \
+ config/expand.h config/cfg.h results/rec.h models/metrics.h \
+ models/model.h models/policy.h sim/simtime.h sim/rng.h models/run.h \
+ models/arrivals.h models/dist.h models/limiter.h models/metrics.h \
+ models/network.h models/server.h sim/stats.h
+config/presets.h:
+config/expand.h:
+config/cfg.h:
+results/rec.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+sim/simtime.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/server.h:
+sim/stats.h:

@@ -1,0 +1,22 @@
+build-heap/models/aws_adaptive.o: models/aws_adaptive.c \
+ models/aws_adaptive.h sim/simtime.h models/world.h sim/eng.h sim/pes.h \
+ sim/simtime.h models/limiter.h models/metrics.h models/model.h \
+ models/policy.h models/run.h models/arrivals.h models/dist.h \
+ models/network.h sim/rng.h models/server.h sim/stats.h
+models/aws_adaptive.h:
+sim/simtime.h:
+models/world.h:
+sim/eng.h:
+sim/pes.h:
+sim/simtime.h:
+models/limiter.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/network.h:
+sim/rng.h:
+models/server.h:
+sim/stats.h:

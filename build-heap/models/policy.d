@@ -1,0 +1,3 @@
+build-heap/models/policy.o: models/policy.c models/policy.h sim/simtime.h
+models/policy.h:
+sim/simtime.h:

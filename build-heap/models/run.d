@@ -1,0 +1,21 @@
+build-heap/models/run.o: models/run.c models/run.h models/arrivals.h \
+ models/dist.h sim/simtime.h models/limiter.h models/metrics.h \
+ models/model.h models/policy.h models/network.h sim/rng.h \
+ models/server.h sim/stats.h models/world.h sim/eng.h sim/pes.h \
+ sim/simtime.h
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+sim/simtime.h:
+models/limiter.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+models/network.h:
+sim/rng.h:
+models/server.h:
+sim/stats.h:
+models/world.h:
+sim/eng.h:
+sim/pes.h:
+sim/simtime.h:

@@ -1,0 +1,2 @@
+build-heap/results/dbx.o: results/dbx.c results/dbx.h
+results/dbx.h:

@@ -1,0 +1,22 @@
+build-heap/results/rec.o: results/rec.c results/rec.h models/metrics.h \
+ models/model.h models/policy.h sim/simtime.h sim/rng.h models/run.h \
+ models/arrivals.h models/dist.h models/limiter.h models/metrics.h \
+ models/network.h models/server.h sim/stats.h results/dbx.h sim/hash.h \
+ build-heap/gen/schema_sql.h
+results/rec.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+sim/simtime.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/server.h:
+sim/stats.h:
+results/dbx.h:
+sim/hash.h:
+build-heap/gen/schema_sql.h:

@@ -1,0 +1,2 @@
+build-heap/sim/seqtest.o: sim/seqtest.c sim/seqtest.h
+sim/seqtest.h:

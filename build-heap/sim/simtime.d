@@ -1,0 +1,2 @@
+build-heap/sim/simtime.o: sim/simtime.c sim/simtime.h
+sim/simtime.h:

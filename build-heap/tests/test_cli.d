@@ -1,0 +1,1 @@
+build-heap/tests/test_cli.o: tests/test_cli.c

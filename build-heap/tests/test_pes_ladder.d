@@ -1,0 +1,11 @@
+build-heap/tests/test_pes_ladder.o: tests/test_pes_ladder.c \
+ tests/../sim/ladder/pes_ladder.c tests/../sim/ladder/../pes.h \
+ tests/../sim/ladder/../simtime.h tests/../sim/ladder/../pes_slots.h \
+ tests/../sim/ladder/../pes.h tests/test_pes.c sim/pes.h
+tests/../sim/ladder/pes_ladder.c:
+tests/../sim/ladder/../pes.h:
+tests/../sim/ladder/../simtime.h:
+tests/../sim/ladder/../pes_slots.h:
+tests/../sim/ladder/../pes.h:
+tests/test_pes.c:
+sim/pes.h:

@@ -1,0 +1,33 @@
+build-heap/tests/test_retry_concurrency.o: tests/test_retry_concurrency.c \
+ config/cfg.h results/rec.h models/metrics.h models/model.h \
+ models/policy.h sim/simtime.h sim/rng.h models/run.h models/arrivals.h \
+ models/dist.h models/limiter.h models/metrics.h models/network.h \
+ models/server.h sim/stats.h tests/run_util.h models/conn.h models/gmp.h \
+ sim/eng.h sim/pes.h sim/simtime.h models/idem.h models/layers.h \
+ models/model.h models/protect.h models/shed.h
+config/cfg.h:
+results/rec.h:
+models/metrics.h:
+models/model.h:
+models/policy.h:
+sim/simtime.h:
+sim/rng.h:
+models/run.h:
+models/arrivals.h:
+models/dist.h:
+models/limiter.h:
+models/metrics.h:
+models/network.h:
+models/server.h:
+sim/stats.h:
+tests/run_util.h:
+models/conn.h:
+models/gmp.h:
+sim/eng.h:
+sim/pes.h:
+sim/simtime.h:
+models/idem.h:
+models/layers.h:
+models/model.h:
+models/protect.h:
+models/shed.h:

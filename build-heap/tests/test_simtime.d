@@ -1,0 +1,2 @@
+build-heap/tests/test_simtime.o: tests/test_simtime.c sim/simtime.h
+sim/simtime.h:
