@@ -3,10 +3,10 @@
  * (time, insertion sequence number), so events due at the same time leave in
  * the order they were scheduled and a run is fully deterministic.
  *
- * Callers see only this interface: push, pop, peek, cancel by handle. The
- * structure behind it (a 4-ary heap of 16-byte keys over a slot pool,
- * sim/pes.c) can be replaced without touching them: sim/ladder/pes_ladder.c
- * implements the same interface with a ladder queue (make PES=ladder).
+ * Callers see only this interface: push, pop, peek, cancel by handle. Two
+ * structures implement it and can replace each other without touching
+ * them: a ladder queue (sim/ladder/pes_ladder.c, the default) and a 4-ary
+ * heap of 16-byte keys over a slot pool (sim/pes.c, make PES=heap).
  *
  * Cancellation is on the hot path of a retry simulation: every attempt arms
  * a timeout that the response usually cancels. Two designs are compiled from
