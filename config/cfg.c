@@ -416,6 +416,11 @@ static const char *closest(const char *word, const char *const *names, size_t n)
     return best;
 }
 
+const char *cfg_closest(const char *word, const char *const *names, size_t n)
+{
+    return closest(word, names, n);
+}
+
 static const char *closest_ename(const char *word, const key_name_t *names)
 {
     const char *list[64];

@@ -112,4 +112,8 @@ void cfg_print_template(FILE *f);
 int cfg_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *cfg_strndup(const char *s, size_t n);
 
+/* The name of names[0..n) closest to word (edit distance <= 2), for a
+ * "did you mean" in an error; NULL when none is that close. */
+const char *cfg_closest(const char *word, const char *const *names, size_t n);
+
 #endif

@@ -252,6 +252,15 @@ static int add_all(cfg_xlist_t *out, const char *const *kv, const char *origin, 
     return 0;
 }
 
+/* The preset whose name is closest to name (a typo's fix), or NULL. */
+static const char *presets_closest(const char *name)
+{
+    const char *names[NPRESETS];
+    for (int i = 0; i < NPRESETS; i++)
+        names[i] = presets[i].name;
+    return cfg_closest(name, names, NPRESETS);
+}
+
 static void list_names(char *buf, size_t len)
 {
     size_t at = 0;
@@ -267,7 +276,9 @@ int presets_expand(const cfg_doc_t *doc, const cfg_entry_t *e, cfg_xlist_t *out,
     if (!p) {
         char names[1024];
         list_names(names, sizeof names);
-        snprintf(err, errlen, "'%s' is not a preset; one of: %s (retrysim presets lists them)", e->value, names);
+        const char *near = presets_closest(e->value);
+        snprintf(err, errlen, "'%s' is not a preset%s%s%s; one of: %s (retrysim presets lists them)", e->value,
+                 near ? " (did you mean " : "", near ? near : "", near ? "?)" : "", names);
         return -1;
     }
     char origin[96];
@@ -323,7 +334,9 @@ int presets_print(FILE *f, const char *name, int markdown)
         if (!p) {
             char names[1024];
             list_names(names, sizeof names);
-            fprintf(stderr, "retrysim presets: '%s' is not a preset; one of: %s\n", name, names);
+            const char *near = presets_closest(name);
+            fprintf(stderr, "retrysim presets: '%s' is not a preset%s%s%s; one of: %s\n", name,
+                    near ? " (did you mean " : "", near ? near : "", near ? "?)" : "", names);
             return -1;
         }
         print_one(f, p);

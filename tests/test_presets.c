@@ -316,11 +316,26 @@ static void expect_error(const char *text, const char *const *parts)
     cfg_doc_free(&d);
 }
 
+static void expect_error_lacks(const char *text, const char *part)
+{
+    cfg_doc_t d = {0};
+    char err[2048];
+    run_cfg_t c;
+    assert_int_equal(cfg_doc_load_string(&d, "exp.ini", text, err, sizeof err), 0);
+    assert_int_equal(cfg_apply(&d, &c, err, sizeof err), -1);
+    if (strstr(err, part))
+        fail_msg("error '%s' has '%s'", err, part);
+    cfg_doc_free(&d);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
     expect_error("[run]\nseed = 1\n[retry]\npreset = grcp\n",
-                 (const char *const[]){"exp.ini:4", "[retry] preset", "'grcp' is not a preset", "grpc", NULL});
+                 (const char *const[]){"exp.ini:4", "[retry] preset", "'grcp' is not a preset", "did you mean grpc?", "curl", NULL});
+    /* nothing close: no suggestion, still the list */
+    expect_error("[retry]\npreset = nonesuch\n", (const char *const[]){"exp.ini:2", "one of: aws-standard", NULL});
+    expect_error_lacks("[retry]\npreset = nonesuch\n", "did you mean");
     /* a preset's value the file then makes invalid is blamed on the file's key */
     expect_error("[retry]\npreset = curl\nmultiplier = 0.5\n",
                  (const char *const[]){"exp.ini:3", "multiplier", NULL});
