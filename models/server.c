@@ -147,6 +147,16 @@ static int start_service(world_t *w, uint32_t ri)
         simtime_t spare = room - svc;
         svc = w->in_service > spare / sc->load_ns ? room : svc + sc->load_ns * w->in_service;
     }
+    /* A zero-length service with nobody waiting ends now: the event would
+     * only come back at this same instant (events are FIFO at equal times,
+     * and none due now can reach this request or draw from its streams
+     * before it would fire), so it is folded into this one. With a queue,
+     * ending now would start the next request from inside this call; it
+     * stays an event. */
+    if (svc == 0 && world_waiting(w) == 0) {
+        on_service_done(&w->eng, w, ri);
+        return 1;
+    }
     eng_after(&w->eng, svc, on_service_done, w, ri);
     return 1;
 }
