@@ -70,7 +70,7 @@ typedef struct {
 /* Set up K = ncounters counters of width bucket_ns (> 0). kinds[c] is
  * STATS_SUM or STATS_MAX (kinds == NULL: all STATS_SUM); the array is
  * copied. horizon_ns_hint (may be <= 0) preallocates ceil(hint / bucket_ns)
- * buckets; later times still work, by doubling. Returns 0, or -1 with
+ * buckets, at most 256; later times still work, by doubling. Returns 0, or -1 with
  * s->error set (bad argument, hint beyond STATS_SERIES_MAX_CELLS, out of
  * memory); s is then safe to free. */
 int stats_series_init(stats_series_t *s, int ncounters, const int *kinds, int64_t bucket_ns,
