@@ -42,7 +42,7 @@ static simtime_t later(simtime_t now, double dt)
 static simtime_t after_gap(world_t *w, simtime_t now, double rate, int poisson)
 {
     double mean_ns = 1e9 / rate;
-    return later(now, poisson ? gsl_ran_exponential(w->r_arrivals, mean_ns) : mean_ns);
+    return later(now, poisson ? dist_exponential(w->r_arrivals, mean_ns, 0.0) : mean_ns);
 }
 
 /* Time of the next open-loop arrival after now, or SIMTIME_NEVER. */

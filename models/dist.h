@@ -38,6 +38,13 @@ char *dist_format(const dist_t *d, char *buf, size_t len);
  * ziggurat); lognormal uses GSL's polar method (variable). */
 simtime_t dist_draw(const dist_t *d, gsl_rng *r);
 
+/* An exponential draw of mean mu for a caller that only uses it rounded
+ * to an integer: to nearest (at = 0.5, llround) or down (at = 0, a cast).
+ * The rounded value always equals that of gsl_ran_exponential(r, mu) from
+ * the same stream (one uniform), in about half the time; the double
+ * itself may differ from GSL's in its last bits. */
+double dist_exponential(gsl_rng *r, double mu, double at);
+
 /* Exact mean and second moment in ns and ns^2 (for the theory checks). */
 double dist_mean(const dist_t *d);
 double dist_second_moment(const dist_t *d);

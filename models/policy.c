@@ -21,6 +21,7 @@
  * client model; policy_decide does not read them.
  */
 #include "policy.h"
+#include "dist.h"
 
 #include <math.h>
 
@@ -167,7 +168,7 @@ static simtime_t backoff_delay(const policy_cfg_t *c, policy_state_t *s, int n, 
     if (c->backoff == BACKOFF_MEMORYLESS) {
         if (base <= 0)
             return 0;
-        return clamp_ns(gsl_ran_exponential(r, (double)base), delay_limit(c));
+        return clamp_ns(dist_exponential(r, (double)base, 0.5), delay_limit(c));
     }
     v = jittered(c, s, v, r);
     if (c->granularity > 0)

@@ -17,7 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
 #include "arrivals.h"
+#include "dist.h"
 #include "metrics.h"
 #include "run.h"
 #include "run_util.h"
@@ -548,6 +552,33 @@ static void test_progress_changes_nothing(void **state)
     run_result_free(&b);
 }
 
+/* dist_exponential rounds exactly like GSL's exponential from the same
+ * stream, to nearest and down. Means up to 1e14 put the draws' last bits
+ * at the rounding boundary often (an ulp of 1e14 is 1/64): without its
+ * fallback to GSL's log1p near a boundary, a few hundred of these draws
+ * round differently. */
+static void test_exponential_rounds_like_gsl(void **state)
+{
+    (void)state;
+    const double means[] = {0.7, 1.25e6, 2e7, 1e9, 1e13, 1e14};
+    for (size_t m = 0; m < sizeof means / sizeof means[0]; m++)
+        for (int at = 0; at < 2; at++) {
+            gsl_rng *a = gsl_rng_alloc(gsl_rng_mt19937), *b = gsl_rng_alloc(gsl_rng_mt19937);
+            gsl_rng_set(a, 12345 + m);
+            gsl_rng_set(b, 12345 + m);
+            for (int i = 0; i < 100000; i++) {
+                double want = gsl_ran_exponential(a, means[m]);
+                double got = dist_exponential(b, means[m], at ? 0.5 : 0.0);
+                if (at)
+                    assert_true(llround(got) == llround(want));
+                else
+                    assert_true((int64_t)got == (int64_t)want);
+            }
+            gsl_rng_free(a);
+            gsl_rng_free(b);
+        }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -556,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_retry_after), cmocka_unit_test(test_outage_retry_after),            cmocka_unit_test(test_nonreplayable),
         cmocka_unit_test(test_wasted_and_expired),     cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_orphan_work_is_wasted),
+        cmocka_unit_test(test_exponential_rounds_like_gsl),
         cmocka_unit_test(test_layers_multiply),
         cmocka_unit_test(test_layers_disabled_middle),
         cmocka_unit_test(test_layers_deadline_propagation),

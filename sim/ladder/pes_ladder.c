@@ -651,16 +651,20 @@ static int bottom_push(pes_t *q, ladder_t *L, pes_key_t k)
     }
     pes_key_t *a = L->arena + L->bot.off;
     uint32_t p = c; /* first key after k */
-    if (key_less(k, a[c - 1])) {
-        uint32_t lo = h, hi = c - 1;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (key_less(k, a[mid]))
-                hi = mid;
-            else
-                lo = mid + 1;
+    if (k.t < a[c - 1].t) {
+        /* k's sequence number is the largest, so the first key after k is
+         * the first with a later time: compare times alone. Branch-free
+         * (the halving step compiles to a conditional move): the
+         * comparisons are coin flips a predictor cannot learn, and the
+         * branching search spent most of push's time mispredicting. */
+        const pes_key_t *base = a + h;
+        uint32_t len = c - h; /* the answer is in [base, base + len) */
+        while (len > 1) {
+            uint32_t half = len / 2;
+            base = k.t < base[half - 1].t ? base : base + half;
+            len -= half;
         }
-        p = lo;
+        p = (uint32_t)(base - a);
     }
     uint32_t moved;
     if (h > 0 && p - h <= c - p) { /* shift the front part left into the gap */
