@@ -13,6 +13,7 @@
 #define pes_free pes_binary_free
 #define pes_push pes_binary_push
 #define pes_pop pes_binary_pop
+#define pes_pop_until pes_binary_pop_until
 #define pes_peek pes_binary_peek
 #define pes_cancel pes_binary_cancel
 #define pes_pending pes_binary_pending

@@ -12,6 +12,7 @@
 #define pes_free pes_heap_free
 #define pes_push pes_heap_push
 #define pes_pop pes_heap_pop
+#define pes_pop_until pes_heap_pop_until
 #define pes_peek pes_heap_peek
 #define pes_cancel pes_heap_cancel
 #define pes_pending pes_heap_pending

@@ -9,6 +9,7 @@
 #define pes_free pes_ladder_free
 #define pes_push pes_ladder_push
 #define pes_pop pes_ladder_pop
+#define pes_pop_until pes_ladder_pop_until
 #define pes_peek pes_ladder_peek
 #define pes_cancel pes_ladder_cancel
 #define pes_pending pes_ladder_pending

@@ -14,6 +14,7 @@
 #define pes_free pes_lazy_free
 #define pes_push pes_lazy_push
 #define pes_pop pes_lazy_pop
+#define pes_pop_until pes_lazy_pop_until
 #define pes_peek pes_lazy_peek
 #define pes_cancel pes_lazy_cancel
 #define pes_pending pes_lazy_pending

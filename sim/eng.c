@@ -71,25 +71,25 @@ eng_status_t eng_run(eng_t *e, simtime_t until)
 {
     e->stop = 0;
     for (;;) {
-        if (e->failed)
-            return ENG_ERROR;
-        if (e->stop)
-            return ENG_STOPPED;
-        simtime_t t = pes_peek(&e->pes);
-        if (t == SIMTIME_NEVER || t > until) {
+        if (e->failed | e->stop)
+            return e->failed ? ENG_ERROR : ENG_STOPPED;
+        if (e->max_events && e->events >= e->max_events) {
+            simtime_t next = pes_peek(&e->pes);
+            if (next != SIMTIME_NEVER && next <= until) {
+                snprintf(e->errmsg, sizeof e->errmsg,
+                         "event budget of %" PRIu64 " events spent at t=%.3fs "
+                         "(raise run.max_events if this load is intended)",
+                         e->max_events, simtime_to_sec(e->now));
+                return ENG_BUDGET;
+            }
+        }
+        simtime_t t;
+        pes_event_t ev;
+        if (!pes_pop_until(&e->pes, until, &t, &ev)) {
             if (until != SIMTIME_NEVER && until > e->now)
                 e->now = until;
             return t == SIMTIME_NEVER ? ENG_EMPTY : ENG_OK;
         }
-        if (e->max_events && e->events >= e->max_events) {
-            snprintf(e->errmsg, sizeof e->errmsg,
-                     "event budget of %" PRIu64 " events spent at t=%.3fs "
-                     "(raise run.max_events if this load is intended)",
-                     e->max_events, simtime_to_sec(e->now));
-            return ENG_BUDGET;
-        }
-        pes_event_t ev;
-        pes_pop(&e->pes, &t, &ev);
         e->now = t;
         e->events++;
         if (e->trace)

@@ -253,6 +253,18 @@ int pes_pop(pes_t *q, simtime_t *t, pes_event_t *ev)
     return 1;
 }
 
+int pes_pop_until(pes_t *q, simtime_t until, simtime_t *t, pes_event_t *ev)
+{
+#if !PES_CANCEL_EAGER
+    prune_root(q);
+#endif
+    if (!q->n || q->heap[0].t > until) {
+        *t = q->n ? q->heap[0].t : SIMTIME_NEVER;
+        return 0;
+    }
+    return pes_pop(q, t, ev);
+}
+
 simtime_t pes_peek(pes_t *q)
 {
 #if !PES_CANCEL_EAGER

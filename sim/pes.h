@@ -90,6 +90,11 @@ pes_handle_t pes_push(pes_t *q, simtime_t t, const pes_event_t *ev);
 /* Remove the earliest live event into *t and *ev. Returns 1, or 0 if empty. */
 int pes_pop(pes_t *q, simtime_t *t, pes_event_t *ev);
 
+/* The engine's step: remove the earliest live event into *t and *ev and
+ * return 1 if it is due at or before `until`; else return 0 with *t its
+ * time (SIMTIME_NEVER when empty). One look at the front, where a peek
+ * then a pop take two. */
+int pes_pop_until(pes_t *q, simtime_t until, simtime_t *t, pes_event_t *ev);
 /* Time of the earliest live event, or SIMTIME_NEVER when empty. */
 simtime_t pes_peek(pes_t *q);
 

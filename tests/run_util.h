@@ -17,7 +17,7 @@
 /* The run an empty experiment file describes: every key at its default. */
 static inline run_cfg_t test_defaults(void)
 {
-    run_cfg_t c;
+    run_cfg_t c = {0}; /* fail_msg does not return, but the compiler cannot know */
     char err[256];
     if (cfg_defaults(&c, err, sizeof err) < 0)
         fail_msg("defaults: %s", err);

@@ -48,6 +48,15 @@
 #define US SIMTIME_US
 #define MS SIMTIME_MS
 
+/* The [gmp] section's defaults (static: its storage starts zeroed, which
+ * link-time optimisation needs to see to trust the copy). */
+static gmp_cfg_t gmp_default_cfg(void)
+{
+    static run_cfg_t d;
+    d = test_defaults();
+    return *GMP_CFG(&d);
+}
+
 static const dist_t ZERO = {.kind = DIST_CONST, .a = 0};
 
 static const stats_hist_t *hist(const run_result_t *r, const char *name)
@@ -62,7 +71,7 @@ static const stats_hist_t *hist(const run_result_t *r, const char *name)
 /* Samples above v (counting whole histogram buckets above v's bucket). */
 static int64_t count_above(const stats_hist_t *h, int64_t v)
 {
-    int64_t n = 0, lo, hi, c;
+    int64_t n = 0, lo = 0, hi = 0, c = 0;
     for (int i = stats_hist_next(h, 0); i >= 0; i = stats_hist_next(h, i + 1)) {
         stats_hist_bucket(h, i, &lo, &hi, &c);
         if (lo > v)
@@ -231,10 +240,7 @@ static void test_stw_delays_timers_to_its_end(void **state)
         assert_int_equal(eng_init(&e, 64, 0), 0);
         gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
         gmp_cfg_t c;
-        {
-        run_cfg_t d__ = test_defaults();
-        c = *GMP_CFG(&d__);
-    }
+        c = gmp_default_cfg();
         c.enabled = 1;
         c.procs = procs;
         c.gc = GMP_GC_PERIODIC;
@@ -295,10 +301,7 @@ static uint64_t trace_of(unsigned long seed)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
     gmp_cfg_t c;
-    {
-        run_cfg_t d__ = test_defaults();
-        c = *GMP_CFG(&d__);
-    }
+    c = gmp_default_cfg();
     c.enabled = 1;
     c.procs = 3;
     c.cpu_goroutines = 4;
@@ -516,10 +519,7 @@ static void test_placement_runnext_of_creator(void **state)
 {
     (void)state;
     gmp_cfg_t c;
-    {
-        run_cfg_t d__ = test_defaults();
-        c = *GMP_CFG(&d__);
-    }
+    c = gmp_default_cfg();
     c.enabled = 1;
     c.procs = 2;
     c.sleepers = 3;
@@ -619,10 +619,7 @@ static void test_gc_pacer_trigger(void **state)
 {
     (void)state;
     gmp_cfg_t c;
-    {
-        run_cfg_t d__ = test_defaults();
-        c = *GMP_CFG(&d__);
-    }
+    c = gmp_default_cfg();
     c.enabled = 1;
     c.gc = GMP_GC_HEAP;
     const struct {
@@ -647,10 +644,7 @@ static void test_gc_pacer_trigger(void **state)
         double rate;
     } runs[] = {{1, 1, 100}, {1, 2, 100}, {2, 2, 200}, {1, 0, 0}};
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
-        {
-        run_cfg_t d__ = test_defaults();
-        c = *GMP_CFG(&d__);
-    }
+        c = gmp_default_cfg();
         c.enabled = 1;
         c.gc = GMP_GC_HEAP;
         c.heap_live = 1;

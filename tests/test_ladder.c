@@ -305,8 +305,8 @@ static int drv_pop(drv_t *d)
     ref_ev_t e;
     int have = ref_pop(&d->r, &e);
     assert_int_equal(pes_peek(&d->q), have ? e.t : SIMTIME_NEVER);
-    simtime_t t;
-    pes_event_t ev;
+    simtime_t t = 0;
+    pes_event_t ev = {NULL, NULL, 0};
     int got = pes_pop(&d->q, &t, &ev);
     assert_int_equal(got, have);
     if (!have)

@@ -110,7 +110,7 @@ static void check_distribution(const int64_t *x, size_t n, int p)
     size_t j = 0;
     int64_t total = 0;
     for (int i = stats_hist_next(&h, 0); i >= 0; i = stats_hist_next(&h, i + 1)) {
-        int64_t lo, hi, c;
+        int64_t lo = 0, hi = 0, c = 0;
         assert_int_equal(stats_hist_bucket(&h, i, &lo, &hi, &c), 0);
         assert_true(c > 0);
         assert_true(j < n);
@@ -179,7 +179,7 @@ static void test_hist_bucket_layout(void **state)
         int nb = stats_hist_nbuckets(&h);
         uint64_t next_lower = 0;
         for (int i = 0; i < nb; i++) {
-            int64_t lo, hi, c;
+            int64_t lo = 0, hi = 0, c = 0;
             assert_int_equal(stats_hist_bucket(&h, i, &lo, &hi, &c), 0);
             assert_true(lo >= 0 && hi >= lo);
             assert_true((uint64_t)lo == next_lower);
@@ -231,7 +231,7 @@ static void test_hist_edge_values(void **state)
     assert_int_equal(stats_hist_count(&h), 4);
     assert_int_equal(stats_hist_min(&h), 0);
 
-    int64_t c;
+    int64_t c = 0;
     assert_int_equal(stats_hist_next(&h, 0), 0);
     assert_int_equal(stats_hist_bucket(&h, 0, NULL, NULL, &c), 0);
     assert_int_equal(c, 2);
@@ -294,7 +294,7 @@ static void test_hist_quantile_representative(void **state)
     (void)state;
     stats_hist_t h;
     assert_int_equal(stats_hist_init(&h, 2), 0);
-    int64_t lo, hi;
+    int64_t lo = 0, hi = 0;
     assert_int_equal(stats_hist_bucket(&h, stats_hist_index(&h, 1000), &lo, &hi, NULL), 0);
     assert_int_equal(lo, 896);
     assert_int_equal(hi, 1023);

@@ -996,6 +996,25 @@ pes_handle_t pes_push(pes_t *q, simtime_t t, const pes_event_t *ev)
     return (uint64_t)sl->gen << 32 | (uint64_t)(s + 1);
 }
 
+int pes_pop_until(pes_t *q, simtime_t until, simtime_t *t, pes_event_t *ev)
+{
+    ladder_t *L = lad(q);
+    pes_key_t *k = front(q, L);
+    if (!k || k->t > until) {
+        *t = k ? k->t : SIMTIME_NEVER;
+        return 0;
+    }
+    uint32_t s = key_slot(*k);
+    *t = k->t;
+    *ev = q->slots[s].ev;
+    slot_release(q, s);
+    q->live--;
+    q->n--;
+    if (++L->bhead == blk_cnt(L->bot))
+        bottom_clear(L);
+    return 1;
+}
+
 int pes_pop(pes_t *q, simtime_t *t, pes_event_t *ev)
 {
     ladder_t *L = lad(q);
