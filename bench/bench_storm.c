@@ -5,8 +5,8 @@
  * with full jitter, 5 attempts, 1 s attempt timeout. Prints events/s
  * (median of 5 runs) and memory per call in flight (pool bytes at the end,
  * which is their peak since pools never shrink, over the peak number of
- * live retry loops). Goals (docs/engine.md): >= 5 M events/s, <= 256
- * bytes/call.
+ * live retry loops). Goals (docs/engine.md): >= 5 M events/s (the first
+ * bar), >= 20 M events/s (the current one), <= 256 bytes/call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +66,9 @@ int main(int argc, char **argv)
     double bytes_per_call = res.peak_active > 0 ? (double)res.pool_bytes / (double)res.peak_active : 0;
     printf("storm: %.0f calls, %.0f attempts, amplification %.2f, %lu events\n", run_scalar(&res, "calls"),
            run_scalar(&res, "attempts"), run_scalar(&res, "amplification"), (unsigned long)res.events);
-    printf("  events/s (median of %d)   %8.2f M/s   (min %.2f, max %.2f)   goal >= 5 M/s: %s\n", REPS,
-           eps[REPS / 2] / 1e6, eps[0] / 1e6, eps[REPS - 1] / 1e6, eps[REPS / 2] >= 5e6 ? "met" : "NOT met");
+    printf("  events/s (median of %d)   %8.2f M/s   (min %.2f, max %.2f)   goal >= 5 M/s: %s; >= 20 M/s: %s\n",
+           REPS, eps[REPS / 2] / 1e6, eps[0] / 1e6, eps[REPS - 1] / 1e6, eps[REPS / 2] >= 5e6 ? "met" : "NOT met",
+           eps[REPS / 2] >= 20e6 ? "met" : "NOT met");
     printf("  memory per call in flight %8.0f bytes  (%zu pool bytes / %ld peak live calls)   goal <= 256: %s\n",
            bytes_per_call, res.pool_bytes, (long)res.peak_active, bytes_per_call <= 256 ? "met" : "NOT met");
     run_result_free(&res);
