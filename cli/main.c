@@ -5,6 +5,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,8 +386,21 @@ static const command_t *find_command(const char *name)
     return NULL;
 }
 
+/* A sweep runs thousands of short simulations in one process, each
+ * allocating its world and freeing it. glibc gives the heap's top back to
+ * the kernel whenever more than 128 KB is free there, so every run grew the
+ * heap again with brk and faulted its pages in afresh (23,000 brk calls in
+ * Brooker's 9,500-run table). Keeping up to 256 MB spares both. */
+static void keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    keep_freed_memory();
     if (argc < 2) {
         usage(stderr);
         return EXIT_BAD_INPUT;

@@ -158,7 +158,7 @@ static simtime_t to_ns(double x)
         return 0;
     if (x > 9.2e18)
         return SIMTIME_NEVER;
-    return (simtime_t)llround(x);
+    return simtime_round_ns(x);
 }
 
 /* GSL draws an exponential as -mu log1p(-u), u = gsl_rng_uniform(r)

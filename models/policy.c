@@ -57,7 +57,7 @@ static simtime_t clamp_ns(double x, simtime_t limit)
         return 0;
     if (x >= (double)limit)
         return limit;
-    simtime_t v = (simtime_t)llround(x);
+    simtime_t v = simtime_round_ns(x); /* x < limit <= DELAY_MAX */
     return v > limit ? limit : v;
 }
 
@@ -88,7 +88,11 @@ static simtime_t nominal(const policy_cfg_t *c, simtime_t b, int n)
         return min_ns(base * (simtime_t)n, limit);
     case BACKOFF_EXPONENTIAL:
         /* In double: pow overflows to +inf, which clamp_ns saturates. For
-         * multiplier 2 and base < 2^53 ns the product is exact. */
+         * multiplier 2 and base < 2^53 ns the product is exact, and 2^(n-1)
+         * is pow's own (exact) value: the shift saves a library call per
+         * retry. */
+        if (c->multiplier == 2.0 && n <= 63)
+            return clamp_ns((double)base * (double)(UINT64_C(1) << (n - 1)), limit);
         return clamp_ns((double)base * pow(c->multiplier, (double)(n - 1)), limit);
     }
     return min_ns(base, limit); /* unknown kind: the constant schedule */

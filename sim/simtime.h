@@ -34,6 +34,16 @@ char *simtime_format(simtime_t t, char *buf, size_t len);
 
 static inline double simtime_to_sec(simtime_t t) { return (double)t / 1e9; }
 
+/* x ns rounded to the nearest integer, halves away from zero: llround's
+ * value for 0 <= x < 2^63, without its library call (3% of a sweep of
+ * short runs). Exact: the truncation is exact below 2^63, and x - t is
+ * exact because t is x with its fraction bits cleared. */
+static inline simtime_t simtime_round_ns(double x)
+{
+    simtime_t t = (simtime_t)x;
+    return t + (x - (double)t >= 0.5);
+}
+
 /* Seconds to ns, rounded to nearest; saturates at ±SIMTIME_NEVER. */
 simtime_t simtime_from_sec(double sec);
 

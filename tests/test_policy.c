@@ -170,6 +170,26 @@ static void test_nominal_schedules(void **state)
     assert_int_equal(policy_nominal_delay(&c, 1), 40 * ms);
 }
 
+/* Doubling takes a shortcut past pow for n <= 63; every n on either side
+ * of it, from bases that are not powers of two, must give pow's value
+ * (rounded to the nearest ns, saturating at 10^18 ns). */
+static void test_doubling_is_pow(void **state)
+{
+    (void)state;
+    policy_cfg_t c = exp_cfg(JITTER_NONE);
+    const simtime_t bases[] = {1, 3, 7 * SIMTIME_MS + 1, 123456789, 999999999999LL};
+    c.cap = 0;
+    for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++)
+        for (int n = 1; n <= 70; n++) {
+            c.base = bases[b];
+            double x = (double)c.base * pow(2.0, (double)(n - 1));
+            simtime_t want = x >= 1e18 ? 1000000000000000000LL : (simtime_t)llround(x);
+            if (policy_nominal_delay(&c, n) != want)
+                fail_msg("base %lld n %d: %lld, pow gives %lld", (long long)c.base, n,
+                         (long long)policy_nominal_delay(&c, n), (long long)want);
+        }
+}
+
 static void test_nominal_overflow_saturates(void **state)
 {
     (void)state;
@@ -816,7 +836,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_names),   cmocka_unit_test(test_nominal_schedules),
-        cmocka_unit_test(test_nominal_overflow_saturates), cmocka_unit_test(test_none_draws_nothing),
+        cmocka_unit_test(test_doubling_is_pow), cmocka_unit_test(test_nominal_overflow_saturates), cmocka_unit_test(test_none_draws_nothing),
         cmocka_unit_test(test_one_draw_per_retry),   cmocka_unit_test(test_full_jitter),
         cmocka_unit_test(test_equal_jitter),         cmocka_unit_test(test_decorrelated_jitter),
         cmocka_unit_test(test_proportional_jitter),  cmocka_unit_test(test_memoryless),

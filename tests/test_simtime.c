@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,13 +93,43 @@ static void test_from_sec(void **state)
     assert_true(simtime_to_sec(2 * SIMTIME_S) == 2.0);
 }
 
+/* simtime_round_ns must be llround exactly: on the halves and their
+ * neighbours (where x + 0.5 would round wrongly), near 2^52 and 2^63, and
+ * on a million values spread over every binade from 2^-10 to 2^62. */
+static void test_round_ns(void **state)
+{
+    (void)state;
+    const double edge[] = {0.0, 0.25, 0.5, 0.49999999999999994, 0.5000000000000001, 1.5, 2.5,
+                           4503599627370495.5, 4503599627370496.0, 4503599627370497.0,
+                           9007199254740993.0, 1e18, 9.2e18, 9223372036854774784.0};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        double x = edge[i];
+        for (int d = -2; d <= 2; d++) {
+            double y = x;
+            for (int k = 0; k < (d < 0 ? -d : d); k++)
+                y = nextafter(y, d < 0 ? 0.0 : HUGE_VAL);
+            if (y < 0 || y >= 9223372036854775808.0)
+                continue;
+            if (simtime_round_ns(y) != (simtime_t)llround(y))
+                fail_msg("round_ns(%.17g) = %lld, llround %lld", y, (long long)simtime_round_ns(y),
+                         (long long)llround(y));
+        }
+    }
+    uint64_t z = 88172645463325252ULL; /* xorshift64 */
+    for (int i = 0; i < 1000000; i++) {
+        z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+        double x = ldexp((double)(z >> 11) / 9007199254740992.0, (int)(z % 73) - 10);
+        assert_int_equal(simtime_round_ns(x), (simtime_t)llround(x));
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's stdout and stderr lines in order */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good), cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_format),     cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_from_sec),
+        cmocka_unit_test(test_from_sec),   cmocka_unit_test(test_round_ns),
     };
     return cmocka_run_group_tests_name("simtime", tests, NULL, NULL);
 }
