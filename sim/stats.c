@@ -99,6 +99,7 @@ void stats_series_free(stats_series_t *s)
     s->v = NULL;
     s->kinds = NULL;
     s->ncounters = s->nbuckets = s->cap = 0;
+    s->cur_row = NULL;
     s->cur_lo = 1;
     s->cur_hi = 0;
 }
@@ -152,6 +153,7 @@ static int series_locate(stats_series_t *s, int64_t t)
     if (b >= s->cap && series_grow(s, b, t) < 0)
         return -1;
     s->cur_b = (int)b;
+    s->cur_row = s->v + (size_t)b * (size_t)s->ncounters;
     s->cur_lo = b * s->bucket_ns; /* <= t, no overflow */
     s->cur_hi = s->cur_lo > INT64_MAX - s->bucket_ns ? INT64_MAX : s->cur_lo + s->bucket_ns;
     if (b >= s->nbuckets)
@@ -159,7 +161,7 @@ static int series_locate(stats_series_t *s, int64_t t)
     return (int)b;
 }
 
-void stats_series_record(stats_series_t *s, int counter, int64_t t_ns, int64_t value)
+void stats_series_record_slow(stats_series_t *s, int counter, int64_t t_ns, int64_t value)
 {
     int b;
     if ((unsigned)counter >= (unsigned)s->ncounters) {

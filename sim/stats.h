@@ -57,6 +57,7 @@ typedef struct {
     int cap;              /* buckets allocated, >= 1 after a successful init */
     int64_t bucket_ns;    /* bucket width, ns, > 0 */
     int cur_b;            /* cache of the last bucket located, 0 .. nbuckets - 1 */
+    int64_t *cur_row;     /* v + cur_b * ncounters while the cache holds, else NULL */
     int64_t cur_lo;       /* ns; cur_b covers [cur_lo, cur_hi); lo > hi = no cache */
     int64_t cur_hi;       /* ns; saves a 64-bit division per record */
     int64_t dropped;      /* records ignored: t < 0, counter out of range, or no room */
@@ -82,7 +83,29 @@ void stats_series_free(stats_series_t *s);
  * falls in the same bucket as the previous record, else one division. A
  * negative t or a bad counter is ignored and counted in s->dropped; so is a
  * record whose bucket cannot be allocated, which also sets s->failed. */
-void stats_series_record(stats_series_t *s, int counter, int64_t t_ns, int64_t value);
+void stats_series_record_slow(stats_series_t *s, int counter, int64_t t_ns, int64_t value);
+
+/* The common case inline (a model records two or three times per event):
+ * a good counter, t in the cached bucket, and a sum that does not
+ * overflow. Everything else, including that overflow, takes the full
+ * path above, which finds the state untouched. */
+static inline void stats_series_record(stats_series_t *s, int counter, int64_t t_ns, int64_t value)
+{
+    if (__builtin_expect((unsigned)counter < (unsigned)s->ncounters && t_ns >= s->cur_lo && t_ns < s->cur_hi, 1)) {
+        int64_t *cell = s->cur_row + counter;
+        if (s->kinds[counter] != STATS_SUM) {
+            if (value > *cell)
+                *cell = value;
+            return;
+        }
+        int64_t sum;
+        if (!__builtin_add_overflow(*cell, value, &sum)) {
+            *cell = sum;
+            return;
+        }
+    }
+    stats_series_record_slow(s, counter, t_ns, value);
+}
 
 /* Buckets in use (1 + the latest bucket recorded; 0 before any record). */
 int stats_series_nbuckets(const stats_series_t *s);
