@@ -158,6 +158,8 @@ test: $(TEST_BIN) $(BIN)
 	else fail=$$((fail+1)); bad=$$((bad+1)); echo "  FAIL  README references"; fi; \
 	if sh tools/check_models.sh; then pass=$$((pass+1)); echo "  ok    models/ structure"; \
 	else fail=$$((fail+1)); bad=$$((bad+1)); echo "  FAIL  models/ structure"; fi; \
+	if sh tools/check_prefetch.sh ./$(BIN); then pass=$$((pass+1)); echo "  ok    prefetch hints kept"; \
+	else fail=$$((fail+1)); bad=$$((bad+1)); echo "  FAIL  prefetch hints kept"; fi; \
 	echo "tests: $$pass passed, $$fail failed"; \
 	[ $$bad -eq 0 ]
 
