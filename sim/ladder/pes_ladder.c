@@ -1043,21 +1043,7 @@ int pes_pop_until(pes_t *q, simtime_t until, simtime_t *t, pes_event_t *ev)
 
 int pes_pop(pes_t *q, simtime_t *t, pes_event_t *ev)
 {
-    ladder_t *L = lad(q);
-    pes_key_t *k = front(q, L);
-    if (!k)
-        return 0;
-    uint32_t s = key_slot(*k);
-    *t = k->t;
-    *ev = q->slots[s].ev;
-    slot_release(q, s);
-    q->live--;
-    q->n--;
-    if (++L->bhead == blk_cnt(L->bot))
-        bottom_clear(L);
-    else
-        prefetch_next_slot(q, k);
-    return 1;
+    return pes_pop_until(q, SIMTIME_NEVER, t, ev); /* no key is later than NEVER */
 }
 
 simtime_t pes_peek(pes_t *q)
