@@ -237,22 +237,6 @@ static void prune_root(pes_t *q)
 }
 #endif
 
-int pes_pop(pes_t *q, simtime_t *t, pes_event_t *ev)
-{
-#if !PES_CANCEL_EAGER
-    prune_root(q);
-#endif
-    if (!q->n)
-        return 0;
-    pes_key_t top = pop_root(q);
-    uint32_t s = key_slot(top);
-    *t = top.t;
-    *ev = q->slots[s].ev;
-    slot_release(q, s);
-    q->live--;
-    return 1;
-}
-
 int pes_pop_until(pes_t *q, simtime_t until, simtime_t *t, pes_event_t *ev)
 {
 #if !PES_CANCEL_EAGER
@@ -262,7 +246,18 @@ int pes_pop_until(pes_t *q, simtime_t until, simtime_t *t, pes_event_t *ev)
         *t = q->n ? q->heap[0].t : SIMTIME_NEVER;
         return 0;
     }
-    return pes_pop(q, t, ev);
+    pes_key_t top = pop_root(q);
+    uint32_t s = key_slot(top);
+    *t = top.t;
+    *ev = q->slots[s].ev;
+    slot_release(q, s);
+    q->live--;
+    return 1;
+}
+
+int pes_pop(pes_t *q, simtime_t *t, pes_event_t *ev)
+{
+    return pes_pop_until(q, SIMTIME_NEVER, t, ev); /* no key is later than NEVER */
 }
 
 simtime_t pes_peek(pes_t *q)

@@ -18,9 +18,10 @@
  * Series
  */
 
+#define SERIES_PREALLOC 256 /* buckets allocated at init, at most */
+
 /* Buckets a series of k counters may hold: STATS_SERIES_MAX_CELLS / k, and
  * never more than an int can index (or a size_t can size). */
-#define SERIES_PREALLOC 256 /* buckets allocated at init, at most */
 
 static int64_t series_max_buckets(int k)
 {
@@ -144,7 +145,8 @@ static int series_grow(stats_series_t *s, int64_t b, int64_t t)
     return 0;
 }
 
-/* The slow path of record: divide, grow if needed, refresh the cache. */
+/* The slow path of record: divide, grow if needed, point the cache at
+ * t's bucket. Returns 0, or -1 (t < 0, no room) with the cache unchanged. */
 static int series_locate(stats_series_t *s, int64_t t)
 {
     if (t < 0 || !s->v)
@@ -152,29 +154,22 @@ static int series_locate(stats_series_t *s, int64_t t)
     int64_t b = t / s->bucket_ns;
     if (b >= s->cap && series_grow(s, b, t) < 0)
         return -1;
-    s->cur_b = (int)b;
     s->cur_row = s->v + (size_t)b * (size_t)s->ncounters;
     s->cur_lo = b * s->bucket_ns; /* <= t, no overflow */
     s->cur_hi = s->cur_lo > INT64_MAX - s->bucket_ns ? INT64_MAX : s->cur_lo + s->bucket_ns;
     if (b >= s->nbuckets)
         s->nbuckets = (int)b + 1;
-    return (int)b;
+    return 0;
 }
 
 void stats_series_record_slow(stats_series_t *s, int counter, int64_t t_ns, int64_t value)
 {
-    int b;
-    if ((unsigned)counter >= (unsigned)s->ncounters) {
+    if ((unsigned)counter >= (unsigned)s->ncounters ||
+        ((t_ns < s->cur_lo || t_ns >= s->cur_hi) && series_locate(s, t_ns) < 0)) {
         s->dropped++;
         return;
     }
-    if (t_ns >= s->cur_lo && t_ns < s->cur_hi) {
-        b = s->cur_b;
-    } else if ((b = series_locate(s, t_ns)) < 0) {
-        s->dropped++;
-        return;
-    }
-    int64_t *cell = s->v + (size_t)b * (size_t)s->ncounters + (size_t)counter;
+    int64_t *cell = s->cur_row + counter;
     if (s->kinds[counter] == STATS_SUM) {
         if (__builtin_add_overflow(*cell, value, cell)) {
             *cell = value > 0 ? INT64_MAX : INT64_MIN;

@@ -56,9 +56,9 @@ typedef struct {
     int nbuckets;         /* buckets in use: 1 + the latest bucket recorded, 0 .. cap */
     int cap;              /* buckets allocated, >= 1 after a successful init */
     int64_t bucket_ns;    /* bucket width, ns, > 0 */
-    int cur_b;            /* cache of the last bucket located, 0 .. nbuckets - 1 */
-    int64_t *cur_row;     /* v + cur_b * ncounters while the cache holds, else NULL */
-    int64_t cur_lo;       /* ns; cur_b covers [cur_lo, cur_hi); lo > hi = no cache */
+    int64_t *cur_row;     /* cache: the counters of the last bucket located
+                             (v + bucket * ncounters), NULL before the first */
+    int64_t cur_lo;       /* ns; cur_row's bucket covers [cur_lo, cur_hi); lo > hi = no cache */
     int64_t cur_hi;       /* ns; saves a 64-bit division per record */
     int64_t dropped;      /* records ignored: t < 0, counter out of range, or no room */
     int failed;           /* sticky: 1 once a record was lost to a failed growth or

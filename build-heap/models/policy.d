@@ -1,3 +1,5 @@
-build-heap/models/policy.o: models/policy.c models/policy.h sim/simtime.h
+build-heap/models/policy.o: models/policy.c models/policy.h sim/simtime.h \
+ models/dist.h
 models/policy.h:
 sim/simtime.h:
+models/dist.h:
